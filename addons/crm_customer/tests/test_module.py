@@ -1,0 +1,60 @@
+# This file is part of the CRM suite.
+from trytond.modules.company.tests import (
+    CompanyTestMixin, PartyCompanyCheckEraseMixin, create_company,
+    create_employee, set_company)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+class CrmCustomerTestCase(
+        PartyCompanyCheckEraseMixin, CompanyTestMixin, ModuleTestCase):
+    "Test CRM Customer module"
+    module = 'crm_customer'
+
+    @with_transaction()
+    def test_customer_number_from_sequence(self):
+        "New customers are numbered from the configured sequence"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('crm.configuration')
+
+        sequence = Configuration(1).customer_sequence
+        first = sequence.get()
+        customer = Party(name="张三")
+        customer.save()
+
+        self.assertTrue(customer.code.startswith('KH'))
+        self.assertEqual(int(customer.code[2:]), int(first[2:]) + 1)
+
+    @with_transaction()
+    def test_department_tree_and_rule_context(self):
+        "The rule context lists the departments of the user's employees"
+        pool = Pool()
+        Department = pool.get('company.department')
+        User = pool.get('res.user')
+        Rule = pool.get('ir.rule')
+
+        company = create_company()
+        with set_company(company):
+            sales = Department(name="销售部", code='XS')
+            sales.save()
+            north = Department(name="北区", code='XS-N', parent=sales)
+            north.save()
+            employee = create_employee(company, "李娜")
+            employee.department = north
+            employee.save()
+            user = User(login='lina', employees=[employee], employee=employee,
+                company=company, companies=[company])
+            user.save()
+
+        self.assertEqual(north.rec_name, "销售部 / 北区")
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(User.get_preferences(
+                        context_only=True)):
+            context = Rule._get_context('party.party')
+            self.assertEqual(context['employees'], [employee.id])
+            self.assertEqual(context['departments'], [north.id])
+
+
+del ModuleTestCase
