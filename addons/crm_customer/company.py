@@ -9,6 +9,7 @@ from trytond.transaction import Transaction
 
 class Department(DeactivableMixin, tree(), ModelSQL, ModelView):
     __name__ = 'company.department'
+    __string__ = "Department"
 
     name = fields.Char("Name", required=True, translate=True)
     code = fields.Char("Code", strip=True)

@@ -6,6 +6,7 @@ from trytond.pyson import Id
 
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     __name__ = 'crm.configuration'
+    __string__ = "Customer Management Settings"
 
     customer_sequence = fields.Many2One(
         'ir.sequence', "Customer Sequence", required=True,

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Set up, upgrade and run the CRM suite on SQLite or PostgreSQL.
+
+    crm_admin.py setup   create the database with the demo data, or upgrade
+                         the modules that changed since the last setup
+    crm_admin.py run     setup, then serve trytond and trytond-cron until
+                         Ctrl-C
+    crm_admin.py po      regenerate each module's locale/zh_CN.po
+
+The database comes from DATABASE (default: the SQLite file var/crm.sqlite),
+e.g. DATABASE=postgresql://root@127.0.0.1:5432/crm.
+"""
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VAR = ROOT / 'var'
+ADDONS = ROOT / 'addons'
+BIN = pathlib.Path(sys.executable).parent
+CONFIG = ROOT / 'trytond.conf'
+ADMIN_PASSWORD = 'admin2026'
+LANGUAGE = 'zh_CN'
+
+
+def suite_modules():
+    "The suite's modules, each activated with its dependencies"
+    return sorted(p.parent.name for p in ADDONS.glob('*/tryton.cfg'))
+
+
+class Database:
+    "Where the suite's data lives, from a DATABASE URL"
+
+    def __init__(self, url=None):
+        url = url or os.environ.get('DATABASE') or 'sqlite:///var/crm.sqlite'
+        parsed = urllib.parse.urlsplit(url)
+        self.scheme = parsed.scheme
+        if self.scheme == 'sqlite':
+            # sqlite:///var/crm.sqlite is relative to the repository,
+            # sqlite:////tmp/crm.sqlite absolute
+            path = pathlib.Path(url[len('sqlite:///'):])
+            if not path.is_absolute():
+                path = ROOT / path
+            self.directory = path.parent
+            self.name = path.stem
+            self.file = path
+            self.uri = 'sqlite://'
+        elif self.scheme.startswith('postgresql'):
+            self.name = parsed.path.strip('/') or 'crm'
+            self.uri = urllib.parse.urlunsplit(
+                (parsed.scheme, parsed.netloc, '/', parsed.query, ''))
+            self.directory = VAR
+            self.file = None
+        else:
+            sys.exit(f"不支持的数据库地址 (unsupported DATABASE): {url}")
+        self.state_file = VAR / f'{self.name}.modules.json'
+
+    @property
+    def config_files(self):
+        """trytond.conf, then the absolute paths and the database URI of this
+        database (trytond reads its files after the environment, and the
+        SQLite backend needs an absolute path)"""
+        VAR.mkdir(parents=True, exist_ok=True)
+        local = VAR / f'trytond-{self.name}.conf'
+        local.write_text(
+            '[database]\n'
+            f'uri = {self.uri}\n'
+            f'path = {self.directory}\n'
+            '[web]\n'
+            f'root = {VAR / "sao"}\n'
+            '[attachment]\n'
+            f'path = {VAR / "filestore"}\n')
+        return [str(CONFIG), str(local)]
+
+    @property
+    def environ(self):
+        env = dict(os.environ)
+        env.pop('TRYTOND_CONFIG', None)
+        return env
+
+    def exists(self):
+        if self.file:
+            return self.file.exists() and self.file.stat().st_size > 0
+        import psycopg2
+        with psycopg2.connect(self._maintenance_dsn()) as conn, \
+                conn.cursor() as cursor:
+            cursor.execute(
+                'SELECT 1 FROM pg_database WHERE datname = %s', (self.name,))
+            return bool(cursor.fetchone())
+
+    def create(self):
+        if self.file:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.file.touch()
+            return
+        import psycopg2
+        conn = psycopg2.connect(self._maintenance_dsn())
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
+        conn.close()
+
+    def drop(self):
+        if self.file:
+            self.file.unlink(missing_ok=True)
+        else:
+            import psycopg2
+            conn = psycopg2.connect(self._maintenance_dsn())
+            conn.autocommit = True
+            with conn.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+            conn.close()
+        self.state_file.unlink(missing_ok=True)
+
+    def _maintenance_dsn(self):
+        parsed = urllib.parse.urlsplit(self.uri)
+        return urllib.parse.urlunsplit(
+            ('postgresql', parsed.netloc, '/postgres', parsed.query, ''))
+
+    def admin(self, *args):
+        "Run trytond-admin on this database"
+        with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
+            passfile.write(ADMIN_PASSWORD)
+            passfile.flush()
+            env = self.environ
+            env['TRYTONPASSFILE'] = passfile.name
+            subprocess.run(
+                [str(BIN / 'trytond-admin'), '-c', *self.config_files,
+                    '-d', self.name, *args],
+                env=env, check=True, cwd=ROOT)
+
+
+def module_digests():
+    "A digest of each suite module's files, to know which ones changed"
+    digests = {}
+    for module in suite_modules():
+        digest = hashlib.sha256()
+        for path in sorted((ADDONS / module).rglob('*')):
+            if path.is_file() and '__pycache__' not in path.parts:
+                digest.update(str(path.relative_to(ADDONS)).encode())
+                digest.update(path.read_bytes())
+        digests[module] = digest.hexdigest()
+    return digests
+
+
+def setup(database, demo=True):
+    "Create the database with the demo data, or upgrade changed modules"
+    digests = module_digests()
+    if not database.exists():
+        print(f"创建数据库 {database.name} (creating the database)…")
+        database.create()
+        try:
+            database.admin('--all', '--email', 'admin@example.com')
+            database.admin(
+                '-u', *suite_modules(), '--activate-dependencies',
+                '-l', LANGUAGE)
+            if demo:
+                sys.path.insert(0, str(ROOT / 'tools'))
+                import demo as demo_data
+                demo_data.load(database)
+        except BaseException:
+            database.drop()
+            raise
+    else:
+        try:
+            previous = json.loads(database.state_file.read_text())
+        except (FileNotFoundError, ValueError):
+            previous = {}
+        changed = [m for m, d in digests.items() if previous.get(m) != d]
+        if changed:
+            print(f"升级模块 (upgrading) {', '.join(changed)}…")
+            database.admin(
+                '-u', *changed, '--activate-dependencies', '-l', LANGUAGE)
+    database.state_file.parent.mkdir(parents=True, exist_ok=True)
+    database.state_file.write_text(json.dumps(digests, indent=1))
+
+
+def lock(database):
+    """Hold a lock for as long as this process serves an SQLite database:
+    SQLite is for one server at a time."""
+    if not database.file:
+        return None
+    database.directory.mkdir(parents=True, exist_ok=True)
+    lock_path = database.file.with_suffix('.lock')
+    handle = open(lock_path, 'a+')
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        pid = handle.read().strip()
+        sys.exit(
+            f"错误：数据库 {database.file} 已被另一个正在运行的 make run "
+            f"(进程 {pid or '?'}) 使用。SQLite 只能由一个服务进程使用；"
+            "请先在原终端按 Ctrl-C 停止它。\n"
+            f"Error: {database.file} is already served by another "
+            f"'make run' (pid {pid or '?'}). Stop it first.")
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def listen_address():
+    listen = os.environ.get('TRYTOND_WEB__LISTEN', '127.0.0.1:8000')
+    host, _, port = listen.rpartition(':')
+    return host or '127.0.0.1', int(port)
+
+
+def wait_for_port(host, port, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        with socket.socket() as sock:
+            if sock.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def run(database):
+    handle = lock(database)
+    host, port = listen_address()
+    with socket.socket() as sock:
+        if sock.connect_ex((host, port)) == 0:
+            sys.exit(f"错误：端口 {host}:{port} 已被占用。"
+                f"Error: {host}:{port} is already in use.")
+    setup(database)
+    env = database.environ
+    server = subprocess.Popen(
+        [str(BIN / 'trytond'), '-c', *database.config_files,
+            '-d', database.name], env=env, cwd=ROOT)
+    cron = subprocess.Popen(
+        [str(BIN / 'trytond-cron'), '-c', *database.config_files,
+            '-d', database.name], env=env, cwd=ROOT)
+
+    def stop(*args):
+        for process in (server, cron):
+            if process.poll() is None:
+                process.terminate()
+        for process in (server, cron):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        if wait_for_port(host, port, server):
+            print(DEMO_LOGINS.format(url=f'http://{host}:{port}/',
+                    database=database.name), flush=True)
+        while server.poll() is None and cron.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\n正在停止… (stopping)")
+    finally:
+        stop()
+        if handle:
+            handle.close()
+    return server.returncode or 0
+
+
+DEMO_LOGINS = """
+客户管理系统已启动 — the CRM suite is running
+  网址 URL:      {url}   (数据库 database: {database})
+  演示账号 demo logins (用户名 / 密码):
+    admin    / admin2026   系统管理员
+    manager  / demo2026    店长 (销售经理)
+    sales1   / demo2026    销售员 张伟
+    sales2   / demo2026    销售员 李娜
+    cashier1 / demo2026    收银员 陈静
+    cashier2 / demo2026    收银员 刘洋
+    service  / demo2026    客服 赵敏
+  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)
+"""
+
+
+def po():
+    "Regenerate each module's locale/zh_CN.po from a fresh database"
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database(f'sqlite:///{directory}/po.sqlite')
+        database.create()
+        database.admin('--all', '--email', 'admin@example.com')
+        database.admin('-u', *suite_modules(), '--activate-dependencies',
+            '-l', LANGUAGE, '--export-translations')
+    for module in suite_modules():
+        print(f"{module}: locale/{LANGUAGE}.po")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('command', choices=['setup', 'run', 'po', 'drop'])
+    parser.add_argument('--no-demo', action='store_true')
+    args = parser.parse_args()
+    if args.command == 'po':
+        po()
+        return 0
+    database = Database()
+    if args.command == 'setup':
+        setup(database, demo=not args.no_demo)
+    elif args.command == 'drop':
+        database.drop()
+    else:
+        return run(database)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""Demo data of the CRM suite: a hair-and-beauty shop with a retail counter.
+
+Deterministic: the same code gives the same shop, staff and customers, so
+tests can rely on it. Loaded by `make run` on a new database.
+"""
+import datetime as dt
+import random
+from decimal import Decimal
+
+SEED = 20261123
+PASSWORD = 'demo2026'
+
+DEPARTMENTS = [
+    # code, name, parent code
+    ('MD', "门店", None),
+    ('XS', "销售部", 'MD'),
+    ('SY', "前台收银", 'MD'),
+    ]
+
+STAFF = [
+    # login, name, department, role groups, extra core groups
+    ('admin', "系统管理员", 'MD', [], []),
+    ('manager', "王丽", 'MD', ['group_sales_manager'],
+        ['sale.group_sale_admin', 'product.group_product_admin']),
+    ('sales1', "张伟", 'XS', ['group_salesperson'], []),
+    ('sales2', "李娜", 'XS', ['group_salesperson'], []),
+    ('cashier1', "陈静", 'SY', ['group_cashier'], []),
+    ('cashier2', "刘洋", 'SY', ['group_cashier'], []),
+    ('service', "赵敏", 'MD', ['group_service'], []),
+    ]
+SALESPEOPLE = ['sales1', 'sales2']
+MANAGER_OF = {'MD': 'manager'}
+
+CATEGORIES = ["美发服务", "美容护理", "洗护用品", "日用零售"]
+
+PRODUCTS = [
+    # name, category, type, gross price
+    ("洗剪吹", "美发服务", 'service', '38'),
+    ("男士精剪", "美发服务", 'service', '58'),
+    ("儿童理发", "美发服务", 'service', '28'),
+    ("烫发", "美发服务", 'service', '298'),
+    ("染发", "美发服务", 'service', '268'),
+    ("深层护发", "美发服务", 'service', '128'),
+    ("头皮护理", "美发服务", 'service', '168'),
+    ("面部清洁", "美容护理", 'service', '98'),
+    ("补水面膜护理", "美容护理", 'service', '158'),
+    ("肩颈按摩", "美容护理", 'service', '128'),
+    ("精油SPA", "美容护理", 'service', '388'),
+    ("美甲", "美容护理", 'service', '88'),
+    ("美睫", "美容护理", 'service', '198'),
+    ("修眉", "美容护理", 'service', '30'),
+    ("足疗", "美容护理", 'service', '118'),
+    ("洗发水", "洗护用品", 'goods', '68'),
+    ("护发素", "洗护用品", 'goods', '58'),
+    ("发蜡", "洗护用品", 'goods', '45'),
+    ("面膜（5片装）", "洗护用品", 'goods', '99'),
+    ("洁面乳", "洗护用品", 'goods', '79'),
+    ("卸妆水", "洗护用品", 'goods', '89'),
+    ("身体乳", "洗护用品", 'goods', '69'),
+    ("护手霜", "洗护用品", 'goods', '29'),
+    ("矿泉水", "日用零售", 'goods', '3'),
+    ("纸巾", "日用零售", 'goods', '5'),
+    ("梳子", "日用零售", 'goods', '15'),
+    ("发圈", "日用零售", 'goods', '10'),
+    ("香皂", "日用零售", 'goods', '12'),
+    ("牙膏", "日用零售", 'goods', '18'),
+    ("口香糖", "日用零售", 'goods', '6'),
+    ]
+
+PAYMENT_METHODS = [("现金", True), ("银行卡", False), ("微信", False),
+    ("支付宝", False)]
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
+    "袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟"
+    "熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国"
+    "文斌宇浩凯婷雪琳晨欣怡佳慧颖倩嘉俊峰志新海燕梅晶瑶鑫宁博思雨萱子轩")
+MOBILE_PREFIXES = ['134', '135', '136', '137', '138', '139', '150', '151',
+    '152', '157', '158', '159', '182', '183', '187', '188', '130', '131',
+    '132', '155', '156', '185', '186', '133', '153', '180', '181', '189',
+    '177', '199']
+CUSTOMERS = 200
+
+
+def customer_rows(count=CUSTOMERS, seed=SEED):
+    "Yield (name, mobile, salesperson login or None) for the demo customers"
+    rng = random.Random(seed)
+    names, mobiles = set(), set()
+    index = owned = 0
+    while index < count:
+        name = rng.choice(SURNAMES) + ''.join(
+            rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2])))
+        mobile = '+86' + rng.choice(MOBILE_PREFIXES) + '%08d' % rng.randrange(
+            10 ** 8)
+        if name in names or mobile in mobiles:
+            continue
+        names.add(name)
+        mobiles.add(mobile)
+        # One customer in ten is nobody's yet: a walk-in at the counter.
+        if index % 10 == 9:
+            owner = None
+        else:
+            owner = SALESPEOPLE[owned % len(SALESPEOPLE)]
+            owned += 1
+        yield name, mobile, owner
+        index += 1
+
+
+def load(database):
+    "Load the demo data into a database with the suite activated"
+    from proteus import Model
+    from proteus import config as pconfig
+    config = pconfig.set_trytond(database.name,
+        config_file=database.config_files)
+    company = _company(config)
+    config._context = Model.get('res.user').get_preferences(True, {})
+    _accounting(config, company)
+    departments = _departments(company)
+    employees = _staff(config, company, departments)
+    categories = _products(config)
+    _sale_point(config, company)
+    _customers(employees)
+    _languages(config)
+    return categories
+
+
+def _company(config):
+    from proteus import Model, Wizard
+    Party = Model.get('party.party')
+    Currency = Model.get('currency.currency')
+    currency = Currency(name="人民币", code='CNY', symbol='¥', digits=2,
+        rounding=Decimal('0.01'), numeric_code='156')
+    currency.save()
+    wizard = Wizard('company.company.config')
+    wizard.execute('company')
+    party = Party(name="示例门店")
+    party.save()
+    wizard.form.party = party
+    wizard.form.currency = currency
+    wizard.form.timezone = 'Asia/Shanghai'
+    wizard.execute('add')
+    company, = Model.get('company.company').find()
+    return company
+
+
+def _accounting(config, company):
+    "A minimal chart of accounts and this year's fiscal year"
+    from proteus import Model
+    from trytond.modules.account.tests.tools import (
+        create_chart, create_fiscalyear, create_tax, get_accounts)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
+    create_chart(company)
+    today = dt.date.today()
+    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+            company, (dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))))
+    fiscalyear.name = "%s 年度" % today.year
+    fiscalyear.click('create_period')
+    accounts = get_accounts(company)
+    tax = create_tax(Decimal('0.03'), company)
+    tax.name = tax.description = "增值税 3%"
+    tax.save()
+    Category = Model.get('product.category')
+    category = Category(name="主营业务", accounting=True)
+    category.account_revenue = accounts['revenue']
+    category.account_expense = accounts['expense']
+    category.customer_taxes.append(tax)
+    category.save()
+
+
+def _departments(company):
+    from proteus import Model
+    Department = Model.get('company.department')
+    departments = {}
+    for code, name, parent in DEPARTMENTS:
+        department = Department(name=name, code=code, company=company)
+        if parent:
+            department.parent = departments[parent]
+        department.save()
+        departments[code] = department
+    return departments
+
+
+def _staff(config, company, departments):
+    from proteus import Model
+    Party = Model.get('party.party')
+    Employee = Model.get('company.employee')
+    User = Model.get('res.user')
+    Group = Model.get('res.group')
+    ModelData = Model.get('ir.model.data')
+    employees = {}
+    for login, name, department, roles, core_groups in STAFF:
+        party = Party(name=name)
+        party.save()
+        employee = Employee(party=party, company=company,
+            department=departments[department])
+        employee.save()
+        employees[login] = employee
+        if login == 'admin':
+            user, = User.find([('login', '=', 'admin')])
+        else:
+            user = User(login=login, name=name, password=PASSWORD)
+        for ref in ['crm_customer.' + r for r in roles] + core_groups:
+            module, fs_id = ref.split('.')
+            user.groups.append(Group(ModelData.get_id(module, fs_id, {})))
+        if company not in user.companies:
+            user.companies.append(company)
+        user.company = company
+        user.employees.append(employee)
+        user.employee = employee
+        user.save()
+    for code, login in MANAGER_OF.items():
+        department = departments[code]
+        department.manager = employees[login]
+        department.save()
+    return employees
+
+
+def _products(config):
+    from proteus import Model
+    Category = Model.get('product.category')
+    Template = Model.get('product.template')
+    Uom = Model.get('product.uom')
+    ModelData = Model.get('ir.model.data')
+    account_category, = Category.find([('accounting', '=', True)])
+    unit = Uom(ModelData.get_id('product', 'uom_unit', {}))
+    categories = {}
+    for name in CATEGORIES:
+        category = Category(name=name)
+        category.save()
+        categories[name] = category
+    templates = []
+    for index, (name, category, type_, price) in enumerate(PRODUCTS, 1):
+        template = Template(name=name, type=type_, default_uom=unit,
+            salable=True, account_category=account_category)
+        template.categories.append(Category(categories[category].id))
+        template.gross_price = Decimal(price)
+        template.code = 'SP%03d' % index
+        templates.append(template)
+    Template.save(templates)
+    return categories
+
+
+def _sale_point(config, company):
+    from proteus import Model
+    from trytond.modules.account.tests.tools import get_accounts
+    Account = Model.get('account.account')
+    Journal = Model.get('account.journal')
+    Location = Model.get('stock.location')
+    POS = Model.get('sale.point')
+    PaymentMethod = Model.get('sale.point.payment.method')
+    SequenceStrict = Model.get('ir.sequence.strict')
+    SequenceType = Model.get('ir.sequence.type')
+    ModelData = Model.get('ir.model.data')
+    accounts = get_accounts(company)
+    journal, = Journal.find([('type', '=', 'revenue')], limit=1)
+    pos = POS(name="前台收银台", journal=journal)
+    sequence = SequenceStrict(name="收银单", company=company, prefix='POS',
+        padding=6, sequence_type=SequenceType(
+            ModelData.get_id('sale_point', 'sequence_type_sale', {})))
+    sequence.save()
+    pos.sequence = sequence
+    pos.storage_location, = Location.find([('code', '=', 'STO')])
+    pos.customer_location, = Location.find([('code', '=', 'CUS')])
+    pos.save()
+    for name, cash in PAYMENT_METHODS:
+        if cash:
+            account = accounts['cash']
+        else:
+            account, = accounts['cash'].duplicate(default={'name': name})
+        account.name = name if not cash else "库存现金"
+        account.save()
+        PaymentMethod(name=name, account=Account(account.id), cash=cash).save()
+
+
+def _customers(employees):
+    from proteus import Model
+    Party = Model.get('party.party')
+    parties = []
+    for name, mobile, owner in customer_rows():
+        party = Party(name=name)
+        party.owner = employees[owner] if owner else None
+        party.contact_mechanisms.new(type='mobile', value=mobile)
+        parties.append(party)
+    Party.save(parties)
+
+
+def _languages(config):
+    "Everyone works in Chinese"
+    from proteus import Model
+    Lang = Model.get('ir.lang')
+    User = Model.get('res.user')
+    zh_cn, = Lang.find([('code', '=', 'zh_CN')])
+    users = User.find([])
+    for user in users:
+        user.language = zh_cn
+    User.save(users)
