@@ -8,7 +8,8 @@
     crm_admin.py po      regenerate each module's locale/zh_CN.po
 
 The database comes from DATABASE (default: the SQLite file var/crm.sqlite),
-e.g. DATABASE=postgresql://root@127.0.0.1:5432/crm.
+e.g. DATABASE=postgresql://root@127.0.0.1:5432/crm; the server listens on
+LISTEN (default 127.0.0.1:8000).
 """
 import argparse
 import fcntl
@@ -42,8 +43,9 @@ def suite_modules():
 class Database:
     "Where the suite's data lives, from a DATABASE URL"
 
-    def __init__(self, url=None):
+    def __init__(self, url=None, listen=None):
         url = url or os.environ.get('DATABASE') or 'sqlite:///var/crm.sqlite'
+        self.listen = listen or os.environ.get('LISTEN', '127.0.0.1:8000')
         parsed = urllib.parse.urlsplit(url)
         self.scheme = parsed.scheme
         if self.scheme == 'sqlite':
@@ -78,6 +80,7 @@ class Database:
             f'uri = {self.uri}\n'
             f'path = {self.directory}\n'
             '[web]\n'
+            f'listen = {self.listen}\n'
             f'root = {VAR / "sao"}\n'
             '[attachment]\n'
             f'path = {VAR / "filestore"}\n')
@@ -212,9 +215,8 @@ def lock(database):
     return handle
 
 
-def listen_address():
-    listen = os.environ.get('TRYTOND_WEB__LISTEN', '127.0.0.1:8000')
-    host, _, port = listen.rpartition(':')
+def listen_address(database):
+    host, _, port = database.listen.rpartition(':')
     return host or '127.0.0.1', int(port)
 
 
@@ -232,7 +234,7 @@ def wait_for_port(host, port, process, timeout=60):
 
 def run(database):
     handle = lock(database)
-    host, port = listen_address()
+    host, port = listen_address(database)
     with socket.socket() as sock:
         if sock.connect_ex((host, port)) == 0:
             sys.exit(f"错误：端口 {host}:{port} 已被占用。"

@@ -1,0 +1,66 @@
+# The CRM suite. `make run` serves it with the demo shop, `make test` tests it.
+# Both install what they need first.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAO_VERSION := 8.0.11
+# fonts-noto-cjk: Chinese in screenshots and PDF; chromium: browser tests;
+# libpango: PDF by weasyprint; unixodbc/tdsodbc: K3 WISE over ODBC.
+DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 \
+	unixodbc tdsodbc
+
+# DATABASE=postgresql://user@host:5432/name runs on PostgreSQL instead of
+# the SQLite file var/crm.sqlite.
+export DATABASE
+
+.PHONY: run setup test test-postgresql po deps debian clean
+
+run: deps
+	$(PY) tools/crm_admin.py run
+
+setup: deps
+	$(PY) tools/crm_admin.py setup
+
+test: deps
+	$(PY) tools/run_tests.py
+
+test-postgresql: deps
+	$(PY) tools/run_tests.py --postgresql
+
+po: deps
+	$(PY) tools/crm_admin.py po
+
+deps: $(VENV)/.installed var/sao/.installed debian
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+var/sao/.installed:
+	rm -rf var/sao var/sao-pack
+	mkdir -p var/sao-pack
+	cd var/sao-pack && npm pack --silent tryton-sao@$(SAO_VERSION) >/dev/null \
+		&& tar xzf tryton-sao-$(SAO_VERSION).tgz
+	mv var/sao-pack/package var/sao
+	rm -rf var/sao-pack
+	cd var/sao && npm install --omit=dev --legacy-peer-deps --no-audit \
+		--no-fund --silent
+	touch $@
+
+debian:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq $$missing; \
+	else \
+		echo "Missing Debian packages; install them with:"; \
+		echo "  sudo apt-get install -y $$missing"; \
+	fi
+
+clean:
+	rm -rf $(VENV) var

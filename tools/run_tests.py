@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Run the suite's tests: every module's unit tests and scenarios, then the
+suite-level tests of tests/ (browser, end to end).
+
+    run_tests.py                 on SQLite (in memory, DB_CACHE under var/)
+    run_tests.py --postgresql    the module tests on PostgreSQL, in a database
+                                 of their own that is dropped afterwards
+
+Prints 'N passed, N failed' last and exits non-zero on any failure.
+"""
+import argparse
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+
+from crm_admin import module_digests, suite_modules  # noqa: E402
+
+POSTGRESQL = os.environ.get(
+    'TEST_POSTGRESQL_URI', 'postgresql://root@127.0.0.1:5432')
+
+
+def cache_is_current(marker, digest):
+    return marker.exists() and marker.read_text() == digest
+
+
+def prepare_sqlite():
+    cache = ROOT / 'var' / 'db_cache'
+    marker = cache / 'modules.digest'
+    digest = repr(sorted(module_digests().items()))
+    # The cache is keyed by module names only: empty it when code changed.
+    if not cache_is_current(marker, digest):
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        marker.write_text(digest)
+    os.environ.setdefault('DB_CACHE', str(cache))
+    os.environ.setdefault('DB_NAME', ':memory:')
+
+
+def _pg_execute(*statements):
+    import psycopg2
+    conn = psycopg2.connect(POSTGRESQL + '/postgres')
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+            if cursor.description:
+                yield from cursor.fetchall()
+    conn.close()
+
+
+def prepare_postgresql():
+    marker = ROOT / 'var' / 'db_cache_postgresql.digest'
+    digest = repr(sorted(module_digests().items()))
+    if not cache_is_current(marker, digest):
+        templates = [name for name, in _pg_execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'test-%'")]
+        for name in templates:
+            list(_pg_execute(f'DROP DATABASE IF EXISTS "{name}"'))
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(digest)
+    name = 'test_crm_%s' % int(time.time())
+    os.environ['TRYTOND_DATABASE__URI'] = POSTGRESQL + '/'
+    os.environ['DB_NAME'] = name
+    os.environ['DB_CACHE'] = POSTGRESQL
+    return name
+
+
+def module_suite():
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite()
+    for module in suite_modules():
+        package = f'trytond.modules.{module}.tests'
+        for path in sorted((ROOT / 'addons' / module / 'tests').glob(
+                'test_*.py')):
+            suite.addTests(loader.loadTestsFromName(f'{package}.{path.stem}'))
+    return suite
+
+
+def run_pytest():
+    "Run tests/ with pytest; return (passed, failed)"
+    import pytest
+
+    class Counter:
+        passed = failed = 0
+
+        def pytest_runtest_logreport(self, report):
+            if report.when == 'call' and report.passed:
+                self.passed += 1
+            elif report.failed:
+                self.failed += 1
+
+    counter = Counter()
+    code = pytest.main(['-q', str(ROOT / 'tests')], plugins=[counter])
+    if code not in (0, 5) and not counter.failed:
+        counter.failed += 1
+    return counter.passed, counter.failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--postgresql', action='store_true')
+    parser.add_argument('--modules-only', action='store_true')
+    args = parser.parse_args()
+
+    database = None
+    if args.postgresql:
+        database = prepare_postgresql()
+    else:
+        prepare_sqlite()
+    try:
+        result = unittest.TextTestRunner(verbosity=1).run(module_suite())
+    finally:
+        if database:
+            list(_pg_execute(f'DROP DATABASE IF EXISTS "{database}"'))
+    passed = result.testsRun - len(result.failures) - len(result.errors) \
+        - len(result.skipped)
+    failed = len(result.failures) + len(result.errors)
+    if not (args.postgresql or args.modules_only):
+        pytest_passed, pytest_failed = run_pytest()
+        passed += pytest_passed
+        failed += pytest_failed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
