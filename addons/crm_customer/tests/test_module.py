@@ -56,5 +56,20 @@ class CrmCustomerTestCase(
             self.assertEqual(context['employees'], [employee.id])
             self.assertEqual(context['departments'], [north.id])
 
+    @with_transaction()
+    def test_new_user_language(self):
+        "New users get Chinese once it is loaded"
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        User = pool.get('res.user')
+
+        self.assertIsNone(User.default_language())
+        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+        zh_cn.translatable = True
+        zh_cn.save()
+        user = User(login='xiaowang')
+        user.save()
+        self.assertEqual(user.language, zh_cn)
+
 
 del ModuleTestCase
