@@ -26,6 +26,8 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VAR = ROOT / 'var'
 ADDONS = ROOT / 'addons'
@@ -164,7 +166,7 @@ def setup(database, demo=True):
         print(f"创建数据库 {database.name} (creating the database)…")
         database.create()
         try:
-            database.admin('--all', '--email', 'admin@example.com')
+            database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
             database.admin(
                 '-u', *suite_modules(), '--activate-dependencies',
                 '-l', LANGUAGE)
@@ -293,11 +295,18 @@ def po():
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f'sqlite:///{directory}/po.sqlite')
         database.create()
-        database.admin('--all', '--email', 'admin@example.com')
+        database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
         database.admin('-u', *suite_modules(), '--activate-dependencies',
             '-l', LANGUAGE, '--export-translations')
-    for module in suite_modules():
-        print(f"{module}: locale/{LANGUAGE}.po")
+        for module in suite_modules():
+            print(f"{module}: locale/{LANGUAGE}.po")
+        import po_override
+        override = ADDONS / 'crm_customer' / 'locale' / 'override' / (
+            LANGUAGE + '.po')
+        done, todo = po_override.refresh(database, suite_modules(), override)
+        print(f"crm_customer: locale/override/{LANGUAGE}.po, "
+            f"{done} core strings in Chinese, {todo} to translate"
+            + (f" in locale/override/{LANGUAGE}.todo.po" if todo else ''))
 
 
 def main():

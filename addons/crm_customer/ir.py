@@ -1,4 +1,6 @@
 # This file is part of the CRM suite.
+import polib
+
 from trytond.pool import Pool, PoolMeta
 
 
@@ -29,3 +31,51 @@ class Rule(metaclass=PoolMeta):
         context['employees'] = list(User.get_employees())
         context['departments'] = list(Department.get_user_departments())
         return context
+
+
+class Translation(metaclass=PoolMeta):
+    __name__ = 'ir.translation'
+
+    @classmethod
+    def translation_import(cls, lang, module, po_path):
+        cls._create_missing_overridden(lang, po_path)
+        return super().translation_import(lang, module, po_path)
+
+    @classmethod
+    def _create_missing_overridden(cls, lang, po_path):
+        """Create the translations that another module's own .po file lacks,
+        so that an override can complete them instead of failing"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        to_create = []
+        for path in [po_path] if isinstance(po_path, str) else po_path:
+            for entry in polib.pofile(path):
+                if entry.obsolete:
+                    continue
+                translation, res_id = cls.from_poentry(entry)
+                if '.' not in res_id:
+                    continue
+                module, fs_id = res_id.split('.')
+                res_id = ModelData.get_id(module, fs_id) if fs_id else -1
+                domain = [
+                    ('name', '=', translation.name),
+                    ('res_id', '=', res_id),
+                    ('lang', '=', lang),
+                    ('type', '=', translation.type),
+                    ('module', '=', module),
+                    ]
+                if translation.type in {
+                        'report', 'view', 'wizard_button', 'selection'}:
+                    domain.append(('src', '=', translation.src))
+                if not cls.search(domain, limit=1):
+                    to_create.append({
+                            'name': translation.name,
+                            'res_id': res_id,
+                            'lang': lang,
+                            'type': translation.type,
+                            'src': translation.src,
+                            'src_plural': translation.src_plural,
+                            'module': module,
+                            })
+        if to_create:
+            cls.create(to_create)
