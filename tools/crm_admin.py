@@ -97,36 +97,29 @@ class Database:
     def exists(self):
         if self.file:
             return self.file.exists() and self.file.stat().st_size > 0
-        import psycopg2
-        with psycopg2.connect(self._maintenance_dsn()) as conn, \
-                conn.cursor() as cursor:
-            cursor.execute(
-                'SELECT 1 FROM pg_database WHERE datname = %s', (self.name,))
-            return bool(cursor.fetchone())
+        return bool(self._maintenance(
+                'SELECT 1 FROM pg_database WHERE datname = %s', (self.name,)))
 
     def create(self):
         if self.file:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.file.touch()
-            return
-        import psycopg2
-        conn = psycopg2.connect(self._maintenance_dsn())
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
-        conn.close()
+        else:
+            self._maintenance(f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
 
     def drop(self):
         if self.file:
             self.file.unlink(missing_ok=True)
         else:
-            import psycopg2
-            conn = psycopg2.connect(self._maintenance_dsn())
-            conn.autocommit = True
-            with conn.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
-            conn.close()
+            self._maintenance(f'DROP DATABASE IF EXISTS "{self.name}"')
         self.state_file.unlink(missing_ok=True)
+
+    def _maintenance(self, query, params=None):
+        "Run a query on the server's postgres database, outside transactions"
+        import psycopg
+        with psycopg.connect(self._maintenance_dsn(), autocommit=True) as conn:
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else None
 
     def _maintenance_dsn(self):
         parsed = urllib.parse.urlsplit(self.uri)

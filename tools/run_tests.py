@@ -44,15 +44,12 @@ def prepare_sqlite():
 
 
 def _pg_execute(*statements):
-    import psycopg2
-    conn = psycopg2.connect(POSTGRESQL + '/postgres')
-    conn.autocommit = True
-    with conn.cursor() as cursor:
+    import psycopg
+    with psycopg.connect(POSTGRESQL + '/postgres', autocommit=True) as conn:
         for statement in statements:
-            cursor.execute(statement)
+            cursor = conn.execute(statement)
             if cursor.description:
                 yield from cursor.fetchall()
-    conn.close()
 
 
 def prepare_postgresql():
