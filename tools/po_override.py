@@ -80,7 +80,8 @@ def refresh(database, suite_modules, override_path, language='zh_CN'):
     count = Counter(e.msgctxt for e in entries if e.msgctxt.startswith('help:'))
     done, todo = polib.POFile(wrapwidth=78), polib.POFile(wrapwidth=78)
     for pofile in (done, todo):
-        pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8'}
+        pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8',
+            'Plural-Forms': 'nplurals=1; plural=0;'}
     for entry in entries:
         if count.get(entry.msgctxt, 0) > 1:
             continue

@@ -38,16 +38,18 @@ class Translation(metaclass=PoolMeta):
 
     @classmethod
     def translation_import(cls, lang, module, po_path):
-        cls._create_missing_overridden(lang, po_path)
+        cls._prepare_overridden(lang, po_path)
         return super().translation_import(lang, module, po_path)
 
     @classmethod
-    def _create_missing_overridden(cls, lang, po_path):
+    def _prepare_overridden(cls, lang, po_path):
         """Create the translations that another module's own .po file lacks,
-        so that an override can complete them instead of failing"""
+        so that an override can complete them instead of failing, and
+        confirm the fuzzy ones that an override repeats unchanged (Tryton
+        only overrides a different value)"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
-        to_create = []
+        to_create, to_confirm = [], []
         for path in [po_path] if isinstance(po_path, str) else po_path:
             for entry in polib.pofile(path):
                 if entry.obsolete:
@@ -67,7 +69,13 @@ class Translation(metaclass=PoolMeta):
                 if translation.type in {
                         'report', 'view', 'wizard_button', 'selection'}:
                     domain.append(('src', '=', translation.src))
-                if not cls.search(domain, limit=1):
+                existing = cls.search(domain, limit=1)
+                if existing:
+                    target, = existing
+                    if target.fuzzy and not translation.fuzzy and (
+                            target.value == translation.value):
+                        to_confirm.append(target)
+                else:
                     to_create.append({
                             'name': translation.name,
                             'res_id': res_id,
@@ -79,3 +87,5 @@ class Translation(metaclass=PoolMeta):
                             })
         if to_create:
             cls.create(to_create)
+        if to_confirm:
+            cls.write(to_confirm, {'fuzzy': False})
