@@ -236,23 +236,28 @@ def run(database):
                 f"Error: {host}:{port} is already in use.")
     setup(database)
     env = database.environ
+    # Each in a process group of its own: trytond-cron forks workers, and
+    # stopping must take them too.
     server = subprocess.Popen(
         [str(BIN / 'trytond'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT)
+            '-d', database.name], env=env, cwd=ROOT, start_new_session=True)
     cron = subprocess.Popen(
         [str(BIN / 'trytond-cron'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT)
+            '-d', database.name], env=env, cwd=ROOT, start_new_session=True)
 
     def stop(*args):
         for process in (server, cron):
             if process.poll() is None:
-                process.terminate()
+                os.killpg(process.pid, signal.SIGTERM)
         for process in (server, cron):
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    # Ctrl-C stops, even when started from a shell that ignores it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    interrupted = False
     try:
         if wait_for_port(host, port, server):
             print(DEMO_LOGINS.format(url=f'http://{host}:{port}/',
@@ -260,12 +265,17 @@ def run(database):
         while server.poll() is None and cron.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
+        interrupted = True
         print("\n正在停止… (stopping)")
     finally:
         stop()
         if handle:
             handle.close()
-    return server.returncode or 0
+    if interrupted:
+        return 0
+    print("trytond 或 trytond-cron 意外退出 (stopped unexpectedly)",
+        file=sys.stderr)
+    return 1
 
 
 DEMO_LOGINS = """

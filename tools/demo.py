@@ -123,6 +123,7 @@ def load(database):
     _sale_point(config, company)
     _customers(employees)
     _languages(config)
+    _close_config_wizard(config)
     return categories
 
 
@@ -200,6 +201,7 @@ def _staff(config, company, departments):
         employees[login] = employee
         if login == 'admin':
             user, = User.find([('login', '=', 'admin')])
+            user.name = name
         else:
             user = User(login=login, name=name, password=PASSWORD)
         for ref in ['crm_customer.' + r for r in roles] + core_groups:
@@ -297,3 +299,13 @@ def _languages(config):
     for user in users:
         user.language = zh_cn
     User.save(users)
+
+
+def _close_config_wizard(config):
+    "The demo is configured: the administrator is not asked to do it again"
+    from proteus import Model
+    Item = Model.get('ir.module.config_wizard.item')
+    items = Item.find([('state', '=', 'open')])
+    for item in items:
+        item.state = 'done'
+    Item.save(items)
