@@ -111,7 +111,8 @@ class Database:
         if self.file:
             self.file.unlink(missing_ok=True)
         else:
-            self._maintenance(f'DROP DATABASE IF EXISTS "{self.name}"')
+            self._maintenance(
+                f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self.state_file.unlink(missing_ok=True)
 
     def _maintenance(self, query, params=None):

@@ -201,7 +201,6 @@ def _staff(config, company, departments):
         employees[login] = employee
         if login == 'admin':
             user, = User.find([('login', '=', 'admin')])
-            user.name = name
         else:
             user = User(login=login, name=name, password=PASSWORD)
         for ref in ['crm_customer.' + r for r in roles] + core_groups:

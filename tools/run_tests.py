@@ -115,7 +115,8 @@ def main():
         result = unittest.TextTestRunner(verbosity=1).run(module_suite())
     finally:
         if database:
-            list(_pg_execute(f'DROP DATABASE IF EXISTS "{database}"'))
+            list(_pg_execute(
+                f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     passed = result.testsRun - len(result.failures) - len(result.errors) \
         - len(result.skipped)
     failed = len(result.failures) + len(result.errors)
