@@ -7,7 +7,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 
-class Department(DeactivableMixin, tree(), ModelSQL, ModelView):
+class Department(
+        DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'company.department'
     __string__ = "Department"
 
@@ -42,11 +43,6 @@ class Department(DeactivableMixin, tree(), ModelSQL, ModelView):
     def default_company():
         return Transaction().context.get('company')
 
-    def get_rec_name(self, name):
-        if self.parent:
-            return '%s / %s' % (self.parent.rec_name, self.name)
-        return self.name
-
     @classmethod
     def search_rec_name(cls, name, clause):
         _, operator, operand, *extra = clause
@@ -55,7 +51,7 @@ class Department(DeactivableMixin, tree(), ModelSQL, ModelView):
         else:
             bool_op = 'OR'
         return [bool_op,
-            ('name', operator, operand, *extra),
+            super().search_rec_name(name, clause),
             ('code', operator, operand, *extra),
             ]
 
@@ -63,7 +59,6 @@ class Department(DeactivableMixin, tree(), ModelSQL, ModelView):
     def on_modification(cls, mode, departments, field_names=None):
         super().on_modification(mode, departments, field_names=field_names)
         cls._user_departments_cache.clear()
-        Pool().get('ir.rule')._domain_get_cache.clear()
 
     @classmethod
     def get_user_departments(cls):
@@ -95,4 +90,3 @@ class Employee(metaclass=PoolMeta):
         super().on_modification(mode, employees, field_names=field_names)
         if mode != 'write' or not field_names or 'department' in field_names:
             Department._user_departments_cache.clear()
-            pool.get('ir.rule')._domain_get_cache.clear()
