@@ -117,6 +117,7 @@ def load(database):
     company = _company(config)
     config._context = Model.get('res.user').get_preferences(True, {})
     _accounting(config, company)
+    _party_language(config)
     departments = _departments(company)
     employees = _staff(config, company, departments)
     categories = _products(config)
@@ -288,6 +289,15 @@ def _customers(employees):
     Party.save(parties)
 
 
+def _party_language(config):
+    "Customers are written to in Chinese"
+    from proteus import Model
+    Lang = Model.get('ir.lang')
+    configuration = Model.get('party.configuration')(1)
+    configuration.party_lang, = Lang.find([('code', '=', 'zh_CN')])
+    configuration.save()
+
+
 def _languages(config):
     "Everyone works in Chinese"
     from proteus import Model
@@ -298,6 +308,7 @@ def _languages(config):
     for user in users:
         user.language = zh_cn
     User.save(users)
+
 
 
 def _close_config_wizard(config):

@@ -19,4 +19,3 @@ class User(metaclass=PoolMeta):
         if languages:
             language, = languages
             return language.id
-        return getattr(super(), 'default_language', lambda: None)()
