@@ -37,31 +37,34 @@ class Party(metaclass=PoolMeta):
     def check_modification(cls, mode, parties, values=None, external=False):
         super().check_modification(
             mode, parties, values=values, external=external)
-        if external and mode in {'create', 'write'} and (
-                mode == 'create' or 'owner' in values):
-            cls.check_owner_assignment(parties)
+        if external and mode == 'create':
+            for party in parties:
+                cls.check_owner_assignment(party, party.owner)
+        elif external and mode == 'write' and 'owner' in values:
+            Employee = Pool().get('company.employee')
+            owner = values['owner']
+            owner = Employee(owner) if owner is not None else None
+            for party in parties:
+                cls.check_owner_assignment(party, owner)
 
     @classmethod
-    def check_owner_assignment(cls, parties):
-        "Only managers hand a customer over to another salesperson"
+    def check_owner_assignment(cls, party, owner):
+        """Staff may take a customer for themselves or let it go; only
+        managers hand it to someone else"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
-        groups = set(User.get_groups())
-        if groups & {
+        if not owner or owner.id in User.get_employees():
+            return
+        if set(User.get_groups()) & {
                 ModelData.get_id('crm_customer', 'group_sales_manager'),
                 ModelData.get_id('crm_customer', 'group_crm_admin'),
                 }:
             return
-        if ModelData.get_id('crm_customer', 'group_salesperson') not in groups:
-            return
-        employees = set(User.get_employees())
-        for party in parties:
-            if party.owner and party.owner.id not in employees:
-                raise AccessError(gettext(
-                        'crm_customer.msg_owner_assignment_forbidden',
-                        customer=party.rec_name,
-                        owner=party.owner.rec_name))
+        raise AccessError(gettext(
+                'crm_customer.msg_owner_assignment_forbidden',
+                customer=party.rec_name,
+                owner=owner.rec_name))
 
     @classmethod
     def _code_sequence(cls, **pattern):
