@@ -31,15 +31,15 @@ test-postgresql: deps
 po: deps
 	$(PY) tools/crm_admin.py po
 
-deps: $(VENV)/.installed var/sao/.installed debian
+deps: debian $(VENV)/.installed var/sao/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml | debian
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r requirements.txt
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
-var/sao/.installed:
+var/sao/.installed: | debian
 	rm -rf var/sao var/sao-pack
 	mkdir -p var/sao-pack
 	cd var/sao-pack && npm pack --silent tryton-sao@$(SAO_VERSION) >/dev/null \
@@ -50,16 +50,22 @@ var/sao/.installed:
 		--no-fund --silent
 	touch $@
 
+# Python's venv and npm count when missing as commands, whoever installed
+# them; the others as Debian packages.
 debian:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
-		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+		dpkg -s $$p >/dev/null 2>&1 || echo $$p; done; \
+		$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null \
+			|| echo python3-venv; \
+		command -v npm >/dev/null || echo nodejs npm); \
+	missing=$$(echo $$missing); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq $$missing; \
 	else \
 		echo "Missing Debian packages; install them with:"; \
-		echo "  sudo apt-get install -y $$missing"; \
+		echo "  sudo apt-get update && sudo apt-get install -y $$missing"; \
 	fi
 
 clean:

@@ -3,6 +3,8 @@ SQLite file."""
 import subprocess
 import sys
 
+import pytest
+
 import crm_admin
 
 
@@ -20,6 +22,13 @@ def test_database_urls(tmp_path):
     assert production.name == 'chain'
     assert production.uri == 'postgresql://crm@db.example:5432/'
     assert production.file is None
+    # Two databases of the same name keep their own record of the modules
+    assert production.state_file != crm_admin.Database(
+        'sqlite:///var/chain.sqlite').state_file
+
+    # trytond would open another file than the one locked and checked
+    with pytest.raises(SystemExit, match='sqlite:///'):
+        crm_admin.Database('sqlite:///var/shop.db')
 
 
 def test_second_run_on_same_sqlite_file_refused(tmp_path):

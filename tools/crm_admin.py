@@ -53,6 +53,10 @@ class Database:
         if self.scheme == 'sqlite':
             # sqlite:///var/crm.sqlite is relative to the repository,
             # sqlite:////tmp/crm.sqlite absolute
+            if not url.startswith('sqlite:///') or not url.endswith(
+                    '.sqlite'):
+                sys.exit("SQLite 数据库地址应形如 sqlite:///var/crm.sqlite "
+                    f"(expected sqlite:///path/name.sqlite): {url}")
             path = pathlib.Path(url[len('sqlite:///'):])
             if not path.is_absolute():
                 path = ROOT / path
@@ -60,15 +64,19 @@ class Database:
             self.name = path.stem
             self.file = path
             self.uri = 'sqlite://'
+            self.state_file = path.with_suffix('.modules.json')
         elif self.scheme.startswith('postgresql'):
             self.name = parsed.path.strip('/') or 'crm'
             self.uri = urllib.parse.urlunsplit(
                 (parsed.scheme, parsed.netloc, '/', parsed.query, ''))
             self.directory = VAR
             self.file = None
+            host = parsed.hostname or 'localhost'
+            self.state_file = VAR / (
+                f'postgresql-{host}-{parsed.port or 5432}-{self.name}'
+                '.modules.json')
         else:
             sys.exit(f"不支持的数据库地址 (unsupported DATABASE): {url}")
-        self.state_file = VAR / f'{self.name}.modules.json'
 
     @property
     def config_files(self):
@@ -186,8 +194,8 @@ def setup(database, demo=True):
 
 
 def lock(database):
-    """Hold a lock for as long as this process serves an SQLite database:
-    SQLite is for one server at a time."""
+    """Hold a lock on an SQLite database for as long as this process, or the
+    servers it starts, use it: SQLite is for one server at a time."""
     if not database.file:
         return None
     database.directory.mkdir(parents=True, exist_ok=True)
@@ -228,8 +236,7 @@ def wait_for_port(host, port, process, timeout=60):
     return False
 
 
-def run(database):
-    handle = lock(database)
+def run(database, handle):
     host, port = listen_address(database)
     with socket.socket() as sock:
         if sock.connect_ex((host, port)) == 0:
@@ -238,13 +245,17 @@ def run(database):
     setup(database)
     env = database.environ
     # Each in a process group of its own: trytond-cron forks workers, and
-    # stopping must take them too.
+    # stopping must take them too. They inherit the lock, which so outlives
+    # this process if it is killed.
+    fds = [handle.fileno()] if handle else []
     server = subprocess.Popen(
         [str(BIN / 'trytond'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT, start_new_session=True)
+            '-d', database.name], env=env, cwd=ROOT, start_new_session=True,
+        pass_fds=fds)
     cron = subprocess.Popen(
         [str(BIN / 'trytond-cron'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT, start_new_session=True)
+            '-d', database.name], env=env, cwd=ROOT, start_new_session=True,
+        pass_fds=fds)
 
     def stop(*args):
         for process in (server, cron):
@@ -255,7 +266,8 @@ def run(database):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda *a: (stop(), sys.exit(0)))
     # Ctrl-C stops, even when started from a shell that ignores it
     signal.signal(signal.SIGINT, signal.default_int_handler)
     interrupted = False
@@ -323,12 +335,13 @@ def main():
         po()
         return 0
     database = Database()
+    handle = lock(database)
     if args.command == 'setup':
         setup(database, demo=not args.no_demo)
     elif args.command == 'drop':
         database.drop()
     else:
-        return run(database)
+        return run(database, handle)
     return 0
 
 

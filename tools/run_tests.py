@@ -26,21 +26,30 @@ POSTGRESQL = os.environ.get(
     'TEST_POSTGRESQL_URI', 'postgresql://root@127.0.0.1:5432')
 
 
+def cache_digest():
+    "What the cached databases depend on: the modules and the pinned packages"
+    requirements = (ROOT / 'requirements.txt').read_text()
+    return repr((sorted(module_digests().items()), requirements))
+
+
 def cache_is_current(marker, digest):
     return marker.exists() and marker.read_text() == digest
 
 
 def prepare_sqlite():
+    os.environ.setdefault('DB_NAME', ':memory:')
+    if 'DB_CACHE' in os.environ:
+        return
     cache = ROOT / 'var' / 'db_cache'
     marker = cache / 'modules.digest'
-    digest = repr(sorted(module_digests().items()))
-    # The cache is keyed by module names only: empty it when code changed.
+    digest = cache_digest()
+    # Tryton names a cached database after its modules only: empty the cache
+    # when their code changed.
     if not cache_is_current(marker, digest):
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
         marker.write_text(digest)
-    os.environ.setdefault('DB_CACHE', str(cache))
-    os.environ.setdefault('DB_NAME', ':memory:')
+    os.environ['DB_CACHE'] = str(cache)
 
 
 def _pg_execute(*statements):
@@ -53,8 +62,9 @@ def _pg_execute(*statements):
 
 
 def prepare_postgresql():
+    # The templates are the test-* databases of the test server
     marker = ROOT / 'var' / 'db_cache_postgresql.digest'
-    digest = repr(sorted(module_digests().items()))
+    digest = repr((POSTGRESQL, cache_digest()))
     if not cache_is_current(marker, digest):
         templates = [name for name, in _pg_execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE 'test-%'")]

@@ -58,6 +58,7 @@ class Translation(metaclass=PoolMeta):
                 if '.' not in res_id:
                     continue
                 module, fs_id = res_id.split('.')
+                # A record gone from the core module fails here, by name
                 res_id = ModelData.get_id(module, fs_id) if fs_id else -1
                 domain = [
                     ('name', '=', translation.name),
@@ -69,6 +70,8 @@ class Translation(metaclass=PoolMeta):
                 if translation.type in {
                         'report', 'view', 'wizard_button', 'selection'}:
                     domain.append(('src', '=', translation.src))
+                    domain.append(
+                        ('src_plural', '=', translation.src_plural))
                 existing = cls.search(domain, limit=1)
                 if existing:
                     target, = existing
