@@ -21,7 +21,7 @@ STAFF = [
     # login, name, department, role groups, extra core groups
     ('admin', "系统管理员", 'MD', [], []),
     ('manager', "王丽", 'MD', ['group_sales_manager'],
-        ['sale.group_sale_admin', 'product.group_product_admin']),
+        ['product.group_product_admin']),
     ('sales1', "张伟", 'XS', ['group_salesperson'], []),
     ('sales2', "李娜", 'XS', ['group_salesperson'], []),
     ('cashier1', "陈静", 'SY', ['group_cashier'], []),
