@@ -1,0 +1,100 @@
+"""The demo shop as its users reach it over RPC: its data, who sees which
+customer, and a main menu in Chinese for every role."""
+import re
+
+import pytest
+from proteus import Model
+from proteus import config as pconfig
+
+import demo
+
+CHINESE = re.compile(r'[\u4e00-\u9fff]')
+LOGINS = [login for login, *_ in demo.STAFF]
+
+
+def connect(server, database, login):
+    password = 'admin2026' if login == 'admin' else demo.PASSWORD
+    host = server.split('//', 1)[1]
+    return pconfig.set_xmlrpc(
+        f'http://{login}:{password}@{host}{database.name}/rpc/')
+
+
+def search_read(config, model, domain, fields):
+    "One call for many records (proteus reads a record's fields lazily)"
+    return config.get_proxy(model).search_read(
+        domain, 0, None, None, fields, config.context)
+
+
+def customers(config):
+    "The demo customers (the parties with a mobile) with their owner's name"
+    return search_read(config, 'party.party',
+        [('contact_mechanisms.type', '=', 'mobile')],
+        ['code', 'owner.party.name', 'contact_mechanisms'])
+
+
+def owner_name(party):
+    owner = party.get('owner.')
+    return owner['party.']['name'] if owner else None
+
+
+@pytest.mark.parametrize('login', LOGINS)
+def test_menu_in_chinese(server, demo_database, login):
+    config = connect(server, demo_database, login)
+    menus = search_read(config, 'ir.ui.menu', [], ['name', 'complete_name'])
+    assert menus
+    english = [m['complete_name'] for m in menus
+        if not CHINESE.search(m['name'])]
+    assert english == []
+
+
+def test_demo_shop(server, demo_database):
+    config = connect(server, demo_database, 'admin')
+    Company = Model.get('company.company', config=config)
+    company, = Company.find([])
+    assert company.party.name == "示例门店"
+    assert company.currency.code == 'CNY'
+    assert company.timezone == 'Asia/Shanghai'
+    FiscalYear = Model.get('account.fiscalyear', config=config)
+    fiscalyear, = FiscalYear.find([])
+    assert len(fiscalyear.periods) == 12
+
+    Department = Model.get('company.department', config=config)
+    assert sorted(d.rec_name for d in Department.find([])) == [
+        "门店", "门店 / 前台收银", "门店 / 销售部"]
+    Template = Model.get('product.template', config=config)
+    assert len(Template.find([])) == 30
+    POS = Model.get('sale.point', config=config)
+    pos, = POS.find([])
+    Method = Model.get('sale.point.payment.method', config=config)
+    assert sorted(m.name for m in Method.find([])) == sorted(
+        name for name, _ in demo.PAYMENT_METHODS)
+
+    parties = customers(config)
+    assert len(parties) == demo.CUSTOMERS
+    mobiles = search_read(config, 'party.contact_mechanism',
+        [('type', '=', 'mobile')], ['value_compact'])
+    assert len(mobiles) == demo.CUSTOMERS
+    assert all(re.fullmatch(r'\+861[3-9]\d{9}', m['value_compact'])
+        for m in mobiles)
+    assert all(p['code'].startswith('KH') for p in parties)
+    owners = [owner_name(p) for p in parties]
+    assert owners.count("张伟") == owners.count("李娜") == 90
+    assert owners.count(None) == 20
+
+
+@pytest.mark.parametrize('login,owners', [
+        ('sales1', {"张伟", None}),
+        ('sales2', {"李娜", None}),
+        ('manager', {"张伟", "李娜", None}),
+        ('cashier1', {"张伟", "李娜", None}),
+        ('service', {"张伟", "李娜", None}),
+        ])
+def test_who_sees_which_customer(server, demo_database, login, owners):
+    config = connect(server, demo_database, login)
+    parties = customers(config)
+    seen = {owner_name(p) for p in parties}
+    assert seen == owners
+    expected = sum(1 for _, _, owner in demo.customer_rows()
+        if owner is None or {'sales1': "张伟", 'sales2': "李娜"}.get(
+            owner) in owners)
+    assert len(parties) == expected
