@@ -155,8 +155,9 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
     expect(rows.first.locator('.column-char').first).not_to_have_text('')
     assert rows.count() > 0, "the customer list shows no row"
     # Only his own customers and the unowned ones
-    owners = {t.strip() for t in table.locator(
-            f'tbody > tr > td[headers="{owner_id}"]:visible').all_inner_texts()}
+    owner_cells = table.locator(
+        f'tbody > tr > td[headers="{owner_id}"]:visible')
+    owners = {t.strip() for t in owner_cells.all_inner_texts()}
     assert owners <= {'张伟', ''}, f"owners shown to 张伟: {owners}"
     assert '张伟' in owners
 

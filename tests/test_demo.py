@@ -6,6 +6,7 @@ import pytest
 from proteus import Model
 from proteus import config as pconfig
 
+import crm_admin
 import demo
 
 CHINESE = re.compile(r'[\u4e00-\u9fff]')
@@ -13,7 +14,8 @@ LOGINS = [login for login, *_ in demo.STAFF]
 
 
 def connect(server, database, login):
-    password = 'admin2026' if login == 'admin' else demo.PASSWORD
+    password = (crm_admin.ADMIN_PASSWORD if login == 'admin'
+        else demo.PASSWORD)
     host = server.split('//', 1)[1]
     return pconfig.set_xmlrpc(
         f'http://{login}:{password}@{host}{database.name}/rpc/')

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import pathlib
-import shutil
 import signal
 import socket
 import subprocess
@@ -113,7 +112,8 @@ class Database:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.file.touch()
         else:
-            self._maintenance(f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
+            self._maintenance(
+                f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
 
     def drop(self):
         if self.file:
@@ -168,12 +168,12 @@ def setup(database, demo=True):
         print(f"创建数据库 {database.name} (creating the database)…")
         database.create()
         try:
-            database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
+            database.admin(
+                '--all', '--email', 'admin@example.com', '-l', LANGUAGE)
             database.admin(
                 '-u', *suite_modules(), '--activate-dependencies',
                 '-l', LANGUAGE)
             if demo:
-                sys.path.insert(0, str(ROOT / 'tools'))
                 import demo as demo_data
                 demo_data.load(database)
         except BaseException:
@@ -273,8 +273,8 @@ def run(database, handle):
     interrupted = False
     try:
         if wait_for_port(host, port, server):
-            print(DEMO_LOGINS.format(url=f'http://{host}:{port}/',
-                    database=database.name), flush=True)
+            print(banner(f'http://{host}:{port}/', database.name),
+                flush=True)
         while server.poll() is None and cron.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
@@ -291,19 +291,19 @@ def run(database, handle):
     return 1
 
 
-DEMO_LOGINS = """
-客户管理系统已启动 — the CRM suite is running
-  网址 URL:      {url}   (数据库 database: {database})
-  演示账号 demo logins (用户名 / 密码):
-    admin    / admin2026   系统管理员
-    manager  / demo2026    店长 (销售经理)
-    sales1   / demo2026    销售员 张伟
-    sales2   / demo2026    销售员 李娜
-    cashier1 / demo2026    收银员 陈静
-    cashier2 / demo2026    收银员 刘洋
-    service  / demo2026    客服 赵敏
-  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)
-"""
+def banner(url, database):
+    import demo
+    lines = [
+        "客户管理系统已启动 — the CRM suite is running",
+        f"  网址 URL:      {url}   (数据库 database: {database})",
+        "  演示账号 demo logins (用户名 / 密码):",
+        ]
+    for login, name, _, roles, _ in demo.STAFF:
+        password = ADMIN_PASSWORD if login == 'admin' else demo.PASSWORD
+        role = demo.ROLE_NAMES[roles[0] if roles else None]
+        lines.append(f"    {login:<8} / {password:<11} {role} {name}")
+    lines.append("  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)")
+    return '\n'.join(lines)
 
 
 def po():

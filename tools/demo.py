@@ -19,7 +19,7 @@ DEPARTMENTS = [
 
 STAFF = [
     # login, name, department, role groups, extra core groups
-    ('admin', "系统管理员", 'MD', [], []),
+    ('admin', "管理员", 'MD', [], []),
     ('manager', "王丽", 'MD', ['group_sales_manager'],
         ['product.group_product_admin']),
     ('sales1', "张伟", 'XS', ['group_salesperson'], []),
@@ -28,6 +28,13 @@ STAFF = [
     ('cashier2', "刘洋", 'SY', ['group_cashier'], []),
     ('service', "赵敏", 'MD', ['group_service'], []),
     ]
+ROLE_NAMES = {
+    None: "系统管理员",
+    'group_sales_manager': "店长 (销售经理)",
+    'group_salesperson': "销售员",
+    'group_cashier': "收银员",
+    'group_service': "客服",
+    }
 SALESPEOPLE = ['sales1', 'sales2']
 MANAGER_OF = {'MD': 'manager'}
 
@@ -308,7 +315,6 @@ def _languages(config):
     for user in users:
         user.language = zh_cn
     User.save(users)
-
 
 
 def _close_config_wizard(config):

@@ -77,7 +77,8 @@ def refresh(database, suite_modules, override_path, language='zh_CN'):
             entries.append(entry)
 
     # Tryton cannot tell apart same-named help texts of selection values
-    count = Counter(e.msgctxt for e in entries if e.msgctxt.startswith('help:'))
+    count = Counter(
+        e.msgctxt for e in entries if e.msgctxt.startswith('help:'))
     done, todo = polib.POFile(wrapwidth=78), polib.POFile(wrapwidth=78)
     for pofile in (done, todo):
         pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8',

@@ -12,7 +12,6 @@ import argparse
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 import time
 import unittest
