@@ -1,6 +1,7 @@
 """The demo shop as its users reach it over RPC: its data, who sees which
 customer, and a main menu in Chinese for every role."""
 import re
+from decimal import Decimal
 
 import pytest
 from proteus import Model
@@ -100,3 +101,29 @@ def test_who_sees_which_customer(server, demo_database, login, owners):
         if owner is None or {'sales1': "张伟", 'sales2': "李娜"}.get(
             owner) in owners)
     assert len(parties) == expected
+
+
+def test_till_sale_is_posted(server, demo_database):
+    "The chart of accounts and fiscal year let a till sale be posted"
+    config = connect(server, demo_database, 'admin')
+    POS = Model.get('sale.point', config=config)
+    Sale = Model.get('sale.point.sale', config=config)
+    Product = Model.get('product.product', config=config)
+    Method = Model.get('sale.point.payment.method', config=config)
+    sale = Sale(point=POS.find([])[0])
+    for name in ["洗剪吹", "洗发水"]:
+        line = sale.lines.new()
+        line.product, = Product.find([('name', '=', name)])
+        line.quantity = 1
+    sale.save()
+    assert sale.total == Decimal('106.00')
+
+    payment = sale.click('pay')
+    payment.form.method, = Method.find([('name', '=', "现金")])
+    payment.form.amount = Decimal('200.00')
+    payment.execute('pay')
+    assert payment.form.amount == Decimal('-94.00')  # the change
+    payment.execute('pay')
+    sale.click('post')
+    assert sale.state == 'posted'
+    assert sale.move.state == 'posted'
