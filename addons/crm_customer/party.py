@@ -1,4 +1,8 @@
 # This file is part of the CRM suite.
+import itertools
+
+from pypinyin import Style, pinyin
+
 from trytond.i18n import gettext
 from trytond.model import Index, fields
 from trytond.model.exceptions import AccessError
@@ -16,12 +20,56 @@ class Party(metaclass=PoolMeta):
             ('company', '=', Eval('context', {}).get('company', -1)),
             ],
         help="The salesperson in charge of the customer.")
+    name_pinyin = fields.Char("Name Pinyin", readonly=True,
+        help="The name in pinyin, every reading of its heteronyms.")
+    name_initials = fields.Char("Name Initials", readonly=True,
+        help="The initials of the name in pinyin.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(Index(t, (t.owner, Index.Range())))
+        cls._sql_indexes.update({
+                Index(t, (t.owner, Index.Range())),
+                Index(t, (t.name_pinyin, Index.Similarity())),
+                Index(t, (t.name_initials, Index.Similarity())),
+                })
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        fill_pinyin = not table_h.column_exist('name_pinyin')
+        super().__register__(module)
+        if fill_pinyin:
+            # Customers that existed before the module knew pinyin
+            cursor = Transaction().connection.cursor()
+            table = cls.__table__()
+            cursor.execute(*table.select(table.id, table.name))
+            for id_, name in cursor.fetchall():
+                full, initials = name_pinyin(name)
+                cursor.execute(*table.update(
+                        [table.name_pinyin, table.name_initials],
+                        [full, initials],
+                        where=table.id == id_))
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        if field_names is None or 'name' in field_names:
+            values['name_pinyin'], values['name_initials'] = (
+                name_pinyin(self.name))
+        return values
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        domain = super().search_rec_name(name, clause)
+        _, operator, operand, *extra = clause
+        if isinstance(operand, str) and operand.strip('%').isascii():
+            operand = operand.lower().replace(' ', '')
+            domain.extend([
+                    ('name_pinyin', operator, operand, *extra),
+                    ('name_initials', operator, operand, *extra),
+                    ])
+        return domain
 
     @classmethod
     def default_owner(cls):
@@ -72,3 +120,21 @@ class Party(metaclass=PoolMeta):
         Configuration = pool.get('crm.configuration')
         return (Configuration(1).customer_sequence
             or super()._code_sequence(**pattern))
+
+
+# Readings kept for a name whose characters have several (多音字)
+MAX_READINGS = 8
+
+
+def name_pinyin(name):
+    """Return the full pinyin and the initials of name, each reading
+    separated by a space: 单田芳 gives 'shantianfang dantianfang …'"""
+    if not name:
+        return None, None
+    syllables = pinyin(name, style=Style.NORMAL, heteronym=True,
+        errors=lambda text: [''.join(c for c in text.lower() if c.isalnum())])
+    readings = list(itertools.islice(
+            itertools.product(*syllables), MAX_READINGS))
+    full = dict.fromkeys(''.join(r) for r in readings)
+    initials = dict.fromkeys(''.join(s[0] for s in r if s) for r in readings)
+    return ' '.join(full), ' '.join(initials)

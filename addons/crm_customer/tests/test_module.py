@@ -104,5 +104,46 @@ class CrmCustomerTestCase(
                         'write_uid', 'write_date', 'rec_name'})
                 self.assertEqual(english, [], msg=model)
 
+    def test_name_pinyin(self):
+        "Full pinyin and initials of every reading of a name"
+        from ..party import name_pinyin
+        self.assertEqual(name_pinyin("张三"), ('zhangsan', 'zs'))
+        full, initials = name_pinyin("单田芳")
+        self.assertIn('shantianfang', full.split())
+        self.assertIn('dantianfang', full.split())
+        self.assertIn('stf', initials.split())
+        self.assertEqual(name_pinyin("王 Lily"), ('wanglily yulily', 'wl yl'))
+        self.assertEqual(name_pinyin(None), (None, None))
+
+    @with_transaction()
+    def test_search_customer_by_pinyin_and_mobile(self):
+        "The search box finds a customer by pinyin, initials or mobile tail"
+        pool = Pool()
+        Party = pool.get('party.party')
+
+        zhang, shan, li = Party.create([
+                {'name': "张三", 'contact_mechanisms': [('create', [{
+                                'type': 'mobile',
+                                'value': '+8613800138000'}])]},
+                {'name': "单田芳"},
+                {'name': "李四"},
+                ])
+
+        def find(text):
+            return Party.search([('rec_name', 'ilike', '%%%s%%' % text)])
+
+        self.assertEqual(find('zs'), [zhang])
+        self.assertEqual(find('ZhangSan'), [zhang])
+        self.assertEqual(find('zhang san'), [zhang])
+        self.assertEqual(find('shantianfang'), [shan])
+        self.assertEqual(find('dtf'), [shan])
+        self.assertEqual(find('8000'), [zhang])
+        self.assertEqual(find('张'), [zhang])
+
+        zhang.name = "王五"
+        zhang.save()
+        self.assertEqual(find('zs'), [])
+        self.assertEqual(find('ww'), [zhang])
+
 
 del ModuleTestCase
