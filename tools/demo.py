@@ -94,7 +94,9 @@ CUSTOMERS = 200
 def customer_rows(count=CUSTOMERS, seed=SEED):
     "Yield (name, mobile, salesperson login or None) for the demo customers"
     rng = random.Random(seed)
-    names, mobiles = set(), set()
+    # Customers share no name with the staff: a same name asks the user
+    names = {name for _, name, *_ in STAFF}
+    mobiles = set()
     index = owned = 0
     while index < count:
         name = rng.choice(SURNAMES) + ''.join(

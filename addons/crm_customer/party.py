@@ -8,7 +8,9 @@ from trytond.model import Index, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
+
+from .exceptions import DuplicateMobileError, DuplicateNameWarning
 
 
 class Party(metaclass=PoolMeta):
@@ -85,15 +87,39 @@ class Party(metaclass=PoolMeta):
     def check_modification(cls, mode, parties, values=None, external=False):
         super().check_modification(
             mode, parties, values=values, external=external)
-        if external and mode == 'create':
+        if not external:
+            return
+        if mode == 'create' or (mode == 'write' and 'name' in values):
+            cls.check_duplicate_name(parties, values)
+        if mode == 'create':
             for party in parties:
                 cls.check_owner_assignment(party, party.owner)
-        elif external and mode == 'write' and 'owner' in values:
+        elif mode == 'write' and 'owner' in values:
             Employee = Pool().get('company.employee')
             owner = values['owner']
             owner = Employee(owner) if owner is not None else None
             for party in parties:
                 cls.check_owner_assignment(party, owner)
+
+    @classmethod
+    def check_duplicate_name(cls, parties, values=None):
+        "Warn when another customer, seen or not, has the same name"
+        pool = Pool()
+        Warning = pool.get('res.user.warning')
+        for party in parties:
+            name = values['name'] if values else party.name
+            with without_check_access():
+                others = cls.search([
+                        ('name', '=', name),
+                        ('id', '!=', party.id),
+                        ], limit=1)
+            if others:
+                other, = others
+                key = 'crm_customer.duplicate_name.%s' % name
+                if Warning.check(key):
+                    raise DuplicateNameWarning(key, gettext(
+                            'crm_customer.msg_duplicate_name',
+                            name=name, code=other.code))
 
     @classmethod
     def check_owner_assignment(cls, party, owner):
@@ -120,6 +146,42 @@ class Party(metaclass=PoolMeta):
         Configuration = pool.get('crm.configuration')
         return (Configuration(1).customer_sequence
             or super()._code_sequence(**pattern))
+
+
+class ContactMechanism(metaclass=PoolMeta):
+    __name__ = 'party.contact_mechanism'
+
+    @classmethod
+    def validate_fields(cls, mechanisms, field_names):
+        super().validate_fields(mechanisms, field_names)
+        cls.check_unique_mobile(mechanisms, field_names)
+
+    @classmethod
+    def check_unique_mobile(cls, mechanisms, field_names=None):
+        "One mobile number belongs to one customer"
+        if field_names and not (field_names & {'type', 'value', 'party'}):
+            return
+        for mechanism in mechanisms:
+            if mechanism.type != 'mobile':
+                continue
+            # Validation comes before the compact value is stored
+            number = mechanism.format_value_compact(
+                mechanism.value, mechanism.type)
+            if not number:
+                continue
+            # The other customer may be one the user cannot see
+            with without_check_access():
+                others = cls.search([
+                        ('type', '=', 'mobile'),
+                        ('value_compact', '=', number),
+                        ('party', '!=', mechanism.party.id),
+                        ], limit=1)
+                if others:
+                    other, = others
+                    raise DuplicateMobileError(gettext(
+                            'crm_customer.msg_mobile_duplicate',
+                            mobile=mechanism.value,
+                            code=other.party.code))
 
 
 # Readings kept for a name whose characters have several (多音字)

@@ -1,12 +1,14 @@
 # This file is part of the CRM suite.
 import re
 
+from trytond.exceptions import UserWarning
+from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import (
     CompanyTestMixin, PartyCompanyCheckEraseMixin, create_company,
     create_employee, set_company)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 
 
 class CrmCustomerTestCase(
@@ -144,6 +146,50 @@ class CrmCustomerTestCase(
         zhang.save()
         self.assertEqual(find('zs'), [])
         self.assertEqual(find('ww'), [zhang])
+
+    @with_transaction()
+    def test_mobile_belongs_to_one_customer(self):
+        "A mobile of another customer is refused, naming that customer"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+
+        first, second = Party.create([{'name': "张三"}, {'name': "李四"}])
+        mobile = ContactMechanism(
+            party=first, type='mobile', value='+8613800138000')
+        mobile.save()
+        mobile.save()
+
+        for value in ['+8613800138000', '+86 138 0013 8000']:
+            with self.assertRaises(ValidationError) as raised:
+                ContactMechanism.create([{
+                            'party': second.id, 'type': 'mobile',
+                            'value': value}])
+            self.assertIn(first.code, raised.exception.message)
+        # The same number as a landline of another customer is no mobile
+        ContactMechanism.create([{
+                    'party': second.id, 'type': 'phone',
+                    'value': '+8613800138000'}])
+
+    @with_transaction()
+    def test_same_name_asks_the_user(self):
+        "Saving a customer named like another asks the user once"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Warning = pool.get('res.user.warning')
+
+        existing, = Party.create([{'name': "王芳"}])
+        with Transaction().set_user(1), check_access():
+            with self.assertRaises(UserWarning) as raised:
+                Party.create([{'name': "王芳"}])
+            self.assertIn(existing.code, raised.exception.message)
+
+            # The user accepted the warning: the second save goes through
+            Warning.create([{
+                        'user': 1,
+                        'name': raised.exception.name,
+                        }])
+            Party.create([{'name': "王芳"}])
 
 
 del ModuleTestCase
