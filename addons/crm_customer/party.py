@@ -151,6 +151,12 @@ class Party(metaclass=PoolMeta):
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
+    @fields.depends(methods=['_phone_country_codes'])
+    def _phone_country_codes(self):
+        yield from super()._phone_country_codes()
+        # A number typed without +86 is Chinese
+        yield 'CN'
+
     @classmethod
     def validate_fields(cls, mechanisms, field_names):
         super().validate_fields(mechanisms, field_names)

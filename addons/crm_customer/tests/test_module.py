@@ -160,7 +160,7 @@ class CrmCustomerTestCase(
         mobile.save()
         mobile.save()
 
-        for value in ['+8613800138000', '+86 138 0013 8000']:
+        for value in ['+8613800138000', '+86 138 0013 8000', '13800138000']:
             with self.assertRaises(ValidationError) as raised:
                 ContactMechanism.create([{
                             'party': second.id, 'type': 'mobile',
@@ -190,6 +190,24 @@ class CrmCustomerTestCase(
                         'name': raised.exception.name,
                         }])
             Party.create([{'name': "王芳"}])
+
+    @with_transaction()
+    def test_mobile_without_country_code(self):
+        "A mobile typed without +86 is a Chinese one, shown grouped"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+
+        party, = Party.create([{'name': "张三"}])
+        mobile, = ContactMechanism.create([{
+                    'party': party.id, 'type': 'mobile',
+                    'value': '13800138000'}])
+        self.assertEqual(mobile.value_compact, '+8613800138000')
+        self.assertEqual(mobile.value, '+86 138 0013 8000')
+        with self.assertRaises(ValidationError):
+            ContactMechanism.create([{
+                        'party': party.id, 'type': 'mobile',
+                        'value': '1380013'}])
 
 
 del ModuleTestCase
