@@ -151,7 +151,6 @@ class Party(metaclass=PoolMeta):
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
-    @fields.depends(methods=['_phone_country_codes'])
     def _phone_country_codes(self):
         yield from super()._phone_country_codes()
         # A number typed without +86 is Chinese
