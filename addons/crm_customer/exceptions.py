@@ -9,3 +9,23 @@ class DuplicateMobileError(ValidationError):
 
 class DuplicateNameWarning(UserWarning):
     pass
+
+
+class IdCardError(ValidationError):
+    pass
+
+
+class DuplicateIdCardError(ValidationError):
+    pass
+
+
+class RegionError(ValidationError):
+    pass
+
+
+class BirthdayError(ValidationError):
+    pass
+
+
+class PostalCodeError(ValidationError):
+    pass

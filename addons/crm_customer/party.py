@@ -1,16 +1,38 @@
 # This file is part of the CRM suite.
+import datetime as dt
 import itertools
+import re
 
+import phonenumbers
+from lunardate import LunarDate
+from phonenumbers import PhoneNumberFormat
 from pypinyin import Style, pinyin
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumError
 
 from trytond.i18n import gettext
-from trytond.model import Index, fields
+from trytond.model import Index, ModelSQL, ModelView, fields, sequence_ordered
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Bool, Date, Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
-from .exceptions import DuplicateMobileError, DuplicateNameWarning
+from .exceptions import (
+    BirthdayError, DuplicateIdCardError, DuplicateMobileError,
+    DuplicateNameWarning, IdCardError, PostalCodeError, RegionError)
+
+EDUCATIONS = [
+    (None, ""),
+    ('primary', "Primary School"),
+    ('junior', "Junior High School"),
+    ('senior', "Senior High School"),
+    ('vocational', "Secondary Vocational School"),
+    ('college', "Junior College"),
+    ('bachelor', "Bachelor"),
+    ('master', "Master"),
+    ('doctor', "Doctorate"),
+    ]
 
 
 class Party(metaclass=PoolMeta):
@@ -26,6 +48,107 @@ class Party(metaclass=PoolMeta):
         help="The name in pinyin, every reading of its heteronyms.")
     name_initials = fields.Char("Name Initials", readonly=True,
         help="The initials of the name in pinyin.")
+    gender = fields.Selection([
+            (None, ""),
+            ('male', "Male"),
+            ('female', "Female"),
+            ], "Gender")
+    birthday_calendar = fields.Selection([
+            ('solar', "Solar"),
+            ('lunar', "Lunar"),
+            ], "Birthday Calendar", required=True, sort=False,
+        help="The calendar the customer celebrates the birthday by.")
+    birthday = fields.Date("Birthday",
+        domain=[
+            If(Bool(Eval('birthday')),
+                ('birthday', '<=', Date()),
+                ()),
+            ],
+        help="The date of birth in the solar calendar.")
+    birthday_lunar_month = fields.Integer("Lunar Month",
+        domain=[
+            If(Eval('birthday_calendar') == 'lunar',
+                [('birthday_lunar_month', '>=', 1),
+                    ('birthday_lunar_month', '<=', 12)],
+                []),
+            ],
+        states={
+            'invisible': Eval('birthday_calendar') != 'lunar',
+            'required': Eval('birthday_calendar') == 'lunar',
+            })
+    birthday_lunar_day = fields.Integer("Lunar Day",
+        domain=[
+            If(Eval('birthday_calendar') == 'lunar',
+                [('birthday_lunar_day', '>=', 1),
+                    ('birthday_lunar_day', '<=', 30)],
+                []),
+            ],
+        states={
+            'invisible': Eval('birthday_calendar') != 'lunar',
+            'required': Eval('birthday_calendar') == 'lunar',
+            })
+    birthday_lunar_leap = fields.Boolean("Leap Month",
+        states={
+            'invisible': Eval('birthday_calendar') != 'lunar',
+            },
+        help="The birthday falls in the leap (闰) month.")
+    age = fields.Function(fields.Integer("Age"), 'get_age',
+        searcher='search_age')
+    id_card_number = fields.Char("ID Card Number", size=18,
+        help="The resident identity card number (身份证).")
+    province = fields.Many2One('crm.region', "Province", ondelete='RESTRICT',
+        domain=[('level', '=', 'province')])
+    city = fields.Many2One('crm.region', "City", ondelete='RESTRICT',
+        domain=[
+            ('level', '=', 'city'),
+            If(Bool(Eval('province')),
+                ('parent', '=', Eval('province', -1)),
+                ()),
+            ])
+    district = fields.Many2One('crm.region', "District", ondelete='RESTRICT',
+        domain=[
+            ('level', '=', 'district'),
+            If(Bool(Eval('city')),
+                ('parent', '=', Eval('city', -1)),
+                If(Bool(Eval('province')),
+                    ('parent.parent', '=', Eval('province', -1)),
+                    ())),
+            ])
+    occupation = fields.Char("Occupation")
+    industry = fields.Many2One('crm.industry', "Industry", ondelete='RESTRICT')
+    education = fields.Selection(EDUCATIONS, "Education", sort=False)
+    customer_type = fields.Many2One(
+        'crm.customer.type', "Customer Type", ondelete='RESTRICT')
+    customer_class = fields.Many2One(
+        'crm.customer.class', "Customer Class", ondelete='RESTRICT')
+    customer_level = fields.Many2One(
+        'crm.customer.level', "Customer Level", ondelete='RESTRICT')
+    credit_rating = fields.Selection([
+            (None, ""),
+            ('A', "A"),
+            ('B', "B"),
+            ('C', "C"),
+            ('D', "D"),
+            ], "Credit Rating", sort=False)
+    credit_limit = fields.Numeric("Credit Limit", digits=(16, 2),
+        domain=[
+            If(Bool(Eval('credit_limit')),
+                ('credit_limit', '>=', 0),
+                ()),
+            ],
+        help="The amount the customer may owe.")
+    source = fields.Many2One(
+        'crm.customer.source', "Source", ondelete='RESTRICT')
+    sms_consent = fields.Boolean("SMS Marketing Consent",
+        help="The customer agreed to receive marketing messages.")
+    sms_consent_date = fields.Date("SMS Consent Date",
+        states={
+            'invisible': ~Eval('sms_consent'),
+            'required': Bool(Eval('sms_consent')),
+            })
+    remark = fields.Text("Remark")
+    contact_persons = fields.One2Many(
+        'party.contact_person', 'party', "Contact Persons")
 
     @classmethod
     def __setup__(cls):
@@ -35,6 +158,12 @@ class Party(metaclass=PoolMeta):
                 Index(t, (t.owner, Index.Range())),
                 Index(t, (t.name_pinyin, Index.Similarity())),
                 Index(t, (t.name_initials, Index.Similarity())),
+                Index(t, (t.id_card_number, Index.Equality(
+                            cardinality='high'))),
+                Index(t, (t.birthday, Index.Range())),
+                Index(t, (t.province, Index.Range())),
+                Index(t, (t.city, Index.Range())),
+                Index(t, (t.district, Index.Range())),
                 })
 
     @classmethod
@@ -63,15 +192,289 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def search_rec_name(cls, name, clause):
-        domain = super().search_rec_name(name, clause)
+        """Find by the shape of what is typed, so that each lookup hits one
+        indexed column instead of an OR over every one"""
         _, operator, operand, *extra = clause
-        if isinstance(operand, str) and operand.strip('%').isascii():
-            operand = operand.lower().replace(' ', '')
-            domain.extend([
-                    ('name_pinyin', operator, operand, *extra),
-                    ('name_initials', operator, operand, *extra),
-                    ])
+        if (not isinstance(operand, str)
+                or operator not in {'ilike', 'like', '='}):
+            return super().search_rec_name(name, clause)
+        text = operand.strip('%').strip()
+        compact = text.replace(' ', '').replace('-', '')
+        if not text:
+            return super().search_rec_name(name, clause)
+        if ID_CARD.fullmatch(compact):
+            return ['OR',
+                ('id_card_number', '=', compact.upper()),
+                ('code', operator, operand, *extra),
+                ]
+        if compact.isdigit():
+            if len(compact) == 4:
+                mobiles = [('value_tail', '=', compact)]
+            else:
+                mobiles = [('value_compact', 'like', '%' + compact + '%')]
+            return ['OR',
+                ('code', operator, operand, *extra),
+                ('contact_mechanisms', 'where', [
+                        ('type', 'in', ['mobile', 'phone']),
+                        *mobiles,
+                        ]),
+                ]
+        if '@' in text:
+            return ['OR',
+                ('code', operator, operand, *extra),
+                ('contact_mechanisms', 'where', [
+                        ('type', '=', 'email'),
+                        ('value', operator, operand, *extra),
+                        ]),
+                ]
+        domain = ['OR',
+            ('code', operator, operand, *extra),
+            ('name', operator, operand, *extra),
+            ]
+        if compact.isascii() and compact.isalpha():
+            # Pinyin is matched from the start of a reading: zs finds 张三,
+            # not 王张森; the readings of a name are separated by spaces
+            spelling = compact.lower()
+            for column in ['name_pinyin', 'name_initials']:
+                domain.extend([
+                        (column, 'like', spelling + '%'),
+                        (column, 'like', '% ' + spelling + '%'),
+                        ])
         return domain
+
+    @classmethod
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('id_card_number', None)
+        return super().copy(parties, default=default)
+
+    @classmethod
+    def default_birthday_calendar(cls):
+        return 'solar'
+
+    @classmethod
+    def get_age(cls, parties, name):
+        today = Pool().get('ir.date').today()
+        return {p.id: age(p.birthday, today) for p in parties}
+
+    @classmethod
+    def search_age(cls, name, clause):
+        "Turn a condition on the age into one on the indexed birthday"
+        _, operator, value = clause[:3]
+        today = Pool().get('ir.date').today()
+        if value is None:
+            return [('birthday', operator, None)]
+
+        def born(years, youngest):
+            # The earliest (or latest) birthday of someone aged years today
+            year = today.year - years - (0 if youngest else 1)
+            day = today if youngest else today + dt.timedelta(days=1)
+            try:
+                return day.replace(year=year)
+            except ValueError:
+                return day.replace(year=year, day=28)
+        if operator == '=':
+            return [('birthday', '>=', born(value, False)),
+                ('birthday', '<=', born(value, True))]
+        elif operator == '!=':
+            return ['OR', ('birthday', '<', born(value, False)),
+                ('birthday', '>', born(value, True))]
+        elif operator == '>=':
+            return [('birthday', '<=', born(value, True))]
+        elif operator == '>':
+            return [('birthday', '<', born(value, False))]
+        elif operator == '<=':
+            return [('birthday', '>=', born(value, False))]
+        elif operator == '<':
+            return [('birthday', '>', born(value, True))]
+        elif operator in {'in', 'not in'}:
+            domain = ['OR'] + [cls.search_age(name, (name, '=', v))
+                for v in value]
+            return domain if operator == 'in' else ['NOT', domain]
+        return [('id', '=', -1)]
+
+    @fields.depends('id_card_number', 'birthday', 'gender')
+    def on_change_id_card_number(self):
+        "Read the birthday and gender off the ID card"
+        number = normalize_id_card(self.id_card_number)
+        if not number or not ric.is_valid(number):
+            return
+        self.id_card_number = number
+        if not self.birthday:
+            self.birthday = ric.get_birth_date(number)
+        if not self.gender:
+            self.gender = id_card_gender(number)
+
+    @fields.depends('birthday', 'birthday_calendar', 'birthday_lunar_month',
+        'birthday_lunar_day', 'birthday_lunar_leap')
+    def on_change_birthday(self):
+        "A lunar birthday is filled from the date of birth when empty"
+        if (self.birthday and self.birthday_calendar == 'lunar'
+                and not self.birthday_lunar_month):
+            self.birthday_lunar_month, self.birthday_lunar_day, \
+                self.birthday_lunar_leap = lunar_birthday(self.birthday)
+
+    @fields.depends(methods=['on_change_birthday'])
+    def on_change_birthday_calendar(self):
+        self.on_change_birthday()
+
+    @fields.depends('province', 'city', 'district')
+    def on_change_province(self):
+        if self.city and self.city.parent != self.province:
+            self.city = None
+        if self.district and self.district.parent.parent != self.province:
+            self.district = None
+
+    @fields.depends('province', 'city', 'district')
+    def on_change_city(self):
+        if self.city:
+            self.province = self.city.parent
+        if self.district and self.district.parent != self.city:
+            self.district = None
+
+    @fields.depends('city', 'district', methods=['on_change_city'])
+    def on_change_district(self):
+        if self.district:
+            self.city = self.district.parent
+            self.on_change_city()
+
+    @fields.depends('sms_consent', 'sms_consent_date')
+    def on_change_sms_consent(self):
+        if self.sms_consent and not self.sms_consent_date:
+            self.sms_consent_date = Pool().get('ir.date').today()
+        elif not self.sms_consent:
+            self.sms_consent_date = None
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        values = super().preprocess_values(mode, values)
+        if values.get('id_card_number'):
+            values['id_card_number'] = normalize_id_card(
+                values['id_card_number'])
+        return values
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        result = super().read(ids, fields_names)
+        if ('id_card_number' in fields_names
+                and Transaction().check_access
+                and not cls.sees_id_card_numbers()):
+            for values in result:
+                values['id_card_number'] = mask_id_card(
+                    values['id_card_number'])
+        return result
+
+    @classmethod
+    def sees_id_card_numbers(cls):
+        "Only managers and administrators read ID card numbers in full"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        User = pool.get('res.user')
+        return bool(set(User.get_groups()) & {
+                ModelData.get_id('crm_customer', 'group_sales_manager'),
+                ModelData.get_id('crm_customer', 'group_crm_admin'),
+                ModelData.get_id('res', 'group_admin'),
+                })
+
+    @classmethod
+    def validate_fields(cls, parties, field_names):
+        super().validate_fields(parties, field_names)
+        cls.check_id_card(parties, field_names)
+        cls.check_region(parties, field_names)
+        cls.check_lunar_birthday(parties, field_names)
+
+    @classmethod
+    def check_id_card(cls, parties, field_names=None):
+        "ID card numbers are valid and belong to one customer"
+        if field_names and 'id_card_number' not in field_names:
+            return
+        for party in parties:
+            number = party.id_card_number
+            if not number:
+                continue
+            try:
+                ric.validate(number)
+            except StdnumError:
+                raise IdCardError(gettext(
+                        'crm_customer.msg_id_card_invalid',
+                        number=number, customer=party.name))
+        for sub_parties in grouped_slice(
+                [p for p in parties if p.id_card_number]):
+            sub_parties = list(sub_parties)
+            numbers = {p.id_card_number: p for p in sub_parties}
+            if len(numbers) < len(sub_parties):
+                seen = set()
+                for party in sub_parties:
+                    if party.id_card_number in seen:
+                        raise DuplicateIdCardError(gettext(
+                                'crm_customer.msg_id_card_duplicate',
+                                number=party.id_card_number,
+                                code=party.code or party.name))
+                    seen.add(party.id_card_number)
+            with without_check_access():
+                others = cls.search([
+                        ('id_card_number', 'in', list(numbers)),
+                        ('id', 'not in', [p.id for p in sub_parties]),
+                        ], limit=1)
+            if others:
+                other, = others
+                raise DuplicateIdCardError(gettext(
+                        'crm_customer.msg_id_card_duplicate',
+                        number=other.id_card_number, code=other.code))
+
+    @classmethod
+    def check_region(cls, parties, field_names=None):
+        "The city lies in the province, the district in the city"
+        if field_names and not (
+                field_names & {'province', 'city', 'district'}):
+            return
+        for party in parties:
+            if party.city and party.province and (
+                    party.city.parent != party.province):
+                raise RegionError(gettext(
+                        'crm_customer.msg_city_outside_province',
+                        city=party.city.name,
+                        province=party.province.name,
+                        customer=party.name))
+            if party.district and party.city and (
+                    party.district.parent != party.city):
+                raise RegionError(gettext(
+                        'crm_customer.msg_district_outside_city',
+                        district=party.district.name,
+                        city=party.city.name,
+                        customer=party.name))
+
+    @classmethod
+    def check_lunar_birthday(cls, parties, field_names=None):
+        "A lunar birthday with a known year must exist in that year"
+        if field_names and not (field_names & {
+                    'birthday', 'birthday_calendar', 'birthday_lunar_month',
+                    'birthday_lunar_day', 'birthday_lunar_leap'}):
+            return
+        for party in parties:
+            if (party.birthday_calendar != 'lunar'
+                    or not party.birthday_lunar_month
+                    or not party.birthday_lunar_day):
+                continue
+            year = (lunar_birthday_year(party.birthday)
+                if party.birthday else None)
+            if year is None and not party.birthday_lunar_leap:
+                continue
+            years = [year] if year else range(1900, 2100)
+            for year in years:
+                try:
+                    LunarDate(year, party.birthday_lunar_month,
+                        party.birthday_lunar_day,
+                        bool(party.birthday_lunar_leap)).to_solar_date()
+                except ValueError:
+                    continue
+                break
+            else:
+                raise BirthdayError(gettext(
+                        'crm_customer.msg_lunar_birthday_invalid',
+                        customer=party.name,
+                        month=party.birthday_lunar_month,
+                        day=party.birthday_lunar_day))
 
     @classmethod
     def default_owner(cls):
@@ -151,10 +554,43 @@ class Party(metaclass=PoolMeta):
 class ContactMechanism(metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
 
+    value_tail = fields.Char("Last Digits", readonly=True,
+        help="The last four digits of a phone number, to find it by them.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.value_tail, Index.Equality())))
+
     def _phone_country_codes(self):
         yield from super()._phone_country_codes()
         # A number typed without +86 is Chinese
         yield 'CN'
+
+    @fields.depends(methods=['_parse_phonenumber'])
+    def format_value(self, value=None, type_=None):
+        value = super().format_value(value=value, type_=type_)
+        if type_ in {'phone', 'mobile', 'fax'} and value:
+            number = self._parse_phonenumber(value)
+            if number and number.country_code == 86:
+                # Shown as Chinese people write it: 138 0013 8000
+                value = phonenumbers.format_number(
+                    number, PhoneNumberFormat.NATIONAL)
+        return value
+
+    def compute_fields(self, field_names=None):
+        values = super().compute_fields(field_names=field_names)
+        if field_names is None or field_names & {'type', 'value'}:
+            compact = values.get('value_compact', self.value_compact) or ''
+            tail = None
+            if self.type in {'phone', 'mobile', 'fax'}:
+                digits = re.sub(r'\D', '', compact)
+                tail = digits[-4:] or None
+            if getattr(self, 'value_tail', None) != tail:
+                values['value_tail'] = tail
+        return values
 
     @classmethod
     def validate_fields(cls, mechanisms, field_names):
@@ -187,6 +623,102 @@ class ContactMechanism(metaclass=PoolMeta):
                             'crm_customer.msg_mobile_duplicate',
                             mobile=mechanism.value,
                             code=other.party.code))
+
+
+class Address(metaclass=PoolMeta):
+    __name__ = 'party.address'
+
+    @classmethod
+    def validate_fields(cls, addresses, field_names):
+        super().validate_fields(addresses, field_names)
+        cls.check_postal_code(addresses, field_names)
+
+    @classmethod
+    def check_postal_code(cls, addresses, field_names=None):
+        "Chinese postcodes have six digits"
+        if field_names and not (field_names & {'postal_code', 'country'}):
+            return
+        for address in addresses:
+            code = address.postal_code
+            if (code and (not address.country or address.country.code == 'CN')
+                    and not re.fullmatch(r'\d{6}', code)):
+                raise PostalCodeError(gettext(
+                        'crm_customer.msg_postal_code_invalid',
+                        postal_code=code,
+                        customer=address.party.rec_name))
+
+
+class ContactPerson(sequence_ordered(), ModelSQL, ModelView):
+    "A person to talk to at a company customer"
+    __name__ = 'party.contact_person'
+    __string__ = "Contact Person"
+
+    party = fields.Many2One('party.party', "Customer", required=True,
+        ondelete='CASCADE')
+    name = fields.Char("Name", required=True)
+    position = fields.Char("Position")
+    phone = fields.Char("Phone")
+    email = fields.Char("Email")
+    birthday = fields.Date("Birthday")
+    remark = fields.Char("Remark")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.party, Index.Range())))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        values = super().preprocess_values(mode, values)
+        if values.get('phone'):
+            values['phone'] = ContactMechanism(
+                type='phone').format_value(values['phone'], 'phone')
+        return values
+
+
+ID_CARD = re.compile(r'\d{17}[\dXx]')
+
+
+def normalize_id_card(number):
+    return number.strip().replace(' ', '').upper() if number else number
+
+
+def mask_id_card(number):
+    "110105199001011234 becomes 110***********1234"
+    if not number or len(number) < 8:
+        return number
+    return number[:3] + '*' * (len(number) - 7) + number[-4:]
+
+
+def id_card_gender(number):
+    "The 17th digit is odd for men and even for women"
+    return 'male' if int(number[16]) % 2 else 'female'
+
+
+def lunar_birthday(date):
+    "Return the lunar month, day and leap flag of a solar date"
+    try:
+        lunar = LunarDate.from_solar_date(date.year, date.month, date.day)
+    except ValueError:
+        return None, None, False
+    return lunar.month, lunar.day, bool(lunar.isLeapMonth)
+
+
+def lunar_birthday_year(date):
+    try:
+        return LunarDate.from_solar_date(date.year, date.month, date.day).year
+    except ValueError:
+        return None
+
+
+def age(birthday, today):
+    if not birthday:
+        return None
+    return today.year - birthday.year - (
+        (today.month, today.day) < (birthday.month, birthday.day))
 
 
 # Readings kept for a name whose characters have several (多音字)
