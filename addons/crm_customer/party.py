@@ -399,7 +399,8 @@ class Party(metaclass=PoolMeta):
                         'crm_customer.msg_id_card_invalid',
                         number=number, customer=party.name))
         for sub_parties in grouped_slice(
-                [p for p in parties if p.id_card_number]):
+                [p for p in parties if p.id_card_number],
+                Transaction().database.IN_MAX):
             sub_parties = list(sub_parties)
             numbers = {p.id_card_number: p for p in sub_parties}
             if len(numbers) < len(sub_parties):
@@ -625,6 +626,70 @@ class ContactMechanism(metaclass=PoolMeta):
                             code=other.party.code))
 
 
+class Replace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('party.contact_person', 'party'),
+            ]
+
+    def transition_replace(self):
+        self.merge_profile()
+        return super().transition_replace()
+
+    def merge_profile(self):
+        "The kept customer takes the profile fields it lacks"
+        pool = Pool()
+        Party = pool.get('party.party')
+        source, destination = self.ask.source, self.ask.destination
+        values = {}
+        for name in PROFILE_FIELDS:
+            value = getattr(source, name)
+            if value in {None, ''} or getattr(destination, name) not in {
+                    None, ''}:
+                continue
+            if isinstance(value, ModelSQL):
+                value = value.id
+            values[name] = value
+        if (source.birthday_calendar == 'lunar'
+                and 'birthday_lunar_month' in values):
+            values['birthday_calendar'] = 'lunar'
+        categories = set(source.categories) - set(destination.categories)
+        if categories:
+            values['categories'] = [('add', [c.id for c in categories])]
+        if source.remark and destination.remark:
+            values['remark'] = '\n'.join([destination.remark, source.remark])
+        if 'id_card_number' in values:
+            # One customer holds a number at a time
+            Party.write([source], {'id_card_number': None})
+        if values:
+            Party.write([destination], values)
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactPerson = pool.get('party.contact_person')
+        to_erase = super().to_erase(party_id)
+        columns = ['name_pinyin', 'name_initials', 'birthday_calendar',
+            'sms_consent', *PROFILE_FIELDS]
+        to_erase.extend([
+                (Party, [('id', '=', party_id)], False, columns,
+                    [None, None, 'solar', False]
+                    + [None] * len(PROFILE_FIELDS)),
+                (ContactPerson, [('party', '=', party_id)], True,
+                    ['name', 'position', 'phone', 'email', 'birthday',
+                        'remark'],
+                    ['****', None, None, None, None, None]),
+                ])
+        return to_erase
+
+
 class Address(metaclass=PoolMeta):
     __name__ = 'party.address'
 
@@ -679,6 +744,15 @@ class ContactPerson(sequence_ordered(), ModelSQL, ModelView):
         return values
 
 
+# What a merge carries over and an erasure blanks
+PROFILE_FIELDS = [
+    'gender', 'birthday', 'birthday_lunar_month', 'birthday_lunar_day',
+    'birthday_lunar_leap', 'id_card_number', 'province', 'city', 'district',
+    'occupation', 'industry', 'education', 'customer_type', 'customer_class',
+    'customer_level', 'credit_rating', 'credit_limit', 'source',
+    'sms_consent_date', 'remark',
+    ]
+
 ID_CARD = re.compile(r'\d{17}[\dXx]')
 
 
@@ -704,7 +778,7 @@ def lunar_birthday(date):
         lunar = LunarDate.from_solar_date(date.year, date.month, date.day)
     except ValueError:
         return None, None, False
-    return lunar.month, lunar.day, bool(lunar.isLeapMonth)
+    return lunar.month, lunar.day, bool(lunar.is_leap_month)
 
 
 def lunar_birthday_year(date):
