@@ -1,5 +1,5 @@
 # This file is part of the CRM suite.
-from trytond.exceptions import UserWarning
+from trytond.exceptions import UserError, UserWarning
 from trytond.model.exceptions import ValidationError
 
 
@@ -28,4 +28,8 @@ class BirthdayError(ValidationError):
 
 
 class PostalCodeError(ValidationError):
+    pass
+
+
+class CustomerImportError(UserError):
     pass

@@ -10,6 +10,7 @@ from pypinyin import Style, pinyin
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields, sequence_ordered
 from trytond.model.exceptions import AccessError
@@ -400,7 +401,7 @@ class Party(metaclass=PoolMeta):
                         number=number, customer=party.name))
         for sub_parties in grouped_slice(
                 [p for p in parties if p.id_card_number],
-                Transaction().database.IN_MAX):
+                backend.MAX_QUERY_PARAMS):
             sub_parties = list(sub_parties)
             numbers = {p.id_card_number: p for p in sub_parties}
             if len(numbers) < len(sub_parties):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from trytond.model.exceptions import DomainValidationError, ValidationError
 from trytond.modules.company.tests import (
-    create_company, create_employee, set_company)
+    create_company, set_company)
 from trytond.modules.crm_customer.tests.tools import (
     party_relations_not_replaced)
 from trytond.pool import Pool

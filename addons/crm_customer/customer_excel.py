@@ -1,0 +1,661 @@
+# This file is part of the CRM suite.
+"Customers to and from Excel workbooks"
+import datetime as dt
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+import phonenumbers
+import xlrd
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from stdnum.cn import ric
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelStorage, ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval
+from trytond.report import Report
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .exceptions import CustomerImportError
+from .party import ID_CARD, mask_id_card, normalize_id_card
+
+# The columns of the workbook: (model, field) gives the header and the kind
+COLUMNS = [
+    ('party.party', 'code'),
+    ('party.party', 'name'),
+    ('party.party', 'mobile'),
+    ('party.party', 'phone'),
+    ('party.party', 'email'),
+    ('party.party', 'gender'),
+    ('party.party', 'id_card_number'),
+    ('party.party', 'birthday_calendar'),
+    ('party.party', 'birthday'),
+    ('party.party', 'birthday_lunar_month'),
+    ('party.party', 'birthday_lunar_day'),
+    ('party.party', 'birthday_lunar_leap'),
+    ('party.party', 'province'),
+    ('party.party', 'city'),
+    ('party.party', 'district'),
+    ('party.address', 'street'),
+    ('party.address', 'postal_code'),
+    ('party.party', 'occupation'),
+    ('party.party', 'industry'),
+    ('party.party', 'education'),
+    ('party.party', 'customer_type'),
+    ('party.party', 'customer_class'),
+    ('party.party', 'customer_level'),
+    ('party.party', 'credit_rating'),
+    ('party.party', 'credit_limit'),
+    ('party.party', 'source'),
+    ('party.party', 'owner'),
+    ('party.party', 'sms_consent'),
+    ('party.party', 'sms_consent_date'),
+    ('party.party', 'remark'),
+    ]
+REQUIRED = {'name'}
+# Lists the shop keeps, matched by name
+OPTIONS = {
+    'customer_type': 'crm.customer.type',
+    'customer_class': 'crm.customer.class',
+    'customer_level': 'crm.customer.level',
+    'source': 'crm.customer.source',
+    }
+PHONES = {'mobile', 'phone'}
+XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
+EXAMPLE = {
+    'name': "张三", 'mobile': '138 0013 8000', 'gender': 'male',
+    'birthday_calendar': 'solar', 'birthday': dt.date(1990, 5, 1),
+    'province': "广东省", 'city': "深圳市", 'district': "南山区",
+    'street': "科技园路1号", 'postal_code': '518000',
+    'occupation': "教师", 'sms_consent': True,
+    'sms_consent_date': dt.date(2026, 1, 1),
+    }
+
+
+class Columns:
+    "The headers and value lists of the workbook in the user's language"
+
+    def __init__(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        descriptions = {
+            'party.party': Party.fields_get(),
+            'party.address': Address.fields_get(),
+            }
+        self.fields = [f for _, f in COLUMNS]
+        self.headers = {
+            f: descriptions[m][f]['string'] for m, f in COLUMNS}
+        self.by_header = {h: f for f, h in self.headers.items()}
+        self.selections = {}
+        for model, field in COLUMNS:
+            description = descriptions[model][field]
+            if description['type'] == 'selection':
+                self.selections[field] = {
+                    k: v for k, v in description['selection'] if k}
+        self.yes, self.no = gettext('crm_customer.msg_yes'), gettext(
+            'crm_customer.msg_no')
+        self.options = {}
+        for field, model in OPTIONS.items():
+            self.options[field] = {
+                o.name: o for o in pool.get(model).search([])}
+
+    def choices(self, field):
+        "The values a cell of field may take, for a dropdown"
+        if field in self.selections:
+            return list(self.selections[field].values())
+        elif field in self.options:
+            return list(self.options[field])
+        elif field in {'sms_consent', 'birthday_lunar_leap'}:
+            return [self.yes, self.no]
+
+
+def read_rows(data):
+    """Yield the rows of the first sheet of an .xlsx or .xls file as lists
+    of cell values"""
+    if not data:
+        raise CustomerImportError(gettext('crm_customer.msg_import_empty'))
+    data = bytes(data)
+    try:
+        if data.startswith(XLSX):
+            workbook = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True)
+            for row in workbook.worksheets[0].iter_rows(values_only=True):
+                yield list(row)
+            workbook.close()
+            return
+        elif data.startswith(XLS):
+            book = xlrd.open_workbook(file_contents=data)
+            sheet = book.sheet_by_index(0)
+            for index in range(sheet.nrows):
+                row = []
+                for cell in sheet.row(index):
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(
+                            value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_EMPTY:
+                        value = None
+                    elif (cell.ctype == xlrd.XL_CELL_NUMBER
+                            and value == int(value)):
+                        value = int(value)
+                    row.append(value)
+                yield row
+            return
+    except CustomerImportError:
+        raise
+    except Exception:
+        pass
+    raise CustomerImportError(gettext('crm_customer.msg_import_not_excel'))
+
+
+class CustomerImporter:
+    """Check the rows of a workbook, then create or update the customers in
+    bulk: rows match a customer by its number, else by its mobile"""
+
+    def __init__(self, data):
+        pool = Pool()
+        self.Party = pool.get('party.party')
+        self.columns = Columns()
+        self.errors = []
+        self.to_create = []
+        self.to_update = []
+        self._read(data)
+
+    def error(self, row, field, message, **kwargs):
+        self.errors.append((row, self.columns.headers.get(field, ''),
+                gettext('crm_customer.msg_import_' + message, **kwargs)))
+
+    @property
+    def messages(self):
+        return [gettext('crm_customer.msg_import_row_error',
+                row=row, column=column, reason=reason)
+            for row, column, reason in sorted(
+                self.errors, key=lambda e: e[0])]
+
+    def _read(self, data):
+        rows = read_rows(data)
+        header = next(rows, None)
+        if not header or not any(header):
+            raise CustomerImportError(gettext('crm_customer.msg_import_empty'))
+        fields_ = []
+        for cell in header:
+            name = str(cell).strip() if cell is not None else ''
+            if name and name not in self.columns.by_header:
+                raise CustomerImportError(gettext(
+                        'crm_customer.msg_import_unknown_column',
+                        column=name))
+            fields_.append(self.columns.by_header.get(name))
+        for field in REQUIRED:
+            if field not in fields_:
+                raise CustomerImportError(gettext(
+                        'crm_customer.msg_import_missing_column',
+                        column=self.columns.headers[field]))
+        records = []
+        for number, row in enumerate(rows, 2):
+            values = {f: v for f, v in zip(fields_, row)
+                if f and v not in {None, ''}}
+            if values:
+                records.append((number, values))
+        if not records:
+            raise CustomerImportError(gettext('crm_customer.msg_import_empty'))
+        self._lookup(records)
+        seen = {}
+        for number, cells in records:
+            self._parse(number, cells, seen)
+
+    def _lookup(self, records):
+        "Fetch in a few queries what the rows refer to"
+        pool = Pool()
+        Region = pool.get('crm.region')
+        Industry = pool.get('crm.industry')
+        Employee = pool.get('company.employee')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Party = self.Party
+        codes, mobiles, id_cards = set(), set(), set()
+        for _, cells in records:
+            if 'code' in cells:
+                codes.add(str(cells['code']).strip())
+            if 'mobile' in cells:
+                number = parse_phone(cells['mobile'])
+                if number:
+                    mobiles.add(number)
+            if 'id_card_number' in cells:
+                id_cards.add(normalize_id_card(str(cells['id_card_number'])))
+        self.by_code, self.by_mobile, self.by_id_card = {}, {}, {}
+        with Transaction().set_context(active_test=False):
+            for sub in chunks(codes):
+                for party in Party.search([('code', 'in', sub)]):
+                    self.by_code[party.code] = party
+            for sub in chunks(mobiles):
+                for mechanism in ContactMechanism.search([
+                            ('type', '=', 'mobile'),
+                            ('value_compact', 'in', sub),
+                            ]):
+                    self.by_mobile[mechanism.value_compact] = mechanism.party
+            for sub in chunks(id_cards):
+                for party in Party.search([('id_card_number', 'in', sub)]):
+                    self.by_id_card[party.id_card_number] = party
+        self.regions = {}
+        for region in Region.search([]):
+            self.regions.setdefault(
+                (region.level, region.name), []).append(region)
+            self.regions.setdefault((region.level, region.code), []).append(
+                region)
+        self.industries = {}
+        for industry in Industry.search([]):
+            self.industries[industry.code] = industry
+            self.industries[industry.name] = industry
+            self.industries[industry.rec_name] = industry
+        self.employees = {}
+        for employee in Employee.search([]):
+            self.employees.setdefault(employee.rec_name, employee)
+
+    def _parse(self, row, cells, seen):
+        columns = self.columns
+        values = {}
+        for field, cell in cells.items():
+            text = str(cell).strip() if not isinstance(
+                cell, (dt.date, dt.datetime)) else cell
+            if field in PHONES:
+                number = parse_phone(text)
+                if not number:
+                    self.error(row, field, 'bad_phone', value=text)
+                    continue
+                values[field] = number
+            elif field == 'id_card_number':
+                number = normalize_id_card(text)
+                if '*' in number:
+                    # A masked number exported by a salesperson is kept
+                    values['_masked_id_card'] = number
+                    continue
+                if not ID_CARD.fullmatch(number) or not ric.is_valid(number):
+                    self.error(row, field, 'bad_id_card', value=text)
+                    continue
+                values[field] = number
+            elif field in {'birthday', 'sms_consent_date'}:
+                date = parse_date(cell)
+                if not date:
+                    self.error(row, field, 'bad_date', value=text)
+                    continue
+                values[field] = date
+            elif field in {'birthday_lunar_month', 'birthday_lunar_day'}:
+                try:
+                    values[field] = int(Decimal(text))
+                except (InvalidOperation, ValueError):
+                    self.error(row, field, 'bad_number', value=text)
+            elif field == 'credit_limit':
+                try:
+                    values[field] = Decimal(text).quantize(Decimal('0.01'))
+                except InvalidOperation:
+                    self.error(row, field, 'bad_number', value=text)
+            elif field in {'sms_consent', 'birthday_lunar_leap'}:
+                if text in {columns.yes, '1', 'True', 'TRUE', 'Y', 'y'}:
+                    values[field] = True
+                elif text in {columns.no, '0', 'False', 'FALSE', 'N', 'n'}:
+                    values[field] = False
+                else:
+                    self.error(row, field, 'bad_choice', value=text,
+                        choices='、'.join(columns.choices(field)))
+            elif field in columns.selections:
+                selection = columns.selections[field]
+                keys = {v: k for k, v in selection.items()}
+                if text in keys:
+                    values[field] = keys[text]
+                elif text in selection:
+                    values[field] = text
+                else:
+                    self.error(row, field, 'bad_choice', value=text,
+                        choices='、'.join(selection.values()))
+            elif field in OPTIONS:
+                option = columns.options[field].get(text)
+                if not option:
+                    self.error(row, field, 'bad_choice', value=text,
+                        choices='、'.join(columns.options[field]))
+                    continue
+                values[field] = option.id
+            elif field == 'industry':
+                industry = self.industries.get(text)
+                if not industry:
+                    self.error(row, field, 'unknown', value=text)
+                    continue
+                values[field] = industry.id
+            elif field == 'owner':
+                employee = self.employees.get(text)
+                if not employee:
+                    self.error(row, field, 'unknown', value=text)
+                    continue
+                values[field] = employee.id
+            elif field in {'province', 'city', 'district'}:
+                continue
+            elif field == 'code':
+                values[field] = text
+            else:
+                values[field] = str(cell).strip() if not isinstance(
+                    cell, str) else cell.strip()
+        self._parse_region(row, cells, values)
+
+        party = None
+        if values.get('code'):
+            party = self.by_code.get(values['code'])
+            if not party:
+                self.error(row, 'code', 'unknown_code', value=values['code'])
+        if not party and values.get('mobile'):
+            party = self.by_mobile.get(values['mobile'])
+        for field, index in [('code', None), ('mobile', self.by_mobile),
+                ('id_card_number', self.by_id_card)]:
+            value = values.get(field)
+            if not value:
+                continue
+            if (field, value) in seen:
+                self.error(row, field, 'duplicate_in_file',
+                    value=cells[field], other=seen[(field, value)])
+            seen[(field, value)] = row
+            if index is not None:
+                other = index.get(value)
+                if other and other != party:
+                    self.error(row, field, 'duplicate_in_database',
+                        value=cells[field], code=other.code)
+        masked = values.pop('_masked_id_card', None)
+        if masked and (not party or mask_id_card(
+                    party.id_card_number) != masked):
+            self.error(row, 'id_card_number', 'bad_id_card', value=masked)
+        if 'name' not in values and not party:
+            self.error(row, 'name', 'required')
+        if party:
+            self.to_update.append((row, party, values))
+        else:
+            self.to_create.append((row, values))
+
+    def _parse_region(self, row, cells, values):
+        parent = None
+        for level, field in [('province', 'province'), ('city', 'city'),
+                ('district', 'district')]:
+            if field not in cells:
+                continue
+            text = str(cells[field]).strip()
+            regions = self.regions.get((level, text), [])
+            if not regions:
+                self.error(row, field, 'unknown_region', value=text)
+                return
+            if parent:
+                inside = [r for r in regions if r.parent == parent]
+                if not inside:
+                    self.error(row, field, 'region_outside', value=text,
+                        parent=parent.name)
+                    return
+                regions = inside
+            region = regions[0]
+            values[field] = region.id
+            parent = region
+
+    def save(self):
+        "Write every row, or nothing when one is wrong"
+        if self.errors:
+            raise CustomerImportError(gettext(
+                    'crm_customer.msg_import_has_errors',
+                    count=len(self.errors),
+                    errors='\n'.join(self.messages[:20])))
+        Party = self.Party
+        to_create = [self._party_values(v, None) for _, v in self.to_create]
+        for sub in chunks(to_create, 1000):
+            Party.create(sub)
+        to_write = []
+        for _, party, values in self.to_update:
+            values = self._party_values(values, party)
+            if values:
+                to_write.extend(([party], values))
+        if to_write:
+            Party.write(*to_write)
+        return len(self.to_create), len(self.to_update)
+
+    def _party_values(self, values, party):
+        values = dict(values)
+        values.pop('code', None) if party else None
+        mechanisms = []
+        for type_ in ['mobile', 'phone', 'email']:
+            value = values.pop(type_, None)
+            if value and not (party and any(
+                        m.type == type_ and (m.value_compact or m.value)
+                        == value for m in party.contact_mechanisms)):
+                mechanisms.append({'type': type_, 'value': value})
+        if mechanisms:
+            values['contact_mechanisms'] = [('create', mechanisms)]
+        address = {k: values.pop(k) for k in ['street', 'postal_code']
+            if k in values}
+        if address:
+            if party and party.addresses:
+                values['addresses'] = [
+                    ('write', [party.addresses[0].id], address)]
+            else:
+                values['addresses'] = [('create', [address])]
+        if party:
+            changed = {}
+            for name, value in values.items():
+                current = getattr(party, name, None)
+                if isinstance(current, ModelStorage):
+                    current = current.id
+                if name in {'contact_mechanisms', 'addresses'} or (
+                        current != value):
+                    changed[name] = value
+            values = changed
+        return values
+
+
+def chunks(values, size=None):
+    values = list(values)
+    size = size or backend.MAX_QUERY_PARAMS
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def parse_phone(text):
+    "Return the E.164 form of a Chinese or international phone number"
+    try:
+        number = phonenumbers.parse(str(text), 'CN')
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(
+        r'(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?', text)
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            return None
+
+
+def customer_rows(parties, columns):
+    "The cells of each customer, as the importer reads them back"
+    for party in parties:
+        address = party.addresses[0] if party.addresses else None
+        row = []
+        for model, field in COLUMNS:
+            if model == 'party.address':
+                value = getattr(address, field, None) if address else None
+            elif field in PHONES or field == 'email':
+                value = next((m.value for m in party.contact_mechanisms
+                        if m.type == field), None)
+            else:
+                value = getattr(party, field)
+            if isinstance(value, bool):
+                value = columns.yes if value else columns.no
+            elif field in columns.selections:
+                value = columns.selections[field].get(value)
+            elif field in {'industry', 'owner'}:
+                value = value.rec_name if value else None
+            elif isinstance(value, ModelStorage):
+                value = value.name
+            elif isinstance(value, Decimal):
+                value = float(value)
+            row.append(value)
+        yield row
+
+
+def workbook(columns, rows, title):
+    "An .xlsx with the headers, the rows and dropdowns on coded columns"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append([columns.headers[f] for f in columns.fields])
+    bold = Font(bold=True)
+    fill = PatternFill('solid', fgColor='DDEBF7')
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+    count = 1
+    for row in rows:
+        sheet.append(row)
+        count += 1
+    # The lists sit on a hidden sheet, so that they may be long
+    lists = book.create_sheet('lists')
+    lists.sheet_state = 'hidden'
+    column = 0
+    for index, field in enumerate(columns.fields, 1):
+        choices = columns.choices(field)
+        if not choices:
+            if field in {'birthday', 'sms_consent_date'}:
+                for cells in sheet.iter_cols(min_col=index, max_col=index,
+                        min_row=2):
+                    for cell in cells:
+                        cell.number_format = 'yyyy-mm-dd'
+            continue
+        column += 1
+        letter = openpyxl.utils.get_column_letter(column)
+        for i, choice in enumerate(choices, 1):
+            lists.cell(row=i, column=column, value=choice)
+        validation = DataValidation(type='list', allow_blank=True,
+            formula1='=lists!$%s$1:$%s$%d' % (letter, letter, len(choices)))
+        target = openpyxl.utils.get_column_letter(index)
+        validation.add('%s2:%s%d' % (target, target, max(count, 1000)))
+        sheet.add_data_validation(validation)
+    for index, field in enumerate(columns.fields, 1):
+        sheet.column_dimensions[
+            openpyxl.utils.get_column_letter(index)].width = max(
+            10, len(columns.headers[field]) * 2 + 2)
+    sheet.freeze_panes = 'A2'
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def template():
+    "The import template: the headers, dropdowns and an example row"
+    columns = Columns()
+    example = []
+    for field in columns.fields:
+        value = EXAMPLE.get(field)
+        if isinstance(value, bool):
+            value = columns.yes if value else columns.no
+        elif field in columns.selections and value:
+            value = columns.selections[field][value]
+        example.append(value)
+    return workbook(columns, [example],
+        gettext('crm_customer.msg_import_sheet_title'))
+
+
+class CustomerImportStart(ModelView):
+    __name__ = 'party.party.import.start'
+    __string__ = "Import Customers"
+
+    template = fields.Binary("Template", readonly=True,
+        filename='template_filename',
+        help="An empty workbook with the columns, their lists and an "
+        "example row.")
+    template_filename = fields.Char("Template File Name", readonly=True)
+    file = fields.Binary("File", required=True, filename='filename',
+        help="An .xlsx or .xls workbook with one customer per row.")
+    filename = fields.Char("File Name")
+
+
+class CustomerImportResult(ModelView):
+    __name__ = 'party.party.import.result'
+    __string__ = "Import Customers"
+
+    to_create = fields.Integer("New Customers", readonly=True)
+    to_update = fields.Integer("Updated Customers", readonly=True)
+    errors = fields.Text("Errors", readonly=True)
+
+
+class CustomerImport(Wizard):
+    "Check a workbook of customers, then import it all or nothing"
+    __name__ = 'party.party.import'
+
+    start = StateView('party.party.import.start',
+        'crm_customer.party_import_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Check", 'check', 'tryton-forward', default=True),
+            ])
+    check = StateTransition()
+    result = StateView('party.party.import.result',
+        'crm_customer.party_import_result_view_form', [
+            Button("Back", 'start', 'tryton-back'),
+            Button("Import", 'import_', 'tryton-ok', default=True,
+                states={
+                    'invisible': Bool(Eval('errors')),
+                    }),
+            ])
+    import_ = StateTransition()
+
+    def default_start(self, fields):
+        defaults = {
+            'template': template(),
+            'template_filename': gettext(
+                'crm_customer.msg_import_template_filename'),
+            }
+        if getattr(self.start, 'file', None):
+            defaults['file'] = self.start.file
+            defaults['filename'] = self.start.filename
+        return defaults
+
+    def transition_check(self):
+        importer = CustomerImporter(self.start.file)
+        self.result.to_create = len(importer.to_create)
+        self.result.to_update = len(importer.to_update)
+        self.result.errors = '\n'.join(importer.messages)
+        return 'result'
+
+    def default_result(self, fields):
+        return {
+            'to_create': self.result.to_create,
+            'to_update': self.result.to_update,
+            'errors': self.result.errors,
+            }
+
+    def transition_import_(self):
+        CustomerImporter(self.start.file).save()
+        return 'end'
+
+
+class CustomerExport(Report):
+    "The selected customers as an .xlsx the import reads back"
+    __name__ = 'party.party.export'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        Party = pool.get('party.party')
+        ActionReport = pool.get('ir.action.report')
+        action, = ActionReport.search([('report_name', '=', cls.__name__)])
+        cls.check_access(action, 'party.party', ids)
+        columns = Columns()
+        parties = Party.browse(ids)
+        content = workbook(columns, customer_rows(parties, columns),
+            gettext('crm_customer.msg_import_sheet_title'))
+        return ('xlsx', content, False,
+            gettext('crm_customer.msg_export_filename'))

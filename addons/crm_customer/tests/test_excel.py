@@ -1,0 +1,226 @@
+# This file is part of the CRM suite.
+import datetime as dt
+import io
+
+import openpyxl
+import xlwt
+
+from trytond.exceptions import UserError
+from trytond.modules.crm_customer.customer_excel import (
+    Columns, CustomerImporter, template)
+from trytond.modules.crm_customer.tests.test_profile import (
+    ID_MAN, ID_WOMAN, load_regions)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    TestCase, activate_module, with_transaction)
+from trytond.transaction import Transaction
+
+
+def xlsx(rows):
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def xls(rows):
+    book = xlwt.Workbook()
+    sheet = book.add_sheet('客户')
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def chinese():
+    "Work in Chinese, as the shop does: the headers are the Chinese labels"
+    Lang = Pool().get('ir.lang')
+    zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+    Lang.load_translations([zh_cn])
+    return Transaction().set_context(language='zh_CN')
+
+
+def reasons(importer):
+    return [(row, column) for row, column, _ in importer.errors]
+
+
+class CustomerExcelTestCase(TestCase):
+    "Test the customer import and export"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('crm_customer')
+
+    @with_transaction()
+    def test_template(self):
+        "The template has Chinese headers, dropdowns and an example row"
+        with chinese():
+            load_regions()
+            book = openpyxl.load_workbook(io.BytesIO(template()))
+            sheet = book.worksheets[0]
+            headers = [c.value for c in sheet[1]]
+            self.assertIn("客户名称", headers)
+            self.assertIn("手机", headers)
+            self.assertIn("性别", headers)
+            self.assertEqual(len(set(headers)), len(headers))
+            self.assertEqual(sheet.cell(2, headers.index("客户名称") + 1).value,
+                "张三")
+            self.assertEqual(sheet.cell(2, headers.index("性别") + 1).value, "男")
+            lists = book['lists']
+            self.assertEqual(lists.sheet_state, 'hidden')
+            formulas = [v.formula1 for v in sheet.data_validations.dataValidation]
+            self.assertTrue(formulas)
+            gender = formulas[0].split('!')[1].split(':')[0].replace('$', '')
+            self.assertEqual(lists[gender].value, "男")
+
+            # The example row imports as it is
+            importer = CustomerImporter(template())
+            self.assertEqual(importer.errors, [])
+            self.assertEqual(len(importer.to_create), 1)
+
+    @with_transaction()
+    def test_bad_rows_reported_and_nothing_imported(self):
+        "Each bad row is named with its column and reason; nothing is saved"
+        with chinese():
+            pool = Pool()
+            Party = pool.get('party.party')
+            load_regions()
+            existing, = Party.create([{'name': "老王", 'mobile': '13900139000'}])
+            count = Party.search([], count=True)
+
+            data = xlsx([
+                    ["客户名称", "手机", "身份证号码", "省份", "城市", "生日"],
+                    ["张三", "13800138000", ID_MAN, "广东省", "深圳市", "1985-02-15"],
+                    ["李四", "12345", None, None, None, None],
+                    ["王五", "13700137000", '110105198502150016', None, None, None],
+                    ["赵六", None, None, "北京市", "深圳市", None],
+                    ["钱七", "13800138000", None, None, None, None],
+                    ["孙八", "13900139000", ID_MAN, None, None, None],
+                    ["周九", None, None, "火星", None, "1990-02-30"],
+                    ])
+            importer = CustomerImporter(data)
+            self.assertEqual(reasons(importer), [
+                    (3, "手机"),
+                    (4, "身份证号码"),
+                    (5, "城市"),
+                    (6, "手机"),
+                    (7, "身份证号码"),
+                    (8, "生日"),
+                    (8, "省份"),
+                    ])
+            messages = importer.messages
+            self.assertIn("第 3 行", messages[0])
+            self.assertIn("12345", messages[0])
+            self.assertIn("不在", messages[2])
+            self.assertIn("第 2 行", messages[3])
+            with self.assertRaisesRegex(UserError, "7"):
+                importer.save()
+            self.assertEqual(Party.search([], count=True), count)
+            # The customer with that mobile is updated, not duplicated
+            self.assertEqual(importer.to_update[0][1], existing)
+
+    @with_transaction()
+    def test_bad_files(self):
+        "A file that is not a workbook, empty or without names is refused"
+        with chinese():
+            for data, message in [
+                    (b'not a workbook', "Excel"),
+                    (b'', "没有"),
+                    (xlsx([["客户名称", "手机"]]), "没有"),
+                    (xlsx([["手机"], ["13800138000"]]), "客户名称"),
+                    (xlsx([["客户名称", "鞋码"], ["张三", "42"]]), "鞋码"),
+                    ]:
+                with self.assertRaisesRegex(UserError, message):
+                    CustomerImporter(data)
+
+    @with_transaction()
+    def test_import_then_again_updates(self):
+        "Importing the same file twice creates the customers once"
+        with chinese():
+            pool = Pool()
+            Party = pool.get('party.party')
+            regions = load_regions()
+            rows = [
+                ["客户名称", "手机", "身份证号码", "性别", "省份", "城市", "区县",
+                    "街道", "邮政编码", "短信营销同意", "同意日期", "客户分类"],
+                ["张三", "138 0013 8000", ID_MAN, "男", "广东省", "深圳市",
+                    "南山区", "科技园路1号", "518000", "是", "2026-01-01", "VIP"],
+                ["王芳", "13900139000", ID_WOMAN, None, "北京市", None, None,
+                    None, None, "否", None, None],
+                ]
+            for data in [xlsx(rows), xls(rows)]:
+                importer = CustomerImporter(data)
+                self.assertEqual(importer.errors, [])
+                importer.save()
+                zhang, = Party.search([('name', '=', "张三")])
+                self.assertEqual(zhang.mobile, '138 0013 8000')
+                self.assertEqual(zhang.district, regions['440305'])
+                self.assertEqual(zhang.addresses[0].postal_code, '518000')
+                self.assertEqual(zhang.customer_class.name, "VIP")
+                self.assertTrue(zhang.sms_consent)
+                self.assertEqual(zhang.sms_consent_date, dt.date(2026, 1, 1))
+                wang, = Party.search([('name', '=', "王芳")])
+                self.assertEqual(wang.gender, None)
+                self.assertEqual(len(wang.contact_mechanisms), 1)
+
+            rows[1][0] = "张三丰"
+            importer = CustomerImporter(xlsx(rows))
+            self.assertEqual(len(importer.to_update), 2)
+            importer.save()
+            self.assertEqual(Party.search([('name', '=', "张三丰")]), [zhang])
+            self.assertEqual(len(zhang.addresses), 1)
+
+    @with_transaction()
+    def test_export_round_trip(self):
+        "An export imports back unchanged"
+        with chinese():
+            pool = Pool()
+            Party = pool.get('party.party')
+            Export = pool.get('party.party.export', type='report')
+            regions = load_regions()
+            parties = Party.create([{
+                        'name': "张三",
+                        'mobile': '13800138000',
+                        'id_card_number': ID_MAN,
+                        'gender': 'male',
+                        'birthday': dt.date(1985, 2, 15),
+                        'birthday_calendar': 'lunar',
+                        'birthday_lunar_month': 12,
+                        'birthday_lunar_day': 26,
+                        'district': regions['440305'].id,
+                        'city': regions['440300'].id,
+                        'province': regions['440000'].id,
+                        'credit_rating': 'B',
+                        'credit_limit': 1000,
+                        'remark': "喜欢绿茶\n周末来",
+                        'addresses': [('create', [{'street': "科技园路1号",
+                                        'postal_code': '518000'}])],
+                        }, {
+                        'name': "公司客户",
+                        'sms_consent': True,
+                        'sms_consent_date': dt.date(2026, 1, 1),
+                        }])
+            columns = Columns()
+            fields_ = [f for f in columns.fields
+                if f not in {'street', 'postal_code', 'mobile', 'phone', 'email'}]
+            before = Party.read([p.id for p in parties], fields_)
+
+            oext, content, _, name = Export.execute(
+                [p.id for p in parties], {})
+            self.assertEqual(oext, 'xlsx')
+            importer = CustomerImporter(content)
+            self.assertEqual(importer.errors, [])
+            self.assertEqual(importer.to_create, [])
+            self.assertEqual([p for _, p, _ in importer.to_update], parties)
+            importer.save()
+            self.assertEqual(Party.read([p.id for p in parties], fields_), before)
+            self.assertEqual(parties[0].addresses[0].street, "科技园路1号")
+            self.assertEqual(len(parties[0].contact_mechanisms), 1)
+
+
+del TestCase

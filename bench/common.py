@@ -1,0 +1,108 @@
+"""What the benchmarks share: a database with the suite, a trytond serving
+it on a free loopback port, a JSON-RPC client and percentiles."""
+import base64
+import contextlib
+import json
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / 'tools'))
+import crm_admin  # noqa: E402
+
+POSTGRESQL = 'postgresql://postgres@127.0.0.1:5432'
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def database(backend, name):
+    "A new database of the suite without demo data"
+    if backend == 'sqlite':
+        url = f'sqlite:///{crm_admin.VAR}/bench/{name}.sqlite'
+    else:
+        url = f'{POSTGRESQL}/{name}'
+    db = crm_admin.Database(url, listen=f'127.0.0.1:{free_port()}')
+    db.drop()
+    if db.file:
+        db.directory.mkdir(parents=True, exist_ok=True)
+    crm_admin.setup(db, demo=False)
+    return db
+
+
+@contextlib.contextmanager
+def transaction(db):
+    "A Tryton transaction on db, in this process, committed at the end"
+    from proteus import config as pconfig
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    pconfig.set_trytond(db.name, config_file=db.config_files)
+    with Transaction().start(db.name, 0) as trans:
+        yield Pool(db.name), trans
+        trans.commit()
+
+
+@contextlib.contextmanager
+def server(db):
+    "Serve db with trytond; yield a logged-in JSON-RPC client"
+    host, port = crm_admin.listen_address(db)
+    log = open(crm_admin.VAR / 'bench-server.log', 'w')
+    process = subprocess.Popen(
+        [str(crm_admin.BIN / 'trytond'), '-c', *db.config_files,
+            '-d', db.name],
+        env=db.environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        if not crm_admin.wait_for_port(host, port, process):
+            raise SystemExit("trytond did not start, see var/bench-server.log")
+        yield Client(f'http://{host}:{port}/{db.name}/', 'admin',
+            crm_admin.ADMIN_PASSWORD)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+class Client:
+    "A JSON-RPC client, as the web client talks to trytond"
+
+    def __init__(self, url, login, password):
+        self.url = url
+        self.authorization = None
+        self.context = {}
+        user_id, session = self.call(
+            'common.db.login', login, {'password': password}, 'zh_CN')[:2]
+        self.authorization = 'Session ' + base64.b64encode(
+            f'{login}:{user_id}:{session}'.encode()).decode()
+        self.context = self.call('model.res.user.get_preferences', True, {})
+
+    def call(self, method, *params):
+        request = urllib.request.Request(self.url, json.dumps({
+                    'id': 1, 'method': method, 'params': list(params),
+                    }).encode(), {'Content-Type': 'application/json'})
+        if self.authorization:
+            request.add_header('Authorization', self.authorization)
+        with urllib.request.urlopen(request, timeout=600) as response:
+            answer = json.loads(response.read())
+        if answer.get('error'):
+            raise RuntimeError(answer['error'])
+        return answer['result']
+
+    def model(self, model, method, *params):
+        return self.call(f'model.{model}.{method}', *params, self.context)
+
+
+def percentiles(durations):
+    "p50 and p95 in milliseconds"
+    durations = sorted(durations)
+    p95 = durations[min(len(durations) - 1, int(len(durations) * 0.95))]
+    return statistics.median(durations) * 1000, p95 * 1000
