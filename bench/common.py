@@ -61,7 +61,7 @@ def server(db):
     try:
         if not crm_admin.wait_for_port(host, port, process):
             raise SystemExit("trytond did not start, see var/bench-server.log")
-        yield Client(f'http://{host}:{port}/{db.name}/', 'admin',
+        yield Client(f'http://{host}:{port}/{db.name}/rpc/', 'admin',
             crm_admin.ADMIN_PASSWORD)
     finally:
         process.terminate()

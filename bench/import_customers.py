@@ -80,7 +80,7 @@ def import_data(db, count):
             created = Party.import_data(['name', 'contact_mechanisms/type',
                     'contact_mechanisms/value', 'gender', 'birthday',
                     'province', 'city'], data)
-            assert created[0] == count, created
+            assert created == count, created
             return count, time.perf_counter() - started
 
 
