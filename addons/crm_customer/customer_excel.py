@@ -627,7 +627,7 @@ class CustomerImport(Wizard):
         importer = CustomerImporter(self.start.file)
         self.result.to_create = len(importer.to_create)
         self.result.to_update = len(importer.to_update)
-        self.result.errors = '\n'.join(importer.messages)
+        self.result.errors = '\n'.join(importer.messages) or None
         return 'result'
 
     def default_result(self, fields):
