@@ -585,7 +585,8 @@ class ContactMechanism(metaclass=PoolMeta):
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)
         if field_names is None or field_names & {'type', 'value'}:
-            compact = values.get('value_compact', self.value_compact) or ''
+            compact = values.get(
+                'value_compact', getattr(self, 'value_compact', None)) or ''
             tail = None
             if self.type in {'phone', 'mobile', 'fax'}:
                 digits = re.sub(r'\D', '', compact)
