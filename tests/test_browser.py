@@ -8,8 +8,11 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
+import demo
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / 'var' / 'browser-customers.png'
+SCREENSHOT_FORM = ROOT / 'var' / 'browser-customer-form.png'
 
 LOGIN = 'sales1'
 PASSWORD = 'demo2026'
@@ -138,14 +141,14 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
     headers = table.locator('thead > tr > th:visible')
     owner_header = headers.filter(has_text='负责销售员')
     expect(owner_header).to_have_count(1)
-    expect(headers.filter(has_text='名称')).to_have_count(1)
+    expect(headers.filter(has_text='客户名称')).to_have_count(1)
     # The rows are redrawn for 全部 once their salesperson cells show
     owner_id = owner_header.get_attribute('id')
     table.locator(f'tbody > tr > td[headers="{owner_id}"]:visible').first\
         .wait_for(state='visible')
     header_texts = [t.strip() for t in headers.all_inner_texts()]
     header_texts = [t for t in header_texts if t]
-    assert '名称' in header_texts, f"column headers: {header_texts}"
+    assert '客户名称' in header_texts, f"column headers: {header_texts}"
     assert '负责销售员' in header_texts, f"column headers: {header_texts}"
     not_chinese = [t for t in header_texts if not CJK.search(t)]
     assert not not_chinese, (
@@ -164,6 +167,26 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
     # 4. Screenshot
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # 5. The search box finds his customer by the last four digits of the
+    # mobile; the form has the Chinese tabs and the ID card number masked
+    name, mobile = next((name, mobile)
+        for index, (name, mobile, owner) in enumerate(demo.customer_rows())
+        if owner == LOGIN and index % 4 == 0)
+    search = tab.locator('.filter-box input').first
+    search.fill(mobile[-4:])
+    search.press('Enter')
+    found = rows.filter(has_text=name)
+    expect(found).to_have_count(1)
+    found.first.locator('.column-char').first.dblclick()
+    form = page.locator('#tabcontent > .tab-pane.active .form')
+    for title in ['基本信息', '联系方式', '分类', '消费', '备注']:
+        expect(form.locator('.nav-tabs a', has_text=title).first)\
+            .to_be_visible()
+    id_card = form.locator('[id="id_card_number"] input, '
+        'input[name="id_card_number"]').first
+    expect(id_card).to_have_value(re.compile(r'^440\*{11}\d{3}[\dX]$'))
+    page.screenshot(path=str(SCREENSHOT_FORM), full_page=True)
 
     # 2 (end). No English top-level menu entry
     assert not english, (

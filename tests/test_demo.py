@@ -127,3 +127,35 @@ def test_till_sale_is_posted(server, demo_database):
     sale.click('post')
     assert sale.state == 'posted'
     assert sale.move.state == 'posted'
+
+
+def test_regions_and_profiles(server, demo_database):
+    "The GB/T 2260 regions are loaded; demo customers live in Shenzhen"
+    config = connect(server, demo_database, 'admin')
+    regions = search_read(config, 'crm.region', [('code', 'in', [
+                    '440000', '440300', '440305', '110101'])],
+        ['code', 'name', 'parent.code'])
+    by_code = {r['code']: r for r in regions}
+    assert by_code['440305']['name'] == "南山区"
+    assert by_code['440305']['parent.']['code'] == '440300'
+    assert by_code['440300']['parent.']['code'] == '440000'
+    assert by_code['110101']['name'] == "东城区"
+    assert config.get_proxy('crm.region').search_count(
+        [('level', '=', 'district')], config.context) > 2800
+
+    parties = search_read(config, 'party.party',
+        [('contact_mechanisms.type', '=', 'mobile')],
+        ['district.parent.name', 'birthday_calendar', 'id_card_number'])
+    assert {p['district.']['parent.']['name'] for p in parties} == {"深圳市"}
+    assert any(p['birthday_calendar'] == 'lunar' for p in parties)
+
+
+@pytest.mark.parametrize('login,masked', [
+        ('sales1', True), ('manager', False), ('admin', False)])
+def test_id_card_masked(server, demo_database, login, masked):
+    "Salespeople read ID card numbers masked, managers and admins in full"
+    config = connect(server, demo_database, login)
+    parties = search_read(config, 'party.party',
+        [('id_card_number', '!=', None)], ['id_card_number'])
+    assert parties
+    assert all(('*' in p['id_card_number']) == masked for p in parties)

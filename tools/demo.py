@@ -286,14 +286,56 @@ def _sale_point(config, company):
         PaymentMethod(name=name, account=Account(account.id), cash=cash).save()
 
 
+# Districts of Shenzhen the demo shop's customers live in
+DISTRICTS = ['440305', '440304', '440303', '440306', '440307']
+OCCUPATIONS = ["教师", "医生", "工程师", "个体经营", "公务员", "设计师", "会计",
+    "学生", "退休", "销售"]
+
+
 def _customers(employees):
     from proteus import Model
+    from stdnum.cn import ric
     Party = Model.get('party.party')
+    Region = Model.get('crm.region')
+    districts = Region.find([('code', 'in', DISTRICTS)])
+    options = {}
+    for field, model in [('customer_type', 'crm.customer.type'),
+            ('customer_class', 'crm.customer.class'),
+            ('customer_level', 'crm.customer.level'),
+            ('source', 'crm.customer.source')]:
+        options[field] = Model.get(model).find([])
+    # Its own generator: the names and mobiles above stay as they are
+    rng = random.Random(SEED + 1)
     parties = []
-    for name, mobile, owner in customer_rows():
+    for index, (name, mobile, owner) in enumerate(customer_rows()):
         party = Party(name=name)
         party.owner = employees[owner] if owner else None
         party.contact_mechanisms.new(type='mobile', value=mobile)
+        party.gender = rng.choice(['male', 'female'])
+        party.birthday = dt.date(rng.randint(1955, 2004), rng.randint(1, 12),
+            rng.randint(1, 28))
+        if index % 5 == 0:
+            party.birthday_calendar = 'lunar'
+            party.on_change_birthday_calendar()
+        if index % 4 == 0:
+            base = '440305%s%03d' % (party.birthday.strftime('%Y%m%d'),
+                rng.randrange(0, 999, 2) + (party.gender == 'male'))
+            party.id_card_number = base + ric.calc_check_digit(base + '0')
+        if districts:
+            district = rng.choice(districts)
+            party.province = district.parent.parent
+            party.city = district.parent
+            party.district = district
+        party.occupation = rng.choice(OCCUPATIONS)
+        party.customer_class = options['customer_class'][
+            0 if index % 10 > 2 else (1 if index % 10 > 0 else 2)]
+        party.customer_type = rng.choice(options['customer_type'])
+        party.customer_level = rng.choice(options['customer_level'])
+        party.source = rng.choice(options['source'])
+        if rng.random() < 0.7:
+            party.sms_consent = True
+            party.sms_consent_date = dt.date.today() - dt.timedelta(
+                days=rng.randint(0, 700))
         parties.append(party)
     Party.save(parties)
 

@@ -125,6 +125,23 @@ class CustomerExcelTestCase(TestCase):
             self.assertEqual(importer.to_update[0][1], existing)
 
     @with_transaction()
+    def test_rules_of_the_form_apply(self):
+        "A row breaks no rule the customer form would enforce"
+        with chinese():
+            importer = CustomerImporter(xlsx([
+                        ["客户名称", "生日", "信用额度", "历法", "农历月",
+                            "农历日", "闰月"],
+                        ["张三", "2999-01-01", None, None, None, None, None],
+                        ["李四", None, "-5", None, None, None, None],
+                        ["王五", None, None, "农历", "13", "1", None],
+                        ["赵六", "2024-03-31", None, "农历", "2", "10", "是"],
+                        ["钱七", "2023-03-31", None, "农历", "2", "10", "是"],
+                        ]))
+            self.assertEqual(reasons(importer), [
+                    (2, "生日"), (3, "信用额度"), (4, "农历月"),
+                    (5, "农历月")])
+
+    @with_transaction()
     def test_bad_files(self):
         "A file that is not a workbook, empty or without names is refused"
         with chinese():
