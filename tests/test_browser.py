@@ -178,7 +178,8 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
     search.press('Enter')
     found = rows.filter(has_text=name)
     expect(found).to_have_count(1)
-    found.first.locator('.column-char').first.dblclick()
+    found.first.get_by_text(name, exact=True).click()
+    tab.locator('button#switch_').first.click()
     form = page.locator('#tabcontent > .tab-pane.active .form')
     for title in ['基本信息', '联系方式', '分类', '消费', '备注']:
         expect(form.locator('.nav-tabs a', has_text=title).first)\

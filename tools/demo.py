@@ -316,11 +316,16 @@ def _customers(employees):
             rng.randint(1, 28))
         if index % 5 == 0:
             party.birthday_calendar = 'lunar'
-            party.on_change_birthday_calendar()
         if index % 4 == 0:
-            base = '440305%s%03d' % (party.birthday.strftime('%Y%m%d'),
+            serial = '%s%03d' % (party.birthday.strftime('%Y%m%d'),
                 rng.randrange(0, 999, 2) + (party.gender == 'male'))
-            party.id_card_number = base + ric.calc_check_digit(base + '0')
+            # The place code must have existed in the year of birth
+            for place in ['440305', '440303', '440301', '440300']:
+                number = place + serial + '0'
+                number = number[:-1] + ric.calc_check_digit(number)
+                if ric.is_valid(number):
+                    party.id_card_number = number
+                    break
         if districts:
             district = rng.choice(districts)
             party.province = district.parent.parent
