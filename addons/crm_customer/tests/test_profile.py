@@ -11,7 +11,7 @@ from trytond.modules.crm_customer.tests.tools import (
     party_relations_not_replaced)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
-    TestCase, activate_module, with_transaction)
+    TestCase, activate_module, drop_db, with_transaction)
 from trytond.transaction import Transaction
 
 # A valid number of a woman born on 1 March 1990 in Beijing
@@ -43,6 +43,12 @@ class CustomerProfileTestCase(TestCase):
     def setUpClass(cls):
         super().setUpClass()
         activate_module('crm_customer')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        # Frees the test database's connections for the next test class
+        drop_db()
 
     @with_transaction()
     def test_id_card_fills_birthday_and_gender(self):
