@@ -17,6 +17,21 @@ import crm_admin  # noqa: E402
 POSTGRESQL = 'postgresql://postgres@127.0.0.1:5432'
 
 
+def each_backend(backends):
+    """Yield the backend to run in this process; with several, run the
+    script again for each (trytond's configuration is set once per
+    process)"""
+    backends = backends or ['sqlite', 'postgresql']
+    if len(backends) == 1:
+        yield backends[0]
+        return
+    argv = [a for i, a in enumerate(sys.argv[1:])
+        if a != '--backend' and sys.argv[i] != '--backend']
+    for backend in backends:
+        subprocess.run([sys.executable, sys.argv[0], *argv,
+                '--backend', backend], check=True)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))

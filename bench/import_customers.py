@@ -71,8 +71,6 @@ def import_data(db, count):
     with common.transaction(db) as (pool, transaction):
         with chinese(pool):
             Party = pool.get('party.party')
-            Region = pool.get('crm.region')
-            names = {(r.level, r.name): r.id for r in Region.search([])}
             data = []
             for name, mobile, gender, birthday, province, city in rows(count):
                 data.append([name, 'mobile', mobile,
@@ -94,9 +92,9 @@ def main():
         choices=['sqlite', 'postgresql'])
     args = parser.parse_args()
     sample = min(args.import_data_rows or args.rows, args.rows)
-    data = workbook(args.rows)
-    print(f"{args.rows} rows, {len(data) / 1e6:.1f} MB of .xlsx")
-    for backend in args.backend or ['sqlite', 'postgresql']:
+    for backend in common.each_backend(args.backend):
+        data = workbook(args.rows)
+        print(f"{args.rows} rows, {len(data) / 1e6:.1f} MB of .xlsx")
         results = {}
         for path in ['wizard', 'import_data']:
             db = common.database(backend, f'bench_import_{path}')

@@ -36,6 +36,7 @@ def generate(db, rows, seed=2026):
         cursor.execute(*party.select(party.id, order_by=party.id.desc,
                 limit=1))
         first = (cursor.fetchone() or (0,))[0] + 1
+        # The party of each mobile is set once the parties have their ids
         batch = 5000
         for start in range(0, rows, batch):
             parties, mechanisms = [], []
@@ -49,16 +50,18 @@ def generate(db, rows, seed=2026):
                         rng.randint(1950, 2005), rng.randint(1, 12),
                         rng.randint(1, 28), rng.randint(0, 999))
                     id_card = base + ric.calc_check_digit(base + '0')
-                parties.append([name, 'B%07d' % (first + i), full, initials,
-                        id_card, 'solar', True, 0, CurrentTimestamp()])
+                parties.append([name, 'B%07d' % (first + i), first + i,
+                        full, initials, id_card, 'solar', True, 0,
+                        CurrentTimestamp()])
                 mobile = '1%d%09d' % (rng.choice([3, 5, 8]), i)
-                mechanisms.append([first + i - (0), 'mobile',
+                mechanisms.append([None, 'mobile',
                         '%s %s %s' % (mobile[:3], mobile[3:7], mobile[7:]),
                         '+86' + mobile, mobile[-4:], True, 0,
                         CurrentTimestamp()])
             cursor.execute(*party.insert([party.name, party.code,
-                        party.name_pinyin, party.name_initials,
-                        party.id_card_number, party.birthday_calendar,
+                        party.code_digit, party.name_pinyin,
+                        party.name_initials, party.id_card_number,
+                        party.birthday_calendar,
                         party.active, party.create_uid, party.create_date],
                     parties))
             cursor.execute(*party.select(party.id, party.code,
@@ -87,8 +90,7 @@ def samples(db, count, seed=7):
         cursor.execute('SELECT p.name, p.code, p.name_pinyin, '
             'p.name_initials, m.value_compact, p.id_card_number '
             'FROM party_party p JOIN party_contact_mechanism m '
-            'ON m.party = p.id WHERE p.code LIKE %s' % (
-                "'B%'" if db.file is None else "'B%'"))
+            "ON m.party = p.id WHERE p.code LIKE 'B%'")
         rows = cursor.fetchall()
     picked = rng.sample(rows, min(count, len(rows)))
     with_id = [r for r in rows if r[5]]
@@ -99,7 +101,8 @@ def samples(db, count, seed=7):
         'initials': [r[3].split()[0] for r in picked],
         'mobile': [r[4][3:] for r in picked],
         'mobile_tail': [r[4][-4:] for r in picked],
-        'id_card': [r[5] for r in rng.sample(with_id, min(count, len(with_id)))],
+        'id_card': [r[5]
+            for r in rng.sample(with_id, min(count, len(with_id)))],
         }
 
 
@@ -133,7 +136,7 @@ def main():
     parser.add_argument('--backend', action='append',
         choices=['sqlite', 'postgresql'])
     args = parser.parse_args()
-    for backend in args.backend or ['sqlite', 'postgresql']:
+    for backend in common.each_backend(args.backend):
         db = common.database(backend, 'bench_search')
         try:
             seconds = generate(db, args.rows)

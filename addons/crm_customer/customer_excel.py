@@ -603,7 +603,8 @@ def parse_phone(text):
         return None
     if not phonenumbers.is_valid_number(number):
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_date(value):

@@ -159,6 +159,7 @@ class Party(metaclass=PoolMeta):
                 Index(t, (t.owner, Index.Range())),
                 Index(t, (t.name_pinyin, Index.Similarity())),
                 Index(t, (t.name_initials, Index.Similarity())),
+                Index(t, (t.code_digit, Index.Range())),
                 Index(t, (t.id_card_number, Index.Equality(
                             cardinality='high'))),
                 Index(t, (t.birthday, Index.Range())),
@@ -204,17 +205,15 @@ class Party(metaclass=PoolMeta):
         if not text:
             return super().search_rec_name(name, clause)
         if ID_CARD.fullmatch(compact):
-            return ['OR',
-                ('id_card_number', '=', compact.upper()),
-                ('code', operator, operand, *extra),
-                ]
+            return [('id_card_number', '=', compact.upper())]
         if compact.isdigit():
             if len(compact) == 4:
                 mobiles = [('value_tail', '=', compact)]
             else:
                 mobiles = [('value_compact', 'like', '%' + compact + '%')]
+            # The digits of a customer number are indexed as code_digit
             return ['OR',
-                ('code', operator, operand, *extra),
+                ('code_digit', '=', int(compact[-18:])),
                 ('contact_mechanisms', 'where', [
                         ('type', 'in', ['mobile', 'phone']),
                         *mobiles,
@@ -227,6 +226,12 @@ class Party(metaclass=PoolMeta):
                         ('type', '=', 'email'),
                         ('value', operator, operand, *extra),
                         ]),
+                ]
+        if CODE.fullmatch(compact):
+            return ['OR',
+                ('code', '=', compact.upper()),
+                ('code_digit', '=', int(re.sub(r'\D', '', compact)[-18:])),
+                ('name', operator, operand, *extra),
                 ]
         domain = ['OR',
             ('code', operator, operand, *extra),
@@ -756,6 +761,8 @@ PROFILE_FIELDS = [
     ]
 
 ID_CARD = re.compile(r'\d{17}[\dXx]')
+# A customer number as typed: KH000123, kh123
+CODE = re.compile(r'[A-Za-z]{1,4}\d+')
 
 
 def normalize_id_card(number):

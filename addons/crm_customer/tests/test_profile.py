@@ -362,6 +362,7 @@ class CustomerProfileTestCase(TestCase):
         self.assertEqual(find('1391234'), {li})
         self.assertEqual(find(ID_MAN), {zhang})
         self.assertEqual(find(zhang.code), {zhang})
+        self.assertIn(zhang, find(str(int(zhang.code[2:]))))
 
 
 del TestCase
