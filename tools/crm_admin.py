@@ -115,6 +115,14 @@ class Database:
         else:
             self._maintenance(
                 f'CREATE DATABASE "{self.name}" ENCODING \'UTF8\'')
+            # Trigram indexes make the name and pinyin searches use an index
+            # (Tryton creates them when pg_trgm is there)
+            import psycopg
+            dsn = self._maintenance_dsn(self.name)
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                for extension in ['pg_trgm', 'unaccent']:
+                    conn.execute(
+                        f'CREATE EXTENSION IF NOT EXISTS {extension}')
 
     def drop(self):
         if self.file:
@@ -131,10 +139,10 @@ class Database:
             cursor = conn.execute(query, params)
             return cursor.fetchall() if cursor.description else None
 
-    def _maintenance_dsn(self):
+    def _maintenance_dsn(self, name='postgres'):
         parsed = urllib.parse.urlsplit(self.uri)
         return urllib.parse.urlunsplit(
-            ('postgresql', parsed.netloc, '/postgres', parsed.query, ''))
+            ('postgresql', parsed.netloc, '/' + name, parsed.query, ''))
 
     def admin(self, *args):
         "Run trytond-admin on this database"

@@ -7,6 +7,7 @@ import phonenumbers
 from lunardate import LunarDate
 from phonenumbers import PhoneNumberFormat
 from pypinyin import Style, pinyin
+from sql import Literal
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -207,17 +208,11 @@ class Party(metaclass=PoolMeta):
         if ID_CARD.fullmatch(compact):
             return [('id_card_number', '=', compact.upper())]
         if compact.isdigit():
-            if len(compact) == 4:
-                mobiles = [('value_tail', '=', compact)]
-            else:
-                mobiles = [('value_compact', 'like', '%' + compact + '%')]
-            # The digits of a customer number are indexed as code_digit
+            # The digits of a customer number are indexed as code_digit;
+            # the phones are looked up first, on their indexed columns
             return ['OR',
                 ('code_digit', '=', int(compact[-18:])),
-                ('contact_mechanisms', 'where', [
-                        ('type', 'in', ['mobile', 'phone']),
-                        *mobiles,
-                        ]),
+                ('id', 'in', cls._parties_by_phone(compact)),
                 ]
         if '@' in text:
             return ['OR',
@@ -253,6 +248,26 @@ class Party(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('id_card_number', None)
         return super().copy(parties, default=default)
+
+    @classmethod
+    def _parties_by_phone(cls, digits, limit=1000):
+        "The ids of the parties with a phone ending with or holding digits"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        mechanism = ContactMechanism.__table__()
+        where = (mechanism.type.in_(['mobile', 'phone'])
+            & (mechanism.active == Literal(True)))
+        if len(digits) == 4:
+            where &= mechanism.value_tail == digits
+        elif len(digits) == 11 and digits.startswith('1'):
+            # A whole Chinese mobile
+            where &= mechanism.value_compact == '+86' + digits
+        else:
+            where &= mechanism.value_compact.like('%' + digits + '%')
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*mechanism.select(
+                mechanism.party, where=where, limit=limit))
+        return [p for p, in cursor]
 
     @classmethod
     def default_birthday_calendar(cls):
@@ -568,8 +583,10 @@ class ContactMechanism(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
-        cls._sql_indexes.add(
-            Index(t, (t.value_tail, Index.Equality())))
+        cls._sql_indexes.update({
+                Index(t, (t.value_tail, Index.Equality())),
+                Index(t, (t.value_compact, Index.Equality())),
+                })
 
     def _phone_country_codes(self):
         yield from super()._phone_country_codes()
