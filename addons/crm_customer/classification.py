@@ -3,8 +3,10 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, sequence_ordered, tree,
     fields)
 
+from .model import CodeSearchMixin
 
-class Industry(tree(), ModelSQL, ModelView):
+
+class Industry(CodeSearchMixin, tree(), ModelSQL, ModelView):
     "An industry of GB/T 4754 (国民经济行业分类)"
     __name__ = 'crm.industry'
     __string__ = "Industry"
@@ -24,18 +26,6 @@ class Industry(tree(), ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s %s' % (self.code, self.name)
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('code', operator, operand, *extra),
-            ('name', operator, operand, *extra),
-            ]
 
 
 class _Option(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):

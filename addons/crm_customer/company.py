@@ -6,8 +6,10 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .model import CodeSearchMixin
 
-class Department(
+
+class Department(CodeSearchMixin,
         DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
     __name__ = 'company.department'
     __string__ = "Department"
@@ -42,18 +44,6 @@ class Department(
     @staticmethod
     def default_company():
         return Transaction().context.get('company')
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            super().search_rec_name(name, clause),
-            ('code', operator, operand, *extra),
-            ]
 
     @classmethod
     def on_modification(cls, mode, departments, field_names=None):

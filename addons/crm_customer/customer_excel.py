@@ -22,6 +22,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.report import Report
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -70,6 +71,7 @@ OPTIONS = {
     'source': 'crm.customer.source',
     }
 PHONES = {'mobile', 'phone'}
+MAX = backend.MAX_QUERY_PARAMS
 XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
 EXAMPLE = {
     'name': "张三", 'mobile': '138 0013 8000', 'gender': 'male',
@@ -234,16 +236,16 @@ class CustomerImporter:
                 id_cards.add(normalize_id_card(str(cells['id_card_number'])))
         self.by_code, self.by_mobile, self.by_id_card = {}, {}, {}
         with Transaction().set_context(active_test=False):
-            for sub in chunks(codes):
+            for sub in map(list, grouped_slice(codes, MAX)):
                 for party in Party.search([('code', 'in', sub)]):
                     self.by_code[party.code] = party
-            for sub in chunks(mobiles):
+            for sub in map(list, grouped_slice(mobiles, MAX)):
                 for mechanism in ContactMechanism.search([
                             ('type', '=', 'mobile'),
                             ('value_compact', 'in', sub),
                             ]):
                     self.by_mobile[mechanism.value_compact] = mechanism.party
-            for sub in chunks(id_cards):
+            for sub in map(list, grouped_slice(id_cards, MAX)):
                 for party in Party.search([('id_card_number', 'in', sub)]):
                     self.by_id_card[party.id_card_number] = party
         # Plain tuples: the whole code tables are read for every file
@@ -483,7 +485,7 @@ class CustomerImporter:
         Address = pool.get('party.address')
         sequence = Party._code_sequence()
         # Browsing the inserted ids costs the square of their number
-        for sub in chunks(rows, 500):
+        for sub in map(list, grouped_slice(rows, 500)):
             parties, mechanisms, addresses = [], [], []
             codes = iter(sequence.get_many(len(sub))) if sequence else None
             for values in sub:
@@ -586,13 +588,6 @@ def insert(Model, rows):
     assert len(ids) == len(rows)
     Model.on_modification('create', Model.browse(ids))
     return ids
-
-
-def chunks(values, size=None):
-    values = list(values)
-    size = size or backend.MAX_QUERY_PARAMS
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
 
 
 def parse_phone(text):

@@ -595,14 +595,13 @@ class ContactMechanism(metaclass=PoolMeta):
 
     @fields.depends(methods=['_parse_phonenumber'])
     def format_value(self, value=None, type_=None):
-        value = super().format_value(value=value, type_=type_)
         if type_ in {'phone', 'mobile', 'fax'} and value:
             number = self._parse_phonenumber(value)
             if number and number.country_code == 86:
                 # Shown as Chinese people write it: 138 0013 8000
-                value = phonenumbers.format_number(
+                return phonenumbers.format_number(
                     number, PhoneNumberFormat.NATIONAL)
-        return value
+        return super().format_value(value=value, type_=type_)
 
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)

@@ -9,11 +9,13 @@ from trytond.model import DeactivableMixin, Index, ModelSQL, ModelView, fields
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .model import CodeSearchMixin
+
 # Municipalities whose prefecture level is listed as "市辖区" or "县"
 MUNICIPALITIES = {'11', '12', '31', '50'}
 
 
-class Region(DeactivableMixin, ModelSQL, ModelView):
+class Region(CodeSearchMixin, DeactivableMixin, ModelSQL, ModelView):
     "An administrative division of China by its GB/T 2260 code"
     __name__ = 'crm.region'
     __string__ = "Region"
@@ -42,20 +44,6 @@ class Region(DeactivableMixin, ModelSQL, ModelView):
                 })
         cls._order.insert(0, ('code', 'ASC'))
 
-    def get_rec_name(self, name):
-        return self.name
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        _, operator, operand, *extra = clause
-        if operator.startswith('!') or operator.startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            ('name', operator, operand, *extra),
-            ('code', operator, operand, *extra),
-            ]
 
     @classmethod
     def load_divisions(cls, directory):

@@ -8,11 +8,11 @@ import xlwt
 from trytond.exceptions import UserError
 from trytond.modules.crm_customer.customer_excel import (
     Columns, CustomerImporter, template)
+from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_customer.tests.test_profile import (
     ID_MAN, ID_WOMAN, load_regions)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    TestCase, activate_module, drop_db, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 
@@ -48,19 +48,8 @@ def reasons(importer):
     return [(row, column) for row, column, _ in importer.errors]
 
 
-class CustomerExcelTestCase(TestCase):
+class CustomerExcelTestCase(ModuleDatabaseTestCase):
     "Test the customer import and export"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_customer')
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        # Frees the test database's connections for the next test class
-        drop_db()
 
     @with_transaction()
     def test_template(self):
@@ -250,4 +239,4 @@ class CustomerExcelTestCase(TestCase):
             self.assertEqual(len(parties[0].contact_mechanisms), 1)
 
 
-del TestCase
+del ModuleDatabaseTestCase

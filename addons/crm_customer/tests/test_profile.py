@@ -8,10 +8,9 @@ from trytond.model.exceptions import DomainValidationError, ValidationError
 from trytond.modules.company.tests import (
     create_company, set_company)
 from trytond.modules.crm_customer.tests.tools import (
-    party_relations_not_replaced)
+    ModuleDatabaseTestCase, party_relations_not_replaced)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    TestCase, activate_module, drop_db, with_transaction)
+from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 # A valid number of a woman born on 1 March 1990 in Beijing
@@ -36,19 +35,8 @@ def load_regions(provinces=PROVINCES, cities=CITIES, areas=AREAS):
     return {r.code: r for r in Region.search([])}
 
 
-class CustomerProfileTestCase(TestCase):
+class CustomerProfileTestCase(ModuleDatabaseTestCase):
     "Test the customer profile"
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_customer')
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        # Frees the test database's connections for the next test class
-        drop_db()
 
     @with_transaction()
     def test_id_card_fills_birthday_and_gender(self):
@@ -365,4 +353,4 @@ class CustomerProfileTestCase(TestCase):
         self.assertIn(zhang, find(str(int(zhang.code[2:]))))
 
 
-del TestCase
+del ModuleDatabaseTestCase

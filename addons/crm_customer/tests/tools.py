@@ -2,6 +2,23 @@
 "Checks each suite module runs in its own tests"
 from trytond.model import ModelSQL
 from trytond.pool import Pool
+from trytond.tests.test_tryton import TestCase, activate_module, drop_db
+
+
+class ModuleDatabaseTestCase(TestCase):
+    "Tests on a database with the module of the class activated"
+    module = 'crm_customer'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module(cls.module)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        # Frees the test database's connections for the next test class
+        drop_db()
 
 
 def party_relations_not_replaced(modules):
