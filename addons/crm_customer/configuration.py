@@ -15,6 +15,11 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
                 Id('crm_customer', 'sequence_type_customer')),
             ],
         help="Used to number new customers.")
+    import_background_rows = fields.Integer(
+        "Background Import Rows", required=True,
+        domain=[('import_background_rows', '>=', 0)],
+        help="Workbooks with more rows are checked and imported in the "
+        "background, with their progress shown.")
 
     @classmethod
     def default_customer_sequence(cls):
@@ -24,3 +29,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
             return ModelData.get_id('crm_customer', 'sequence_customer')
         except KeyError:
             return None
+
+    @classmethod
+    def default_import_background_rows(cls):
+        return 2000

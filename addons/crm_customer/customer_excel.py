@@ -2,6 +2,7 @@
 "Customers to and from Excel workbooks"
 import datetime as dt
 import io
+import json
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -16,15 +17,18 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum.cn import ric
 
 from trytond import backend
+from trytond.exceptions import UserError
 from trytond.i18n import gettext
-from trytond.model import ModelStorage, ModelView, fields
+from trytond.model import (
+    Index, ModelSQL, ModelStorage, ModelView, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
 
 from .exceptions import CustomerImportError
 from .party import ID_CARD, mask_id_card, normalize_id_card
@@ -73,6 +77,7 @@ OPTIONS = {
 PHONES = {'mobile', 'phone'}
 MAX = backend.MAX_QUERY_PARAMS
 XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
+REPORT_ROWS = 1000
 EXAMPLE = {
     'name': "张三", 'mobile': '138 0013 8000', 'gender': 'male',
     'birthday_calendar': 'solar', 'birthday': dt.date(1990, 5, 1),
@@ -121,6 +126,22 @@ class Columns:
             return [self.yes, self.no]
 
 
+def count_rows(data):
+    """The number of rows under the header, from the sheet's dimension when
+    the workbook records one"""
+    data = bytes(data or b'')
+    if data.startswith(XLSX):
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+            rows = workbook.worksheets[0].max_row
+            workbook.close()
+        except Exception:
+            rows = None
+        if rows:
+            return rows - 1
+    return sum(1 for _ in read_rows(data)) - 1
+
+
 def read_rows(data):
     """Yield the rows of the first sheet of an .xlsx or .xls file as lists
     of cell values"""
@@ -164,8 +185,11 @@ class CustomerImporter:
     """Check the rows of a workbook, then create or update the customers in
     bulk: rows match a customer by its number, else by its mobile"""
 
-    def __init__(self, data):
+    def __init__(self, data, progress=None):
         pool = Pool()
+        # progress(stage, rows) is told every REPORT_ROWS rows of the
+        # stages read, parse and save
+        self.progress = progress or (lambda stage, rows: None)
         self.Party = pool.get('party.party')
         self.today = pool.get('ir.date').today()
         self.columns = Columns()
@@ -209,12 +233,16 @@ class CustomerImporter:
                 if f and v not in {None, ''}}
             if values:
                 records.append((number, values))
+            if not number % REPORT_ROWS:
+                self.progress('read', number - 1)
         if not records:
             raise CustomerImportError(gettext('crm_customer.msg_import_empty'))
         self._lookup(records)
         seen = {}
-        for number, cells in records:
+        for count, (number, cells) in enumerate(records, 1):
             self._parse(number, cells, seen)
+            if not count % REPORT_ROWS:
+                self.progress('parse', count)
 
     def _lookup(self, records):
         "Fetch in a few queries what the rows refer to"
@@ -471,8 +499,9 @@ class CustomerImporter:
             values = self._party_values(values, party)
             if values:
                 to_write.extend(([party], values))
-        if to_write:
-            Party.write(*to_write)
+        for count, sub in enumerate(grouped_slice(to_write, 2 * 500), 1):
+            Party.write(*sub)
+            self.progress('save', len(self.to_create) + count * 500)
         return len(self.to_create), len(self.to_update)
 
     def _insert(self, rows):
@@ -485,7 +514,7 @@ class CustomerImporter:
         Address = pool.get('party.address')
         sequence = Party._code_sequence()
         # Browsing the inserted ids costs the square of their number
-        for sub in map(list, grouped_slice(rows, 500)):
+        for count, sub in enumerate(map(list, grouped_slice(rows, 500))):
             parties, mechanisms, addresses = [], [], []
             codes = iter(sequence.get_many(len(sub))) if sequence else None
             for values in sub:
@@ -511,6 +540,7 @@ class CustomerImporter:
                     for i, values in zip(ids, mechanisms) for v in values])
             insert(Address, [dict(v, party=i)
                     for i, values in zip(ids, addresses) for v in values])
+            self.progress('save', count * 500 + len(sub))
 
     def _party_values(self, values, party):
         values = dict(values)
@@ -718,6 +748,7 @@ class CustomerImportStart(ModelView):
     file = fields.Binary("File", required=True, filename='filename',
         help="An .xlsx or .xls workbook with one customer per row.")
     filename = fields.Char("File Name")
+    task = fields.Many2One('party.party.import.task', "Task", readonly=True)
 
 
 class CustomerImportResult(ModelView):
@@ -748,6 +779,7 @@ class CustomerImport(Wizard):
                     }),
             ])
     import_ = StateTransition()
+    background = StateAction('crm_customer.act_party_import_task_form')
 
     def default_start(self, fields):
         defaults = {
@@ -761,6 +793,17 @@ class CustomerImport(Wizard):
         return defaults
 
     def transition_check(self):
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Task = pool.get('party.party.import.task')
+        rows = count_rows(self.start.file)
+        if rows > Configuration(1).import_background_rows:
+            task = Task(file=self.start.file, filename=self.start.filename,
+                rows=rows)
+            task.save()
+            Task.__queue__.run_check([task])
+            self.start.task = task
+            return 'background'
         importer = CustomerImporter(self.start.file)
         self.result.to_create = len(importer.to_create)
         self.result.to_update = len(importer.to_update)
@@ -777,6 +820,217 @@ class CustomerImport(Wizard):
     def transition_import_(self):
         CustomerImporter(self.start.file).save()
         return 'end'
+
+    def do_background(self, action):
+        return action, {'res_id': [self.start.task.id]}
+
+
+class CustomerImportTask(Workflow, ModelSQL, ModelView):
+    """A large workbook of customers, checked then imported by the queue
+    with its progress visible while it runs"""
+    __name__ = 'party.party.import.task'
+    __string__ = "Customer Import Task"
+
+    file = fields.Binary("File", required=True, readonly=True,
+        filename='filename')
+    filename = fields.Char("File Name", readonly=True)
+    rows = fields.Integer("Rows", readonly=True)
+    state = fields.Selection([
+            ('checking', "Checking"),
+            ('checked', "Checked"),
+            ('importing', "Importing"),
+            ('done', "Done"),
+            ('failed', "Failed"),
+            ], "State", required=True, readonly=True, sort=False)
+    progress = fields.Function(fields.Float("Progress", digits=(1, 2),
+            help="How far the running check or import is."),
+        'get_progress')
+    to_create = fields.Integer("New Customers", readonly=True)
+    to_update = fields.Integer("Updated Customers", readonly=True)
+    errors = fields.Text("Errors", readonly=True)
+    finished = fields.Timestamp("Finished", readonly=True)
+
+    # The share of a task's time each stage of the importer takes
+    STAGES = {
+        'checking': {'read': (0, .5), 'parse': (.5, .5)},
+        'importing': {
+            'read': (0, .2), 'parse': (.2, .2), 'save': (.4, .6)},
+        }
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('create_date', 'DESC'))
+        cls._transitions |= {
+            ('checking', 'checked'),
+            ('checking', 'failed'),
+            ('checked', 'importing'),
+            ('importing', 'done'),
+            ('importing', 'failed'),
+            }
+        cls._buttons.update({
+                'import_': {
+                    'invisible': (Eval('state') != 'checked')
+                    | Bool(Eval('errors')),
+                    'depends': ['state', 'errors'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'checking'
+
+    @classmethod
+    def get_progress(cls, tasks, name):
+        pool = Pool()
+        Progress = pool.get('party.party.import.task.progress')
+        progress = Progress.__table__()
+        cursor = Transaction().connection.cursor()
+        values = {t.id: 1 if t.state in {'checked', 'done'} else 0
+            for t in tasks}
+        running = [t.id for t in tasks
+            if t.state in {'checking', 'importing'}]
+        for sub in grouped_slice(running, MAX):
+            cursor.execute(*progress.select(progress.task, progress.value,
+                    where=progress.task.in_(list(sub))))
+            values.update(cursor)
+        return values
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('importing')
+    def import_(cls, tasks):
+        pool = Pool()
+        Progress = pool.get('party.party.import.task.progress')
+        progress = Progress.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice([t.id for t in tasks], MAX):
+            cursor.execute(*progress.delete(
+                    where=progress.task.in_(list(sub))))
+        cls.__queue__.run_import(tasks)
+
+    @classmethod
+    def run_check(cls, tasks):
+        checked, failed = [], []
+        for task in tasks:
+            if task.state != 'checking':
+                continue
+            try:
+                importer = CustomerImporter(task.file,
+                    progress=task._reporter())
+            except UserError as exception:
+                task.errors = exception.message
+                failed.append(task)
+                continue
+            task.to_create = len(importer.to_create)
+            task.to_update = len(importer.to_update)
+            task.errors = '\n'.join(importer.messages) or None
+            checked.append(task)
+        cls.save(checked + failed)
+        cls.check_done(checked)
+        cls.fail(failed)
+
+    @classmethod
+    def run_import(cls, tasks):
+        for task in tasks:
+            if task.state != 'importing':
+                continue
+            try:
+                importer = CustomerImporter(task.file,
+                    progress=task._reporter())
+                task.to_create, task.to_update = importer.save()
+            except UserError as exception:
+                # Nothing of the file stays when a row is refused
+                Transaction().rollback()
+                task = cls(task.id)
+                task.errors = exception.message
+                task.save()
+                cls.fail([task])
+                continue
+            task.errors = None
+            task.save()
+            cls.do([task])
+
+    def _reporter(self):
+        """Return the progress callback of the importer: it commits the
+        progress in a transaction of its own, so that the user sees it
+        while the task's transaction runs; the progress has a row of its
+        own, which the task's transaction never writes, as it would then
+        conflict with these commits"""
+        pool = Pool()
+        Progress = pool.get('party.party.import.task.progress')
+        stages = self.STAGES[self.state]
+        total = max(self.rows or 0, 1)
+        shown = [0]
+
+        def report(stage, rows):
+            start, share = stages.get(stage, (0, 0))
+            progress = round(min(start + share * rows / total, 1), 2)
+            if progress <= shown[0]:
+                return
+            shown[0] = progress
+            # SQLite has one writer: the task's own transaction
+            if backend.name == 'sqlite':
+                return
+            table = Progress.__table__()
+            with Transaction().new_transaction() as transaction:
+                cursor = transaction.connection.cursor()
+                cursor.execute(*table.update([table.value], [progress],
+                        where=table.task == self.id))
+                if not cursor.rowcount:
+                    cursor.execute(*table.insert(
+                            [table.task, table.value, table.create_uid,
+                                table.create_date],
+                            [[self.id, progress, transaction.user,
+                                    CurrentTimestamp()]]))
+        return report
+
+    @classmethod
+    @Workflow.transition('checked')
+    def check_done(cls, tasks):
+        cls._finish(tasks, 'msg_import_task_checked')
+
+    @classmethod
+    @Workflow.transition('done')
+    def do(cls, tasks):
+        cls._finish(tasks, 'msg_import_task_done')
+
+    @classmethod
+    @Workflow.transition('failed')
+    def fail(cls, tasks):
+        cls._finish(tasks, 'msg_import_task_failed')
+
+    @classmethod
+    def _finish(cls, tasks, message):
+        "Tell the user who started the tasks that they ended"
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        if not tasks:
+            return
+        cls.write(tasks, {'finished': dt.datetime.now()})
+        Notification.create([{
+                    'user': t.create_uid.id,
+                    'label': gettext('crm_customer.' + message,
+                        filename=t.filename or ''),
+                    'model': cls.__name__,
+                    'records': json.dumps([t.id]),
+                    } for t in tasks])
+
+
+class CustomerImportTaskProgress(ModelSQL):
+    "Written only by the transactions that report a task's progress"
+    __name__ = 'party.party.import.task.progress'
+    __string__ = "Customer Import Task Progress"
+
+    task = fields.Many2One('party.party.import.task', "Task", required=True,
+        ondelete='CASCADE')
+    value = fields.Float("Value", required=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.task, Index.Equality())))
 
 
 class CustomerExport(Report):

@@ -8,6 +8,7 @@ from lunardate import LunarDate
 from phonenumbers import PhoneNumberFormat
 from pypinyin import Style, pinyin
 from sql import Literal
+from sql.conditionals import Coalesce
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -154,12 +155,18 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def __setup__(cls):
+        # Chinese names have no accents, and unaccent() can not be indexed
+        cls.name.search_unaccented = False
         super().__setup__()
         t = cls.__table__()
+        # Char columns that may be empty are searched as COALESCE(c, '')
         cls._sql_indexes.update({
                 Index(t, (t.owner, Index.Range())),
-                Index(t, (t.name_pinyin, Index.Similarity())),
-                Index(t, (t.name_initials, Index.Similarity())),
+                Index(t, (Coalesce(t.name, ''), Index.Similarity(
+                            begin=True))),
+                Index(t, (Coalesce(t.name_pinyin, ''), Index.Similarity())),
+                Index(t, (Coalesce(t.name_initials, ''),
+                        Index.Similarity())),
                 Index(t, (t.code_digit, Index.Range())),
                 Index(t, (t.id_card_number, Index.Equality(
                             cardinality='high'))),
@@ -228,10 +235,19 @@ class Party(metaclass=PoolMeta):
                 ('code_digit', '=', int(re.sub(r'\D', '', compact)[-18:])),
                 ('name', operator, operand, *extra),
                 ]
-        domain = ['OR',
-            ('code', operator, operand, *extra),
-            ('name', operator, operand, *extra),
-            ]
+        # On PostgreSQL a text of three characters or more is found inside
+        # the columns by their trigram indexes; a shorter one has no
+        # trigram, so it is matched from the start of the name
+        domain = ['OR']
+        if len(text) >= 3:
+            domain.extend([
+                    ('code', operator, operand, *extra),
+                    ('name', operator, operand, *extra),
+                    ])
+        elif operator == '=':
+            domain.append(('name', operator, operand, *extra))
+        elif not (compact.isascii() and compact.isalpha()):
+            domain.append(cls._search_name_start(text, operand, extra))
         if compact.isascii() and compact.isalpha():
             # Pinyin is matched from the start of a reading: zs finds 张三,
             # not 王张森; the readings of a name are separated by spaces
@@ -242,6 +258,18 @@ class Party(metaclass=PoolMeta):
                         (column, 'like', '% ' + spelling + '%'),
                         ])
         return domain
+
+    @classmethod
+    def _search_name_start(cls, text, operand, extra):
+        """The names starting with text, or when none does, those holding
+        it (a scan of every name, rarely needed)"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(Literal(1),
+                where=Coalesce(table.name, '').like(text + '%'), limit=1))
+        if cursor.fetchone():
+            return ('name', 'like', text + '%', *extra)
+        return ('name', 'ilike', operand, *extra)
 
     @classmethod
     def copy(cls, parties, default=None):
