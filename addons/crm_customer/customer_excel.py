@@ -822,6 +822,8 @@ class CustomerImport(Wizard):
         return 'end'
 
     def do_background(self, action):
+        # The task opens in its form, where its progress shows
+        action['views'].reverse()
         return action, {'res_id': [self.start.task.id]}
 
 

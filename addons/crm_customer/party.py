@@ -7,7 +7,7 @@ import phonenumbers
 from lunardate import LunarDate
 from phonenumbers import PhoneNumberFormat
 from pypinyin import Style, pinyin
-from sql import Literal
+from sql import Literal, Union
 from sql.conditionals import Coalesce
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -165,8 +165,12 @@ class Party(metaclass=PoolMeta):
                 Index(t, (Coalesce(t.name, ''), Index.Similarity(
                             begin=True))),
                 Index(t, (Coalesce(t.name_pinyin, ''), Index.Similarity())),
+                Index(t, (Coalesce(t.name_pinyin, ''), Index.Similarity(
+                            begin=True))),
                 Index(t, (Coalesce(t.name_initials, ''),
                         Index.Similarity())),
+                Index(t, (Coalesce(t.name_initials, ''), Index.Similarity(
+                            begin=True))),
                 Index(t, (t.code_digit, Index.Range())),
                 Index(t, (t.id_card_number, Index.Equality(
                             cardinality='high'))),
@@ -235,29 +239,46 @@ class Party(metaclass=PoolMeta):
                 ('code_digit', '=', int(re.sub(r'\D', '', compact)[-18:])),
                 ('name', operator, operand, *extra),
                 ]
+        if compact.isascii() and compact.isalpha() and operator != '=':
+            # Pinyin and the rest are looked up first, each on its index
+            return [('id', 'in', cls._parties_by_spelling(
+                        compact.lower(), text if len(text) >= 3 else None))]
         # On PostgreSQL a text of three characters or more is found inside
         # the columns by their trigram indexes; a shorter one has no
         # trigram, so it is matched from the start of the name
-        domain = ['OR']
         if len(text) >= 3:
-            domain.extend([
-                    ('code', operator, operand, *extra),
-                    ('name', operator, operand, *extra),
-                    ])
+            return ['OR',
+                ('code', operator, operand, *extra),
+                ('name', operator, operand, *extra),
+                ]
         elif operator == '=':
-            domain.append(('name', operator, operand, *extra))
-        elif not (compact.isascii() and compact.isalpha()):
-            domain.append(cls._search_name_start(text, operand, extra))
-        if compact.isascii() and compact.isalpha():
-            # Pinyin is matched from the start of a reading: zs finds 张三,
-            # not 王张森; the readings of a name are separated by spaces
-            spelling = compact.lower()
-            for column in ['name_pinyin', 'name_initials']:
-                domain.extend([
-                        (column, 'like', spelling + '%'),
-                        (column, 'like', '% ' + spelling + '%'),
-                        ])
-        return domain
+            return [('name', operator, operand, *extra)]
+        return [cls._search_name_start(text, operand, extra)]
+
+    @classmethod
+    def _parties_by_spelling(cls, spelling, text=None, limit=1000):
+        """The ids of the parties with a reading of their name in pinyin or
+        in initials starting with spelling, or whose code or name holds
+        text; one query per index, as an OR of them would scan the table.
+        Pinyin is matched from the start of a reading: zs finds 张三, not
+        王张森; the readings of a name are separated by spaces"""
+        table = cls.__table__()
+        conditions = []
+        for column in [table.name_pinyin, table.name_initials]:
+            column = Coalesce(column, '')
+            conditions.append(column.like(spelling + '%'))
+            conditions.append(column.like('% ' + spelling + '%'))
+        if text:
+            pattern = '%' + text + '%'
+            conditions.append(table.code.ilike(pattern))
+            conditions.append(Coalesce(table.name, '').ilike(pattern))
+        queries = []
+        for condition in conditions:
+            query = table.select(table.id, where=condition, limit=limit)
+            queries.append(query.select(query.id))
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*Union(*queries))
+        return [i for i, in itertools.islice(cursor, limit)]
 
     @classmethod
     def _search_name_start(cls, text, operand, extra):

@@ -45,7 +45,8 @@ class CustomerImportTaskTestCase(ModuleDatabaseTestCase):
         import_.start.filename = '客户.xlsx'
         self.assertEqual(import_.transition_check(), 'background')
         action, values = import_.do_background(
-            {'res_model': 'party.party.import.task'})
+            {'views': [(1, 'tree'), (2, 'form')]})
+        self.assertEqual(action['views'][0], (2, 'form'))
         task = import_.start.task
         self.assertEqual(values, {'res_id': [task.id]})
         return task

@@ -352,5 +352,26 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         self.assertEqual(find(zhang.code), {zhang})
         self.assertIn(zhang, find(str(int(zhang.code[2:]))))
 
+    @with_transaction()
+    def test_search_by_short_and_long_names(self):
+        """One or two characters find the names starting with them, or those
+        holding them when none starts so; longer texts any name holding
+        them"""
+        Party = Pool().get('party.party')
+        wang, wang_hua, li_wang, company = Party.create([
+                {'name': "王伟"}, {'name': "王伟华"}, {'name': "李王伟"},
+                {'name': "深圳市腾讯计算机系统有限公司"}])
+
+        def find(text):
+            return set(Party.search([('rec_name', 'ilike', '%%%s%%' % text)]))
+        self.assertEqual(find("王伟"), {wang, wang_hua})
+        self.assertEqual(find("王"), {wang, wang_hua})
+        self.assertEqual(find("腾讯"), {company})
+        self.assertEqual(find("王伟华"), {wang_hua})
+        self.assertEqual(find("计算机"), {company})
+        self.assertEqual(find("李王伟"), {li_wang})
+        self.assertEqual(
+            set(Party.search([('rec_name', '=', "王伟")])), {wang})
+
 
 del ModuleDatabaseTestCase
