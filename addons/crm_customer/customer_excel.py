@@ -17,7 +17,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from stdnum.cn import ric
 
 from trytond import backend
-from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
     Index, ModelSQL, ModelStorage, ModelView, Workflow, fields)
@@ -801,7 +800,7 @@ class CustomerImport(Wizard):
             task = Task(file=self.start.file, filename=self.start.filename,
                 rows=rows)
             task.save()
-            Task.__queue__.run_check([task])
+            Task.__queue__.run_check([task], Transaction().language)
             self.start.task = task
             return 'background'
         importer = CustomerImporter(self.start.file)
@@ -909,49 +908,60 @@ class CustomerImportTask(Workflow, ModelSQL, ModelView):
         for sub in grouped_slice([t.id for t in tasks], MAX):
             cursor.execute(*progress.delete(
                     where=progress.task.in_(list(sub))))
-        cls.__queue__.run_import(tasks)
+        # One queue task each: a failed import rolls back only its own
+        for task in tasks:
+            cls.__queue__.run_import([task], Transaction().language)
 
     @classmethod
-    def run_check(cls, tasks):
-        checked, failed = [], []
-        for task in tasks:
-            if task.state != 'checking':
-                continue
-            try:
-                importer = CustomerImporter(task.file,
-                    progress=task._reporter())
-            except UserError as exception:
-                task.errors = exception.message
-                failed.append(task)
-                continue
-            task.to_create = len(importer.to_create)
-            task.to_update = len(importer.to_update)
-            task.errors = '\n'.join(importer.messages) or None
-            checked.append(task)
-        cls.save(checked + failed)
-        cls.check_done(checked)
-        cls.fail(failed)
+    def run_check(cls, tasks, language=None):
+        "Check the workbooks in the language of the user who sent them"
+        with Transaction().set_context(cls._language(language)):
+            for task in tasks:
+                if task.state == 'checking' and task._run(task._checked):
+                    cls.check_done([task])
 
     @classmethod
-    def run_import(cls, tasks):
-        for task in tasks:
-            if task.state != 'importing':
-                continue
-            try:
-                importer = CustomerImporter(task.file,
-                    progress=task._reporter())
-                task.to_create, task.to_update = importer.save()
-            except UserError as exception:
-                # Nothing of the file stays when a row is refused
-                Transaction().rollback()
-                task = cls(task.id)
-                task.errors = exception.message
-                task.save()
-                cls.fail([task])
-                continue
-            task.errors = None
+    def run_import(cls, tasks, language=None):
+        with Transaction().set_context(cls._language(language)):
+            for task in tasks:
+                if task.state == 'importing' and task._run(task._imported):
+                    cls.do([task])
+
+    @staticmethod
+    def _language(language):
+        # The queue drops the language of the context: the headers of the
+        # workbook are read in the one the task was sent in
+        return {'language': language} if language else {}
+
+    def _checked(self, importer):
+        self.to_create = len(importer.to_create)
+        self.to_update = len(importer.to_update)
+        self.errors = '\n'.join(importer.messages) or None
+        self.save()
+
+    def _imported(self, importer):
+        self.to_create, self.to_update = importer.save()
+        self.errors = None
+        self.save()
+
+    def _run(self, step):
+        """Call step with the importer of the workbook; on any error nothing
+        of the file stays, the task fails and False is returned"""
+        cls = self.__class__
+        try:
+            step(CustomerImporter(self.file, progress=self._reporter()))
+        except backend.DatabaseOperationalError:
+            # The queue runs the task again
+            raise
+        except Exception as exception:
+            Transaction().rollback()
+            task = cls(self.id)
+            task.errors = getattr(exception, 'message', None) or gettext(
+                'crm_customer.msg_import_task_error', error=exception)
             task.save()
-            cls.do([task])
+            cls.fail([task])
+            return False
+        return True
 
     def _reporter(self):
         """Return the progress callback of the importer: it commits the

@@ -155,9 +155,9 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def __setup__(cls):
+        super().__setup__()
         # Chinese names have no accents, and unaccent() can not be indexed
         cls.name.search_unaccented = False
-        super().__setup__()
         t = cls.__table__()
         # Char columns that may be empty are searched as COALESCE(c, '')
         cls._sql_indexes.update({
@@ -251,15 +251,16 @@ class Party(metaclass=PoolMeta):
                 ('code', operator, operand, *extra),
                 ('name', operator, operand, *extra),
                 ]
-        elif operator == '=':
+        elif operator == '=' or not operand.startswith('%'):
             return [('name', operator, operand, *extra)]
         return [cls._search_name_start(text, operand, extra)]
 
     @classmethod
-    def _parties_by_spelling(cls, spelling, text=None, limit=1000):
-        """The ids of the parties with a reading of their name in pinyin or
-        in initials starting with spelling, or whose code or name holds
-        text; one query per index, as an OR of them would scan the table.
+    def _parties_by_spelling(cls, spelling, text=None):
+        """The query of the ids of the parties with a reading of their name
+        in pinyin or in initials starting with spelling, or whose code or
+        name holds text; one query per index, as an OR of them would scan
+        the table.
         Pinyin is matched from the start of a reading: zs finds 张三, not
         王张森; the readings of a name are separated by spaces"""
         table = cls.__table__()
@@ -272,13 +273,7 @@ class Party(metaclass=PoolMeta):
             pattern = '%' + text + '%'
             conditions.append(table.code.ilike(pattern))
             conditions.append(Coalesce(table.name, '').ilike(pattern))
-        queries = []
-        for condition in conditions:
-            query = table.select(table.id, where=condition, limit=limit)
-            queries.append(query.select(query.id))
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*Union(*queries))
-        return [i for i, in itertools.islice(cursor, limit)]
+        return Union(*(table.select(table.id, where=c) for c in conditions))
 
     @classmethod
     def _search_name_start(cls, text, operand, extra):

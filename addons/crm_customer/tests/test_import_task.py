@@ -78,28 +78,38 @@ class CustomerImportTaskTestCase(ModuleDatabaseTestCase):
             task = self.background(workbook(8))
             self.assertEqual((task.state, task.rows), ('checking', 8))
             transaction.commit()
+        # The queue runs without the user's context: the Chinese headers
+        # are read in the language the task was sent in
+        self.run_queue()
+        task = Task(task.id)
+        self.assertEqual(task.state, 'checked')
+        self.assertEqual((task.to_create, task.to_update), (8, 0))
+        self.assertEqual(task.progress, 1)
+        self.assertFalse(task.errors)
+        self.assertFalse(Party.search(names(8)))
+        of_task = [('records', '=', '[%d]' % task.id)]
+        notification, = Notification.search(of_task)
+        self.assertIn('客户.xlsx', notification.label)
+        self.assertIn('已检查', notification.label)
 
-            Task.run_check([task])
-            task = Task(task.id)
-            self.assertEqual(task.state, 'checked')
-            self.assertEqual((task.to_create, task.to_update), (8, 0))
-            self.assertEqual(task.progress, 1)
-            self.assertFalse(task.errors)
-            self.assertFalse(Party.search(names(8)))
-            notification, = Notification.search([])
-            self.assertIn('客户.xlsx', notification.label)
-
+        with chinese():
             Task.import_([task])
-            task = Task(task.id)
-            self.assertEqual((task.state, task.progress), ('importing', 0))
-            transaction.commit()
-            Task.run_import([task])
-            task = Task(task.id)
-            self.assertEqual(task.state, 'done')
-            self.assertEqual(task.progress, 1)
-            self.assertTrue(task.finished)
-            self.assertEqual(Party.search(names(8), count=True), 8)
-            self.assertEqual(Notification.search([], count=True), 2)
+        task = Task(task.id)
+        self.assertEqual((task.state, task.progress), ('importing', 0))
+        transaction.commit()
+        self.run_queue()
+        task = Task(task.id)
+        self.assertEqual(task.state, 'done')
+        self.assertEqual(task.progress, 1)
+        self.assertTrue(task.finished)
+        self.assertEqual(Party.search(names(8), count=True), 8)
+        self.assertEqual(Notification.search(of_task, count=True), 2)
+
+    def run_queue(self):
+        "Run the tasks of the queue, as trytond-worker does"
+        Queue = Pool().get('ir.queue')
+        for queue in Queue.search([('finished_at', '=', None)]):
+            queue.run()
 
     @with_transaction()
     def test_import_is_all_or_nothing(self):
@@ -136,7 +146,8 @@ class CustomerImportTaskTestCase(ModuleDatabaseTestCase):
         with chinese():
             task = Task(file=xlsx([["手机"], ["13900000001"]]), rows=1)
             task.save()
-            Task.run_check([task])
+            Transaction().commit()
+            Task.run_check([task], 'zh_CN')
             task = Task(task.id)
             self.assertEqual(task.state, 'failed')
             self.assertIn("客户名称", task.errors)
