@@ -1,0 +1,1348 @@
+# This file is part of the CRM suite.
+"""Member cards: their types and levels, their lifecycle and the entry
+points the till and the other modules debit and credit them through."""
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pwdlib
+import pwdlib.hashers.argon2
+from dateutil.relativedelta import relativedelta
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow,
+    fields, sequence_ordered)
+from trytond.pool import Pool
+from trytond.pyson import Bool, Eval, If
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .configuration import MONEY
+from .exceptions import CardError, CardValidationError, PinError
+from .ledger import CENT, ZERO, line_key
+
+PIN_HASH = pwdlib.PasswordHash([pwdlib.hashers.argon2.Argon2Hasher()])
+PIN_FORMAT = re.compile(r'^[0-9]{4,6}$')
+MANAGER_GROUPS = [
+    ('crm_customer', 'group_sales_manager'),
+    ('crm_customer', 'group_crm_admin'),
+    ]
+
+
+def is_manager():
+    "Whether the user may do what only a shop manager may"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    transaction = Transaction()
+    if transaction.user == 0:
+        return True
+    groups = User.get_groups()
+    return any(ModelData.get_id(m, g) in groups for m, g in MANAGER_GROUPS)
+
+
+class CardType(DeactivableMixin, ModelSQL, ModelView):
+    "What a card is sold as: stored value, counts of a service or discount"
+    __name__ = 'crm.membership.card.type'
+    __string__ = "Card Type"
+
+    name = fields.Char("Name", required=True, translate=True)
+    kind = fields.Selection([
+            ('stored_value', "Stored Value"),
+            ('count', "Count Package"),
+            ('discount', "Discount Only"),
+            ], "Kind", required=True)
+    price = fields.Numeric("Price", digits=MONEY, required=True,
+        domain=[('price', '>=', 0)],
+        help="What the customer pays for the card; on a stored-value card "
+        "it is loaded as principal.")
+    validity = fields.Selection([
+            ('none', "No Expiry"),
+            ('months', "Months from Issue"),
+            ('date', "Fixed Date"),
+            ], "Validity", required=True)
+    validity_months = fields.Integer("Months",
+        domain=[If(Eval('validity') == 'months',
+                ('validity_months', '>', 0), ())],
+        states={
+            'invisible': Eval('validity') != 'months',
+            'required': Eval('validity') == 'months',
+            })
+    validity_date = fields.Date("Valid Until",
+        states={
+            'invisible': Eval('validity') != 'date',
+            'required': Eval('validity') == 'date',
+            })
+    pin_required = fields.Boolean("PIN Required",
+        help="Payments with the card need its PIN.")
+    registered = fields.Boolean("Registered",
+        help="A registered card belongs to a named member (记名卡).")
+    bonuses = fields.One2Many(
+        'crm.membership.card.type.bonus', 'type', "Top-Up Bonuses",
+        states={'invisible': Eval('kind') != 'stored_value'})
+    service = fields.Many2One('product.product', "Service",
+        domain=[('type', '=', 'service')],
+        states={
+            'invisible': Eval('kind') != 'count',
+            'required': Eval('kind') == 'count',
+            })
+    service_quantity = fields.Integer("Counts",
+        domain=[If(Eval('kind') == 'count',
+                ('service_quantity', '>', 0), ())],
+        states={
+            'invisible': Eval('kind') != 'count',
+            'required': Eval('kind') == 'count',
+            })
+
+    @classmethod
+    def default_kind(cls):
+        return 'stored_value'
+
+    @classmethod
+    def default_price(cls):
+        return ZERO
+
+    @classmethod
+    def default_validity(cls):
+        return 'none'
+
+    @classmethod
+    def default_registered(cls):
+        return True
+
+    def compute_expiry(self, date):
+        if self.validity == 'months':
+            return date + relativedelta(months=self.validity_months)
+        elif self.validity == 'date':
+            return self.validity_date
+
+    def compute_bonus(self, amount):
+        "The bonus of the highest tier the amount reaches"
+        reached = [b for b in self.bonuses if amount >= b.amount]
+        if reached:
+            return max(reached, key=lambda b: b.amount).bonus
+        return ZERO
+
+
+class CardTypeBonus(ModelSQL, ModelView):
+    "Pay at least amount, get bonus"
+    __name__ = 'crm.membership.card.type.bonus'
+    __string__ = "Top-Up Bonus"
+
+    type = fields.Many2One(
+        'crm.membership.card.type', "Card Type", required=True,
+        ondelete='CASCADE')
+    amount = fields.Numeric("From Amount", digits=MONEY, required=True,
+        domain=[('amount', '>', 0)])
+    bonus = fields.Numeric("Bonus", digits=MONEY, required=True,
+        domain=[('bonus', '>=', 0)])
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order.insert(0, ('amount', 'ASC'))
+
+
+class Level(sequence_ordered(), DeactivableMixin, ModelSQL, ModelView):
+    "A member level: its discount, points and how a member reaches it"
+    __name__ = 'crm.membership.level'
+    __string__ = "Member Level"
+
+    name = fields.Char("Name", required=True, translate=True)
+    discount_rate = fields.Numeric("Discount Rate", digits=(16, 4),
+        required=True,
+        domain=[('discount_rate', '>=', 0), ('discount_rate', '<', 1)],
+        help="The share taken off the price, 0.12 for 12 % (88 折).")
+    points_per_yuan = fields.Numeric("Points per Yuan", digits=(16, 4),
+        required=True, domain=[('points_per_yuan', '>=', 0)])
+    excluded_categories = fields.Many2Many(
+        'crm.membership.level-product.category', 'level', 'category',
+        "Categories without Discount")
+    upgrade_amount = fields.Numeric("Upgrade Spend", digits=MONEY,
+        required=True, domain=[('upgrade_amount', '>=', 0)],
+        help="The spend that brings a member to this level.")
+    window_months = fields.Integer("Spend Window", required=True,
+        domain=[('window_months', '>=', 0)],
+        help="Months of spend counted, back from today; 0 counts all of it.")
+
+    @classmethod
+    def default_discount_rate(cls):
+        return ZERO
+
+    @classmethod
+    def default_points_per_yuan(cls):
+        return Decimal(1)
+
+    @classmethod
+    def default_upgrade_amount(cls):
+        return ZERO
+
+    @classmethod
+    def default_window_months(cls):
+        return 0
+
+
+class LevelExcludedCategory(ModelSQL):
+    __name__ = 'crm.membership.level-product.category'
+    __string__ = "Level - Category without Discount"
+    level = fields.Many2One('crm.membership.level', "Level",
+        required=True, ondelete='CASCADE')
+    category = fields.Many2One('product.category', "Category",
+        required=True, ondelete='CASCADE')
+
+
+class Card(Workflow, ModelSQL, ModelView):
+    "A member card and the entry points that move its value"
+    __name__ = 'crm.membership.card'
+    __string__ = "Member Card"
+    _rec_name = 'number'
+
+    number = fields.Char("Number", readonly=True,
+        help="Given from the card sequence when the card is issued.")
+    party = fields.Many2One('party.party', "Member", ondelete='RESTRICT',
+        states={
+            'readonly': Eval('state') != 'draft',
+            'required': Bool(Eval('registered')),
+            })
+    type = fields.Many2One('crm.membership.card.type', "Type",
+        required=True, ondelete='RESTRICT',
+        states={'readonly': Eval('state') != 'draft'})
+    kind = fields.Function(fields.Selection(
+            'get_kinds', "Kind"), 'on_change_with_kind')
+    registered = fields.Function(fields.Boolean("Registered"),
+        'on_change_with_registered')
+    level = fields.Many2One('crm.membership.level', "Level",
+        ondelete='RESTRICT')
+    issue_date = fields.Date("Issued", readonly=True)
+    expiry = fields.Date("Expiry", readonly=True)
+    state = fields.Selection([
+            ('draft', "Draft"),
+            ('active', "Active"),
+            ('lost', "Reported Lost"),
+            ('frozen', "Frozen"),
+            ('expired', "Expired"),
+            ('replaced', "Replaced"),
+            ('cancelled', "Cancelled"),
+            ], "State", required=True, readonly=True, sort=False)
+    replaced_by = fields.Many2One('crm.membership.card', "Replaced By",
+        readonly=True, ondelete='RESTRICT',
+        states={'invisible': ~Eval('replaced_by')})
+    pin_hash = fields.Char("PIN Hash", readonly=True, strip=False)
+    has_pin = fields.Function(fields.Boolean("Has PIN"), 'get_has_pin')
+    pin_reset = fields.Timestamp("PIN Attempts Since", readonly=True)
+    pin_locked = fields.Function(fields.Boolean("PIN Locked"),
+        'get_pin_locked')
+    principal = fields.Function(fields.Numeric(
+            "Principal", digits=MONEY), 'get_balances')
+    bonus = fields.Function(fields.Numeric(
+            "Bonus", digits=MONEY), 'get_balances')
+    balance = fields.Function(fields.Numeric(
+            "Balance", digits=MONEY), 'get_balances')
+    points = fields.Function(fields.Integer("Points"), 'get_balances')
+    value_lines = fields.One2Many(
+        'crm.membership.value.line', 'card', "Stored Value", readonly=True)
+    point_lines = fields.One2Many(
+        'crm.membership.point.line', 'card', "Points", readonly=True)
+    packages = fields.One2Many(
+        'crm.membership.package', 'card', "Count Packages", readonly=True)
+    logs = fields.One2Many(
+        'crm.membership.card.log', 'card', "History", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('number_unique', Unique(t, t.number),
+                'crm_membership.msg_card_number_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.party, Index.Range())),
+                Index(t, (t.state, Index.Equality(cardinality='low')),
+                    where=t.state.in_(['active', 'lost', 'frozen'])),
+                })
+        cls._order.insert(0, ('number', 'DESC NULLS FIRST'))
+        cls._transitions |= {
+            ('draft', 'active'),
+            ('active', 'lost'),
+            ('lost', 'active'),
+            ('active', 'frozen'),
+            ('frozen', 'active'),
+            ('active', 'replaced'),
+            ('lost', 'replaced'),
+            ('frozen', 'replaced'),
+            ('active', 'cancelled'),
+            ('lost', 'cancelled'),
+            ('frozen', 'cancelled'),
+            ('expired', 'cancelled'),
+            ('active', 'expired'),
+            }
+        cls._buttons.update({
+                'issue': {
+                    'invisible': Eval('state') != 'draft',
+                    'depends': ['state'],
+                    },
+                'top_up_wizard': {
+                    'invisible': (Eval('state') != 'active')
+                    | (Eval('kind') != 'stored_value'),
+                    'depends': ['state', 'kind'],
+                    },
+                'report_lost': {
+                    'invisible': Eval('state') != 'active',
+                    'depends': ['state'],
+                    },
+                'recover': {
+                    'invisible': Eval('state') != 'lost',
+                    'depends': ['state'],
+                    },
+                'freeze': {
+                    'invisible': Eval('state') != 'active',
+                    'depends': ['state'],
+                    },
+                'unfreeze': {
+                    'invisible': Eval('state') != 'frozen',
+                    'depends': ['state'],
+                    },
+                'reissue': {
+                    'invisible': ~Eval('state').in_(
+                        ['active', 'lost', 'frozen']),
+                    'depends': ['state'],
+                    },
+                'change_pin': {
+                    'invisible': ~Eval('state').in_(
+                        ['draft', 'active', 'lost', 'frozen']),
+                    'depends': ['state'],
+                    },
+                'unlock_pin': {
+                    'invisible': ~Eval('pin_locked'),
+                    'depends': ['pin_locked'],
+                    },
+                'cancel': {
+                    'invisible': ~Eval('state').in_(
+                        ['active', 'lost', 'frozen', 'expired']),
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'draft'
+
+    @classmethod
+    def get_kinds(cls):
+        pool = Pool()
+        CardType = pool.get('crm.membership.card.type')
+        return CardType.fields_get(['kind'])['kind']['selection']
+
+    @fields.depends('type')
+    def on_change_with_kind(self, name=None):
+        return self.type.kind if self.type else None
+
+    @fields.depends('type')
+    def on_change_with_registered(self, name=None):
+        return self.type.registered if self.type else False
+
+    def get_rec_name(self, name):
+        number = self.number or gettext('crm_membership.msg_card_unissued')
+        if self.party:
+            return '%s (%s)' % (number, self.party.rec_name)
+        return number
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('number', operator, operand, *extra),
+            ('party', operator, operand, *extra),
+            ]
+
+    def get_has_pin(self, name):
+        return bool(self.pin_hash)
+
+    @classmethod
+    def get_balances(cls, cards, names):
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        PointLine = pool.get('crm.membership.point.line')
+        ids = [c.id for c in cards]
+        result = {n: {} for n in names}
+        if {'principal', 'bonus', 'balance'} & set(names):
+            for card_id, (principal, bonus) in ValueLine.balances(
+                    ids).items():
+                for name, value in [('principal', principal),
+                        ('bonus', bonus), ('balance', principal + bonus)]:
+                    if name in result:
+                        result[name][card_id] = value
+        if 'points' in names:
+            result['points'] = PointLine.balances(ids)
+        return result
+
+    @classmethod
+    def validate_fields(cls, cards, field_names):
+        super().validate_fields(cards, field_names)
+        if field_names & {'party', 'type'}:
+            for card in cards:
+                if card.type.registered and not card.party:
+                    raise CardValidationError(gettext(
+                            'crm_membership.msg_card_registered_party',
+                            type=card.type.rec_name))
+
+    @classmethod
+    def copy(cls, cards, default=None):
+        if cards:
+            raise CardError(gettext('crm_membership.msg_card_copy'))
+        return super().copy(cards, default=default)
+
+    @classmethod
+    def delete(cls, cards):
+        for card in cards:
+            if card.state != 'draft':
+                raise CardError(gettext(
+                        'crm_membership.msg_card_delete_issued',
+                        card=card.rec_name))
+        super().delete(cards)
+
+    # History
+
+    @classmethod
+    def add_history(cls, cards, action, note=None):
+        pool = Pool()
+        Log = pool.get('crm.membership.card.log')
+        Log.save([Log(card=c, action=action, note=note) for c in cards])
+
+    # Checks shared by the entry points
+
+    @staticmethod
+    def _amount(amount):
+        "amount as yuan and fen, refused when not positive"
+        amount = Decimal(str(amount)) if amount is not None else None
+        if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+            raise CardError(gettext('crm_membership.msg_amount_invalid',
+                    amount=amount))
+        return amount
+
+    def check_usable(self, date=None):
+        "Refuse any movement on a card that is not active and valid"
+        if self.state != 'active':
+            raise CardError(gettext(
+                    'crm_membership.msg_card_not_active_%s' % self.state,
+                    card=self.rec_name))
+        date = date or Pool().get('ir.date').today()
+        if self.expiry and self.expiry < date:
+            raise CardError(gettext('crm_membership.msg_card_expired',
+                    card=self.rec_name, expiry=self.expiry))
+
+    def _check_limit(self, principal, bonus):
+        "Refuse a balance above the prepaid-card limit of the card"
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        config = Configuration(1)
+        if self.type.registered:
+            limit = config.registered_balance_limit
+        else:
+            limit = config.anonymous_balance_limit
+        if principal + bonus > limit:
+            raise CardError(gettext('crm_membership.msg_card_limit',
+                    card=self.rec_name, balance=principal + bonus,
+                    limit=limit))
+
+    def _check_real_name(self, amount):
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        config = Configuration(1)
+        if amount >= config.real_name_amount and not (
+                self.party and self.party.id_card_number):
+            raise CardError(gettext('crm_membership.msg_card_real_name',
+                    amount=amount, limit=config.real_name_amount))
+
+    # PIN
+
+    @classmethod
+    def hash_pin(cls, pin):
+        if not pin or not PIN_FORMAT.match(pin):
+            raise PinError(gettext('crm_membership.msg_pin_format'))
+        return PIN_HASH.hash(pin)
+
+    def _pin_lock(self, now=None):
+        """The time until which the card is locked by wrong PINs, or None;
+        and how many attempts are left"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Failure = pool.get('crm.membership.card.pin_failure')
+        config = Configuration(1)
+        domain = [('card', '=', self.id)]
+        if self.pin_reset:
+            domain.append(('create_date', '>', self.pin_reset))
+        with without_check_access():
+            failures = Failure.search(domain, order=[('create_date', 'ASC')])
+        count, locked_until = 0, None
+        for failure in failures:
+            if locked_until and failure.create_date >= locked_until:
+                count, locked_until = 0, None
+            count += 1
+            if count >= config.pin_attempts and not locked_until:
+                locked_until = (failure.create_date + dt.timedelta(
+                        minutes=config.pin_lock_minutes)
+                    if config.pin_lock_minutes else dt.datetime.max)
+        now = now or dt.datetime.now()
+        if locked_until and locked_until <= now:
+            count, locked_until = 0, None
+        return locked_until, config.pin_attempts - count
+
+    @classmethod
+    def get_pin_locked(cls, cards, name):
+        return {c.id: bool(c.pin_hash) and bool(c._pin_lock()[0])
+            for c in cards}
+
+    def check_pin(self, pin):
+        """Refuse a wrong PIN; wrong ones are counted even though the
+        refusal undoes everything else the transaction did"""
+        if not self.pin_hash:
+            return
+        locked_until, left = self._pin_lock()
+        if locked_until:
+            raise PinError(gettext('crm_membership.msg_pin_locked',
+                    card=self.rec_name))
+        if pin and PIN_HASH.verify(pin, self.pin_hash):
+            return
+        transaction = Transaction()
+        transaction.atexit(_record_pin_failure, transaction.database.name,
+            transaction.user, dict(transaction.context), self.id)
+        if left <= 1:
+            raise PinError(gettext('crm_membership.msg_pin_locked',
+                    card=self.rec_name))
+        raise PinError(gettext('crm_membership.msg_pin_wrong',
+                card=self.rec_name, left=left - 1))
+
+    def _check_pin_for_payment(self, pin):
+        if self.type.pin_required or self.pin_hash:
+            if self.type.pin_required and not self.pin_hash:
+                raise PinError(gettext('crm_membership.msg_pin_not_set',
+                        card=self.rec_name))
+            self.check_pin(pin)
+
+    # Entry points: each locks the card before it reads a balance
+
+    @classmethod
+    def _lock(cls, card):
+        "Lock the card and read it again"
+        cls.lock([card])
+        return cls(card.id)
+
+    @classmethod
+    def debit(cls, card, amount, origin=None, pin=None, key=None,
+            date=None):
+        """Pay amount from the stored value of card and return the payment
+        line; with the key of an earlier debit, return its line"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        Configuration = pool.get('crm.configuration')
+        amount = cls._amount(amount)
+        card = cls._lock(card)
+        if done := ValueLine.by_key(key):
+            return done[0]
+        card.check_usable(date)
+        card._check_pin_for_payment(pin)
+        (principal, bonus), = ValueLine.balances([card.id]).values()
+        if principal + bonus < amount:
+            raise CardError(gettext('crm_membership.msg_card_overdrawn',
+                    card=card.rec_name, balance=principal + bonus,
+                    amount=amount))
+        order = Configuration(1).bucket_order
+        if order == 'principal':
+            from_principal = min(principal, amount)
+        elif order == 'bonus':
+            from_principal = amount - min(bonus, amount)
+        else:
+            share = (amount * principal / (principal + bonus)).quantize(CENT)
+            from_principal = min(principal, max(amount - bonus, share))
+        line = ValueLine(card=card, kind='payment',
+            principal=-from_principal, bonus=-(amount - from_principal),
+            origin=origin, key=key)
+        if date:
+            line.date = date
+        line.save()
+        return line
+
+    @classmethod
+    def credit(cls, card, amount, origin=None, key=None, payment=None,
+            reason=None, approved_by=None):
+        """Give amount back to card: into the buckets a payment took it from
+        when payment is given, never more than it took; otherwise as
+        principal, a manual adjustment with its reason"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        amount = cls._amount(amount)
+        card = cls._lock(card)
+        if done := ValueLine.by_key(key):
+            return done[0]
+        if card.state != 'active':
+            card.check_usable()
+        if payment:
+            if payment.card != card or payment.kind != 'payment':
+                raise CardError(gettext(
+                        'crm_membership.msg_refund_not_payment',
+                        card=card.rec_name))
+            refunded_principal, refunded_bonus = ValueLine.refunded(
+                [payment.id])[payment.id]
+            open_principal = -payment.principal - refunded_principal
+            open_bonus = -payment.bonus - refunded_bonus
+            if amount > open_principal + open_bonus:
+                raise CardError(gettext(
+                        'crm_membership.msg_refund_too_much',
+                        amount=amount, left=open_principal + open_bonus))
+            if amount == open_principal + open_bonus:
+                to_principal = open_principal
+            else:
+                to_principal = (amount * -payment.principal
+                    / -(payment.principal + payment.bonus)).quantize(CENT)
+                to_principal = min(to_principal, open_principal)
+            line = ValueLine(card=card, kind='refund',
+                principal=to_principal, bonus=amount - to_principal,
+                reversal_of=payment, origin=origin, key=key)
+        else:
+            if not reason:
+                raise CardError(gettext(
+                        'crm_membership.msg_adjustment_reason'))
+            line = ValueLine(card=card, kind='adjustment',
+                principal=amount, bonus=ZERO, reason=reason,
+                approved_by=approved_by, origin=origin, key=key)
+        (principal, bonus), = ValueLine.balances([card.id]).values()
+        card._check_limit(principal + line.principal, bonus + line.bonus)
+        line.save()
+        return line
+
+    @classmethod
+    def top_up(cls, card, amount, origin=None, key=None):
+        """Load amount paid onto card, with the bonus of its type's tiers;
+        return the line"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        amount = cls._amount(amount)
+        card = cls._lock(card)
+        if done := ValueLine.by_key(key):
+            return done[0]
+        card.check_usable()
+        if card.type.kind != 'stored_value':
+            raise CardError(gettext('crm_membership.msg_card_not_stored',
+                    card=card.rec_name))
+        card._check_real_name(amount)
+        bonus = card.type.compute_bonus(amount)
+        (principal, bonus_balance), = ValueLine.balances([card.id]).values()
+        card._check_limit(principal + amount, bonus_balance + bonus)
+        line = ValueLine(card=card, kind='top_up', principal=amount,
+            bonus=bonus, origin=origin, key=key)
+        line.save()
+        cls.add_history([card], 'top_up', note=str(amount))
+        return line
+
+    @classmethod
+    def earn_points(cls, card, points, origin=None, key=None, date=None):
+        "Add points to card, valid for the configured months"
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        Configuration = pool.get('crm.configuration')
+        Date = pool.get('ir.date')
+        if not isinstance(points, int) or points <= 0:
+            raise CardError(gettext('crm_membership.msg_points_invalid',
+                    points=points))
+        card = cls._lock(card)
+        if done := PointLine.by_key(key):
+            return done
+        card.check_usable()
+        date = date or Date.today()
+        validity = Configuration(1).point_validity
+        line = PointLine(card=card, kind='earn', points=points, date=date,
+            expiry=date + relativedelta(months=validity, days=-1)
+            if validity else None,
+            origin=origin, key=key)
+        line.save()
+        return [line]
+
+    @classmethod
+    def spend_points(cls, card, points, origin=None, pin=None, key=None,
+            kind='spend'):
+        "Take points from card, the soonest to expire first"
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        Date = pool.get('ir.date')
+        if not isinstance(points, int) or points <= 0:
+            raise CardError(gettext('crm_membership.msg_points_invalid',
+                    points=points))
+        card = cls._lock(card)
+        if done := PointLine.by_key(key):
+            return done
+        card.check_usable()
+        card._check_pin_for_payment(pin)
+        lines = cls._take_points(card, points, kind, Date.today(), origin,
+            key)
+        PointLine.save(lines)
+        return lines
+
+    @classmethod
+    def _take_points(cls, card, points, kind, date, origin=None, key=None):
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        earnings = PointLine.open_earnings(card.id, date)
+        available = sum(left for _, left in earnings)
+        if available < points:
+            raise CardError(gettext('crm_membership.msg_points_short',
+                    card=card.rec_name, points=available, asked=points))
+        lines = []
+        for earning, left in earnings:
+            if not points:
+                break
+            taken = min(left, points)
+            points -= taken
+            lines.append(PointLine(card=card, kind=kind, points=-taken,
+                    earning=earning, origin=origin,
+                    key=line_key(key, len(lines))))
+        return lines
+
+    @classmethod
+    def refund_points(cls, card, spent, origin=None, key=None):
+        """Give back to the earnings they came from the points of the spend
+        lines (or take back those of earn lines, as a refunded sale does)"""
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        card = cls._lock(card)
+        if done := PointLine.by_key(key):
+            return done
+        reversed_ = {}
+        for line in PointLine.search([
+                    ('reversal_of', 'in', [x.id for x in spent]),
+                    ]):
+            reversed_.setdefault(line.reversal_of.id, 0)
+            reversed_[line.reversal_of.id] += line.points
+        lines = []
+        for line in spent:
+            if line.card != card or reversed_.get(line.id):
+                raise CardError(gettext(
+                        'crm_membership.msg_points_refunded',
+                        card=card.rec_name))
+            if line.kind == 'earn':
+                lines.extend(cls._take_back(card, line, origin, key,
+                        len(lines)))
+            else:
+                lines.append(PointLine(card=card, kind='refund',
+                        points=-line.points, earning=line.earning,
+                        reversal_of=line, origin=origin,
+                        key=line_key(key, len(lines))))
+        PointLine.save([x for x in lines if x.points])
+        return lines
+
+    @classmethod
+    def _take_back(cls, card, earning, origin, key, index):
+        """Reverse an earning: from what is left of it, then from the other
+        points of the card, as far as there are any"""
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        lines = []
+        for open_earning, left in sorted(PointLine.open_earnings(card.id),
+                key=lambda e: e[0] != earning):
+            taken = min(left, earning.points + sum(x.points for x in lines))
+            if taken <= 0:
+                break
+            lines.append(PointLine(card=card, kind='refund', points=-taken,
+                    earning=open_earning, reversal_of=earning, origin=origin,
+                    key=line_key(key, index + len(lines))))
+        return lines
+
+    @classmethod
+    def add_package(cls, card, product, quantity, expiry=None, origin=None,
+            key=None, kind='purchase'):
+        "Add a package of quantity counts of the service product to card"
+        pool = Pool()
+        Package = pool.get('crm.membership.package')
+        PackageLine = pool.get('crm.membership.package.line')
+        if not isinstance(quantity, int) or quantity <= 0:
+            raise CardError(gettext('crm_membership.msg_counts_invalid',
+                    counts=quantity))
+        card = cls._lock(card)
+        if done := PackageLine.by_key(key):
+            return done[0].package
+        if card.state not in {'draft', 'active'}:
+            card.check_usable()
+        package = Package(card=card, product=product, quantity=quantity,
+            expiry=expiry or card.expiry)
+        package.save()
+        PackageLine(package=package, kind=kind, quantity=quantity,
+            origin=origin, key=key).save()
+        return package
+
+    @classmethod
+    def use_package(cls, package, quantity=1, employee=None, origin=None,
+            pin=None, key=None, date=None):
+        "Use quantity counts of package, done by employee"
+        pool = Pool()
+        PackageLine = pool.get('crm.membership.package.line')
+        Package = pool.get('crm.membership.package')
+        Date = pool.get('ir.date')
+        if not isinstance(quantity, int) or quantity <= 0:
+            raise CardError(gettext('crm_membership.msg_counts_invalid',
+                    counts=quantity))
+        card = cls._lock(package.card)
+        if done := PackageLine.by_key(key):
+            return done[0]
+        card.check_usable(date)
+        card._check_pin_for_payment(pin)
+        package = Package(package.id)
+        date = date or Date.today()
+        if package.expiry and package.expiry < date:
+            raise CardError(gettext('crm_membership.msg_package_expired',
+                    package=package.product.rec_name, expiry=package.expiry))
+        left, = PackageLine.balances([package.id]).values()
+        if left < quantity:
+            raise CardError(gettext('crm_membership.msg_package_short',
+                    package=package.product.rec_name, left=left,
+                    asked=quantity))
+        line = PackageLine(package=package, kind='use', quantity=-quantity,
+            employee=employee, origin=origin, key=key, date=date)
+        line.save()
+        return line
+
+    # Lifecycle
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_issue')
+    def issue(cls, cards):
+        pass
+
+    @classmethod
+    @Workflow.transition('active')
+    def _activate(cls, cards):
+        pass
+
+    @classmethod
+    def do_issue(cls, cards, amount=None, pin=None, key=None, load=True):
+        """Give each draft card its number and expiry and, with load, what
+        was paid for it: amount (the type's price by default) onto a
+        stored-value card, the type's counts onto a count card"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        ValueLine = pool.get('crm.membership.value.line')
+        Level = pool.get('crm.membership.level')
+        Date = pool.get('ir.date')
+        config = Configuration(1)
+        today = Date.today()
+        levels = Level.search([], limit=1)
+        for card in cards:
+            if card.state != 'draft':
+                raise CardError(gettext('crm_membership.msg_card_issued',
+                        card=card.rec_name))
+            card.number = config.card_sequence.get()
+            card.issue_date = today
+            card.expiry = card.type.compute_expiry(today)
+            if not card.level and levels:
+                card.level, = levels
+            if pin:
+                card.pin_hash = cls.hash_pin(pin)
+            elif card.type.pin_required and not card.pin_hash:
+                raise PinError(gettext('crm_membership.msg_pin_not_set',
+                        card=card.rec_name))
+        cls.save(cards)
+        lines = []
+        for card in cards if load else []:
+            paid = card.type.price if amount is None else Decimal(amount)
+            if card.type.kind == 'stored_value' and paid:
+                paid = cls._amount(paid)
+                card._check_real_name(paid)
+                bonus = card.type.compute_bonus(paid)
+                card._check_limit(paid, bonus)
+                lines.append(ValueLine(card=card, kind='issue',
+                        principal=paid, bonus=bonus, key=key,
+                        origin=card))
+        ValueLine.save(lines)
+        for card in cards if load else []:
+            if card.type.kind == 'count':
+                cls.add_package(card, card.type.service,
+                    card.type.service_quantity, card.expiry, origin=card)
+        cls._activate(cards)
+        cls.add_history(cards, 'issue')
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_top_up')
+    def top_up_wizard(cls, cards):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('lost')
+    def report_lost(cls, cards):
+        cls.add_history(cards, 'lost')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def recover(cls, cards):
+        cls.add_history(cards, 'recovered')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('frozen')
+    def freeze(cls, cards):
+        cls.add_history(cards, 'frozen')
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('active')
+    def unfreeze(cls, cards):
+        cls.add_history(cards, 'unfrozen')
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_reissue')
+    def reissue(cls, cards):
+        pass
+
+    @classmethod
+    @Workflow.transition('replaced')
+    def _replace(cls, cards):
+        pass
+
+    @classmethod
+    def do_reissue(cls, card):
+        """Replace card by a new card with a new number that takes over its
+        stored value, points and packages; return the new card"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        PointLine = pool.get('crm.membership.point.line')
+        Package = pool.get('crm.membership.package')
+        PackageLine = pool.get('crm.membership.package.line')
+        card = cls._lock(card)
+        if card.state not in {'active', 'lost', 'frozen'}:
+            card.check_usable()
+        new = cls(party=card.party, type=card.type, level=card.level,
+            pin_hash=card.pin_hash)
+        new.save()
+        cls.do_issue([new], load=False)
+        new.expiry = card.expiry
+        new.save()
+
+        (principal, bonus), = ValueLine.balances([card.id]).values()
+        if principal or bonus:
+            ValueLine.save([
+                    ValueLine(card=card, kind='transfer',
+                        principal=-principal, bonus=-bonus, origin=new),
+                    ValueLine(card=new, kind='transfer',
+                        principal=principal, bonus=bonus, origin=card),
+                    ])
+        point_lines = []
+        for earning, left in PointLine.open_earnings(card.id):
+            point_lines.append(PointLine(card=card, kind='transfer',
+                    points=-left, earning=earning, origin=new))
+            point_lines.append(PointLine(card=new, kind='transfer',
+                    points=left, expiry=earning.expiry, date=earning.date,
+                    origin=card))
+        PointLine.save(point_lines)
+        for package in card.packages:
+            left = package.remaining
+            if left <= 0:
+                continue
+            moved = Package(card=new, product=package.product,
+                quantity=left, expiry=package.expiry)
+            moved.save()
+            PackageLine.save([
+                    PackageLine(package=package, kind='transfer',
+                        quantity=-left, origin=new),
+                    PackageLine(package=moved, kind='transfer',
+                        quantity=left, origin=card),
+                    ])
+        cls._replace([card])
+        card.replaced_by = new
+        card.save()
+        cls.add_history([card], 'replaced', note=new.number)
+        cls.add_history([new], 'replacing', note=card.number)
+        return new
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_change_pin')
+    def change_pin(cls, cards):
+        pass
+
+    def set_pin(self, new_pin, old_pin=None):
+        "Change the PIN; the old one is asked unless a manager changes it"
+        if self.pin_hash and not is_manager():
+            self.check_pin(old_pin)
+        self.pin_hash = self.hash_pin(new_pin)
+        self.pin_reset = dt.datetime.now()
+        self.save()
+        self.add_history([self], 'pin')
+
+    @classmethod
+    @ModelView.button
+    def unlock_pin(cls, cards):
+        if not is_manager():
+            raise PinError(gettext('crm_membership.msg_pin_unlock_manager'))
+        cls.write(cards, {'pin_reset': dt.datetime.now()})
+        cls.add_history(cards, 'unlocked')
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_cancel')
+    def cancel(cls, cards):
+        pass
+
+    @classmethod
+    @Workflow.transition('cancelled')
+    def _cancel(cls, cards):
+        pass
+
+    @classmethod
+    def do_cancel(cls, card, key=None):
+        """Cancel card: its principal is paid back to the member (the amount
+        returned), its bonus, points and counts are forfeited"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        PointLine = pool.get('crm.membership.point.line')
+        PackageLine = pool.get('crm.membership.package.line')
+        card = cls._lock(card)
+        if done := ValueLine.by_key(key):
+            return -done[0].principal
+        if card.state not in {'active', 'lost', 'frozen', 'expired'}:
+            card.check_usable()
+        (principal, bonus), = ValueLine.balances([card.id]).values()
+        ValueLine(card=card, kind='cancel', principal=-principal,
+            bonus=-bonus, origin=card, key=key).save()
+        PointLine.save([
+                PointLine(card=card, kind='cancel', points=-left,
+                    earning=earning, origin=card)
+                for earning, left in PointLine.open_earnings(card.id)])
+        PackageLine.save([
+                PackageLine(package=p, kind='cancel', quantity=-p.remaining,
+                    origin=card)
+                for p in card.packages if p.remaining > 0])
+        cls._cancel([card])
+        cls.add_history([card], 'cancelled', note=str(principal))
+        return principal
+
+    # Scheduled
+
+    @classmethod
+    @Workflow.transition('expired')
+    def _expire(cls, cards):
+        pass
+
+    @classmethod
+    def expire_cards(cls, date=None):
+        "Cards past their expiry are expired; their counts too"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Package = pool.get('crm.membership.package')
+        PackageLine = pool.get('crm.membership.package.line')
+        date = date or Date.today()
+        cards = cls.search([
+                ('state', '=', 'active'),
+                ('expiry', '<', date),
+                ])
+        cls._expire(cards)
+        cls.add_history(cards, 'expired')
+        packages = Package.search([
+                ('expiry', '<', date),
+                ('card.state', 'in', ['active', 'lost', 'frozen', 'expired']),
+                ])
+        PackageLine.save([
+                PackageLine(package=p, kind='expire', quantity=-p.remaining,
+                    date=date)
+                for p in packages if p.remaining > 0])
+
+    @classmethod
+    def expire_points(cls, date=None):
+        "Points earned with an expiry before date are taken away"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        PointLine = pool.get('crm.membership.point.line')
+        date = date or Date.today()
+        earnings = PointLine.search([
+                ('kind', 'in', ['earn', 'transfer', 'migration',
+                        'adjustment']),
+                ('points', '>', 0),
+                ('earning', '=', None),
+                ('expiry', '<', date),
+                ])
+        lines = []
+        for card in {e.card for e in earnings}:
+            for earning, left in PointLine.open_earnings(card.id):
+                if earning.expiry and earning.expiry < date:
+                    lines.append(PointLine(card=card, kind='expire',
+                            points=-left, earning=earning, date=date))
+        PointLine.save(lines)
+
+
+def _record_pin_failure(database, user, context, card_id):
+    "Count a wrong PIN in a transaction of its own, once the card is free"
+    with Transaction(new=True).start(database, user, context=context):
+        pool = Pool()
+        Failure = pool.get('crm.membership.card.pin_failure')
+        with without_check_access():
+            Failure.create([{'card': card_id}])
+
+
+class CardLog(ModelSQL, ModelView):
+    "What was done to a card, by whom and when"
+    __name__ = 'crm.membership.card.log'
+    __string__ = "Card History"
+
+    card = fields.Many2One('crm.membership.card', "Card", required=True,
+        readonly=True, ondelete='CASCADE')
+    action = fields.Selection([
+            ('issue', "Issued"),
+            ('top_up', "Topped Up"),
+            ('lost', "Reported Lost"),
+            ('recovered', "Found Again"),
+            ('frozen', "Frozen"),
+            ('unfrozen', "Unfrozen"),
+            ('replaced', "Replaced"),
+            ('replacing', "Replacement"),
+            ('pin', "PIN Changed"),
+            ('unlocked', "PIN Unlocked"),
+            ('cancelled', "Cancelled"),
+            ('expired', "Expired"),
+            ('migrated', "Migrated"),
+            ], "Action", required=True, readonly=True)
+    note = fields.Char("Note", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.card, Index.Range())))
+        cls._order.insert(0, ('create_date', 'DESC'))
+        cls._order.insert(1, ('id', 'DESC'))
+
+
+class CardPinFailure(ModelSQL):
+    "A wrong PIN entered for a card"
+    __name__ = 'crm.membership.card.pin_failure'
+    __string__ = "Card PIN Failure"
+
+    card = fields.Many2One('crm.membership.card', "Card", required=True,
+        ondelete='CASCADE')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(
+            Index(t, (t.card, Index.Range()), (t.create_date, Index.Range())))
+
+
+class CardIssueStart(ModelView):
+    "Issue a card"
+    __name__ = 'crm.membership.card.issue.start'
+    __string__ = "Issue Card"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    kind = fields.Selection('get_kinds', "Kind", readonly=True)
+    amount = fields.Numeric("Amount Paid", digits=MONEY, required=True,
+        domain=[('amount', '>=', 0)],
+        states={'readonly': Eval('kind') != 'stored_value'},
+        help="Loaded as principal onto a stored-value card.")
+    bonus = fields.Numeric("Bonus", digits=MONEY, readonly=True)
+    pin_required = fields.Boolean("PIN Required", readonly=True)
+    pin = fields.Char("PIN", strip=False,
+        states={'required': Bool(Eval('pin_required'))})
+    pin_again = fields.Char("PIN Again", strip=False,
+        states={'required': Bool(Eval('pin'))})
+
+    @classmethod
+    def get_kinds(cls):
+        return Pool().get('crm.membership.card').get_kinds()
+
+    @fields.depends('card', 'amount', 'kind')
+    def on_change_amount(self):
+        if self.card and self.amount and self.kind == 'stored_value':
+            self.bonus = self.card.type.compute_bonus(self.amount)
+        else:
+            self.bonus = ZERO
+
+
+def _check_pins(start):
+    if (start.pin or None) != (start.pin_again or None):
+        raise PinError(gettext('crm_membership.msg_pin_mismatch'))
+
+
+class CardIssue(Wizard):
+    "Issue a card: number, expiry and what was paid for it"
+    __name__ = 'crm.membership.card.issue'
+
+    start = StateView('crm.membership.card.issue.start',
+        'crm_membership.card_issue_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Issue", 'issue', 'tryton-ok', default=True),
+            ])
+    issue = StateTransition()
+
+    def default_start(self, fields):
+        card = self.record
+        amount = card.type.price
+        return {
+            'card': card.id,
+            'kind': card.type.kind,
+            'amount': amount,
+            'bonus': (card.type.compute_bonus(amount)
+                if card.type.kind == 'stored_value' else ZERO),
+            'pin_required': card.type.pin_required,
+            }
+
+    def transition_issue(self):
+        _check_pins(self.start)
+        self.model.do_issue([self.record], amount=self.start.amount,
+            pin=self.start.pin or None)
+        return 'end'
+
+
+class CardTopUpStart(ModelView):
+    "Top up a card"
+    __name__ = 'crm.membership.card.top_up.start'
+    __string__ = "Top Up Card"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    balance = fields.Numeric("Balance", digits=MONEY, readonly=True)
+    amount = fields.Numeric("Amount Paid", digits=MONEY, required=True,
+        domain=[('amount', '>', 0)])
+    bonus = fields.Numeric("Bonus", digits=MONEY, readonly=True)
+
+    @fields.depends('card', 'amount')
+    def on_change_amount(self):
+        if self.card and self.amount:
+            self.bonus = self.card.type.compute_bonus(self.amount)
+        else:
+            self.bonus = ZERO
+
+
+class CardTopUp(Wizard):
+    "Load money paid onto a card, with its bonus"
+    __name__ = 'crm.membership.card.top_up'
+
+    start = StateView('crm.membership.card.top_up.start',
+        'crm_membership.card_top_up_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Top Up", 'top_up', 'tryton-ok', default=True),
+            ])
+    top_up = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'card': self.record.id,
+            'balance': self.record.balance,
+            'bonus': ZERO,
+            }
+
+    def transition_top_up(self):
+        self.model.top_up(self.record, self.start.amount,
+            key='top_up-%s' % self._session_id)
+        return 'end'
+
+
+class CardReissueStart(ModelView):
+    "Re-issue a card"
+    __name__ = 'crm.membership.card.reissue.start'
+    __string__ = "Re-Issue Card"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    balance = fields.Numeric("Balance", digits=MONEY, readonly=True)
+    points = fields.Integer("Points", readonly=True)
+
+
+class CardReissue(Wizard):
+    "Give the member a new card that takes everything over from the old"
+    __name__ = 'crm.membership.card.reissue'
+
+    start = StateView('crm.membership.card.reissue.start',
+        'crm_membership.card_reissue_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Re-Issue", 'reissue', 'tryton-ok', default=True),
+            ])
+    reissue = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'card': self.record.id,
+            'balance': self.record.balance,
+            'points': self.record.points,
+            }
+
+    def transition_reissue(self):
+        self.model.do_reissue(self.record)
+        return 'end'
+
+
+class CardChangePinStart(ModelView):
+    "Change the PIN of a card"
+    __name__ = 'crm.membership.card.change_pin.start'
+    __string__ = "Change Card PIN"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    ask_old = fields.Boolean("Ask Old PIN", readonly=True)
+    old_pin = fields.Char("Old PIN", strip=False,
+        states={
+            'invisible': ~Eval('ask_old'),
+            'required': Bool(Eval('ask_old')),
+            })
+    pin = fields.Char("New PIN", strip=False, required=True)
+    pin_again = fields.Char("New PIN Again", strip=False, required=True)
+
+
+class CardChangePin(Wizard):
+    "Change the PIN of a card; a manager needs not the old one"
+    __name__ = 'crm.membership.card.change_pin'
+
+    start = StateView('crm.membership.card.change_pin.start',
+        'crm_membership.card_change_pin_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Change", 'change', 'tryton-ok', default=True),
+            ])
+    change = StateTransition()
+
+    def default_start(self, fields):
+        return {
+            'card': self.record.id,
+            'ask_old': bool(self.record.pin_hash) and not is_manager(),
+            }
+
+    def transition_change(self):
+        _check_pins(self.start)
+        self.record.set_pin(self.start.pin, self.start.old_pin)
+        return 'end'
+
+
+class CardCancelStart(ModelView):
+    "Cancel a card"
+    __name__ = 'crm.membership.card.cancel.start'
+    __string__ = "Cancel Card"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    principal = fields.Numeric("Principal Refunded", digits=MONEY,
+        readonly=True)
+    bonus = fields.Numeric("Bonus Forfeited", digits=MONEY, readonly=True)
+    points = fields.Integer("Points Forfeited", readonly=True)
+
+
+class CardCancel(Wizard):
+    "Cancel a card: the principal is paid back, the rest is forfeited"
+    __name__ = 'crm.membership.card.cancel'
+
+    start = StateView('crm.membership.card.cancel.start',
+        'crm_membership.card_cancel_start_view_form', [
+            Button("Back", 'end', 'tryton-cancel'),
+            Button("Cancel Card", 'cancel', 'tryton-ok', default=True),
+            ])
+    cancel = StateTransition()
+
+    def default_start(self, fields):
+        card = self.record
+        return {
+            'card': card.id,
+            'principal': card.principal,
+            'bonus': card.bonus,
+            'points': card.points,
+            }
+
+    def transition_cancel(self):
+        self.model.do_cancel(self.record,
+            key='cancel-%s' % self._session_id)
+        return 'end'

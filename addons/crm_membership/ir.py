@@ -1,0 +1,14 @@
+# This file is part of the CRM suite.
+from trytond.pool import PoolMeta
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('crm.membership.card|expire_cards', "Expire Member Cards"),
+                ('crm.membership.card|expire_points', "Expire Member Points"),
+                ])

@@ -1,0 +1,365 @@
+# This file is part of the CRM suite.
+import datetime as dt
+from decimal import Decimal
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import CompanyTestMixin, create_company
+from trytond.modules.crm_customer.tests.tools import (
+    party_relations_not_replaced)
+from trytond.modules.crm_membership.exceptions import CardError, PinError
+from trytond.modules.crm_membership.tests.tools import (
+    create_card_type, create_service, issue_card)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+
+D = Decimal
+
+
+class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
+    "Test CRM Membership module"
+    module = 'crm_membership'
+
+    def balance(self, card):
+        Card = Pool().get('crm.membership.card')
+        card = Card(card.id)
+        return card.principal, card.bonus
+
+    def lines(self):
+        pool = Pool()
+        return sum(len(pool.get(m).search([])) for m in [
+                'crm.membership.value.line', 'crm.membership.point.line',
+                'crm.membership.package.line'])
+
+    def set_config(self, **values):
+        Configuration = Pool().get('crm.configuration')
+        Configuration.write([Configuration(1)], values)
+
+    @with_transaction()
+    def test_issue_with_tiered_bonus(self):
+        "Issuing loads what was paid and the bonus of the tier it reaches"
+        pool = Pool()
+        Log = pool.get('crm.membership.card.log')
+        card_type = create_card_type(
+            bonuses=[(1000, 100), (2000, 300)], validity='months',
+            validity_months=12)
+
+        card = issue_card(card_type, amount=D(1500))
+
+        self.assertEqual(card.state, 'active')
+        self.assertTrue(card.number.startswith('8800'))
+        self.assertTrue(card.number.isdigit())
+        self.assertEqual(self.balance(card), (D(1500), D(100)))
+        self.assertEqual(card.balance, D(1600))
+        self.assertEqual(card.expiry - card.issue_date,
+            dt.date(card.issue_date.year + 1, card.issue_date.month,
+                card.issue_date.day) - card.issue_date)
+        self.assertEqual([x.action for x in Log.search(
+                        [('card', '=', card.id)])], ['issue'])
+        self.assertEqual(card_type.compute_bonus(D(2500)), D(300))
+        self.assertEqual(card_type.compute_bonus(D(999)), D(0))
+
+    @with_transaction()
+    def test_debit_bucket_order(self):
+        "A payment takes principal or bonus first, or both in proportion"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card_type = create_card_type(bonuses=[(100, 50)])
+
+        for order, expected in [
+                ('principal', (D(20), D(50))),
+                ('bonus', (D(70), D(0))),
+                ('prorata', (D('46.67'), D('23.33'))),
+                ]:
+            self.set_config(bucket_order=order)
+            card = issue_card(card_type, amount=D(100))
+            line = Card.debit(card, D(80))
+            self.assertEqual(line.principal + line.bonus, D(-80))
+            self.assertEqual(self.balance(card), expected, msg=order)
+
+    @with_transaction()
+    def test_debit_refusals_write_nothing(self):
+        "Overdrawn, wrong amounts and unusable cards are refused"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Date = pool.get('ir.date')
+        card = issue_card(create_card_type(), amount=D(100))
+        lines = self.lines()
+
+        for amount in [D(101), D(0), D(-5), D('1.005'), None]:
+            with self.assertRaises(CardError, msg=amount):
+                Card.debit(card, amount)
+        Card.report_lost([card])
+        with self.assertRaisesRegex(CardError, 'lost'):
+            Card.debit(card, D(1))
+        Card.recover([card])
+        Card.freeze([card])
+        with self.assertRaisesRegex(CardError, 'frozen'):
+            Card.debit(card, D(1))
+        Card.unfreeze([card])
+        Card.write([card], {'expiry': Date.today()})
+        with self.assertRaisesRegex(CardError, 'expired'):
+            Card.debit(card, D(1), date=Date.today() + dt.timedelta(days=1))
+        self.assertEqual(self.lines(), lines)
+        self.assertEqual(self.balance(card), (D(100), D(0)))
+
+    @with_transaction()
+    def test_idempotent_entry_points(self):
+        "Replaying an operation with its key returns the first result"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(100))
+        package = Card.add_package(card, create_service(), 5)
+
+        first = Card.debit(card, D(30), key='sale-1')
+        again = Card.debit(card, D(30), key='sale-1')
+        points = Card.earn_points(card, 10, key='earn-1')
+        points_again = Card.earn_points(card, 10, key='earn-1')
+        use = Card.use_package(package, key='use-1')
+        use_again = Card.use_package(package, key='use-1')
+        other = Card.debit(card, D(30), key='sale-10')
+
+        self.assertEqual(first, again)
+        self.assertEqual(points, points_again)
+        self.assertEqual(use, use_again)
+        self.assertNotEqual(other, first)
+        self.assertEqual(Card(card.id).balance, D(40))
+        self.assertEqual(Card(card.id).points, 10)
+        self.assertEqual(package.remaining, 4)
+
+    @with_transaction()
+    def test_refund_to_the_buckets_paid_from(self):
+        "A refund goes back to the buckets of its payment, never more"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        self.set_config(bucket_order='bonus')
+        card = issue_card(create_card_type(bonuses=[(100, 20)]),
+            amount=D(100))
+        payment = Card.debit(card, D(50))
+        self.assertEqual((payment.principal, payment.bonus),
+            (D(-30), D(-20)))
+
+        part = Card.credit(card, D(10), payment=payment)
+        rest = Card.credit(card, D(40), payment=payment)
+
+        self.assertEqual((part.principal, part.bonus), (D(6), D(4)))
+        self.assertEqual((rest.principal, rest.bonus), (D(24), D(16)))
+        self.assertEqual(self.balance(card), (D(100), D(20)))
+        with self.assertRaises(CardError):
+            Card.credit(card, D('0.01'), payment=payment)
+        with self.assertRaises(CardError):
+            Card.credit(card, D(1), payment=rest)
+        with self.assertRaises(CardError):
+            Card.credit(card, D(1))
+
+    @with_transaction()
+    def test_prepaid_card_limits(self):
+        "Balances stay within the legal limits; large sums need a real name"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        registered = issue_card(create_card_type(), amount=D(4000))
+        anonymous = issue_card(
+            create_card_type("不记名卡", registered=False), amount=D(900))
+
+        with self.assertRaisesRegex(CardError, '5000'):
+            Card.top_up(registered, D('1000.01'))
+        with self.assertRaisesRegex(CardError, '1000'):
+            Card.top_up(anonymous, D(101))
+        Card.top_up(registered, D(1000))
+        Card.top_up(anonymous, D(100))
+
+        self.set_config(registered_balance_limit=D(50000))
+        with self.assertRaisesRegex(CardError, 'ID card'):
+            Card.top_up(registered, D(10000))
+        registered.party.id_card_number = '11010519491231002X'
+        registered.party.save()
+        Card.top_up(registered, D(10000))
+        self.assertEqual(Card(registered.id).balance, D(15000))
+
+    @with_transaction()
+    def test_points_oldest_first_and_expiry(self):
+        "The soonest to expire are spent first; the cron expires the rest"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        PointLine = pool.get('crm.membership.point.line')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        card = issue_card(create_card_type(), amount=D(10))
+        old, = Card.earn_points(card, 100, date=today - dt.timedelta(400))
+        new, = Card.earn_points(card, 80)
+        self.assertLess(old.expiry, today)
+        self.assertGreater(new.expiry, today)
+
+        # Expired but not yet taken away: not spendable
+        with self.assertRaises(CardError):
+            Card.spend_points(card, 90)
+        Card.expire_points()
+        self.assertEqual(Card(card.id).points, 80)
+        expired, = PointLine.search([('kind', '=', 'expire')])
+        self.assertEqual((expired.points, expired.earning), (-100, old))
+
+        second, = Card.earn_points(card, 50, date=today + dt.timedelta(1))
+        spent = Card.spend_points(card, 100)
+        self.assertEqual([(x.points, x.earning) for x in spent],
+            [(-80, new), (-20, second)])
+        self.assertEqual(Card(card.id).points, 30)
+        Card.expire_points()
+        self.assertEqual(Card(card.id).points, 30)
+
+    @with_transaction()
+    def test_points_refund(self):
+        "Refunded points go back to their earnings; earned ones come back"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(10))
+        first, = Card.earn_points(card, 30)
+        earned, = Card.earn_points(card, 20)
+        spent = Card.spend_points(card, 40)
+
+        Card.refund_points(card, spent)
+        self.assertEqual(Card(card.id).points, 50)
+        with self.assertRaises(CardError):
+            Card.refund_points(card, spent)
+        Card.refund_points(card, [earned])
+        self.assertEqual(Card(card.id).points, 30)
+
+    @with_transaction()
+    def test_count_package(self):
+        "A count card holds its counts; each use is a line with its employee"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Employee = pool.get('company.employee')
+        Party = pool.get('party.party')
+        service = create_service()
+        card_type = create_card_type("十次卡", kind='count', price=300,
+            service=service, service_quantity=10)
+        company = create_company()
+        employee = Employee(party=Party(name="技师"), company=company)
+        employee.save()
+
+        card = issue_card(card_type)
+        package, = card.packages
+        line = Card.use_package(package, 2, employee=employee)
+
+        self.assertEqual((package.quantity, package.remaining), (10, 8))
+        self.assertEqual((line.quantity, line.employee), (-2, employee))
+        with self.assertRaisesRegex(CardError, '8'):
+            Card.use_package(package, 9)
+        with self.assertRaises(CardError):
+            Card.use_package(package, 0)
+        self.assertEqual(Card(card.id).balance, D(0))
+
+    @with_transaction()
+    def test_reissue_moves_everything(self):
+        "A new card takes over value, points with their expiry, packages"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(bonuses=[(100, 10)]),
+            amount=D(200), pin='123456')
+        earning, = Card.earn_points(card, 60)
+        Card.spend_points(card, 10, pin='123456')
+        package = Card.add_package(card, create_service(), 3)
+        Card.use_package(package, pin='123456')
+        Card.report_lost([card])
+
+        new = Card.do_reissue(card)
+
+        card = Card(card.id)
+        self.assertEqual(card.state, 'replaced')
+        self.assertEqual(card.replaced_by, new)
+        self.assertNotEqual(new.number, card.number)
+        self.assertEqual((new.state, new.party, new.expiry),
+            ('active', card.party, card.expiry))
+        self.assertEqual(self.balance(new), (D(200), D(10)))
+        self.assertEqual(self.balance(card), (D(0), D(0)))
+        self.assertEqual((new.points, card.points), (50, 0))
+        self.assertEqual([x.expiry for x in new.point_lines],
+            [earning.expiry])
+        self.assertEqual([(p.product, p.remaining) for p in new.packages],
+            [(package.product, 2)])
+        self.assertEqual(package.remaining, 0)
+        Card.debit(new, D(5), pin='123456')
+        with self.assertRaisesRegex(CardError, 'replaced'):
+            Card.debit(card, D(5), pin='123456')
+
+    @with_transaction()
+    def test_cancel_refunds_principal_only(self):
+        "Cancelling pays back the principal and forfeits the rest"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(bonuses=[(100, 10)]),
+            amount=D(100))
+        Card.debit(card, D(30))
+        Card.earn_points(card, 10)
+
+        refunded = Card.do_cancel(card)
+
+        self.assertEqual(refunded, D(70))
+        card = Card(card.id)
+        self.assertEqual((card.state, card.balance, card.points),
+            ('cancelled', D(0), 0))
+        with self.assertRaises(CardError):
+            Card.top_up(card, D(10))
+
+    @with_transaction()
+    def test_ledgers_are_append_only(self):
+        "Ledger lines cannot be edited nor deleted"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        ValueLine = pool.get('crm.membership.value.line')
+        card = issue_card(create_card_type(), amount=D(100))
+        line, = ValueLine.search([('card', '=', card.id)])
+
+        with self.assertRaises(AccessError):
+            ValueLine.write([line], {'principal': D(1000)})
+        with self.assertRaises(AccessError):
+            ValueLine.delete([line])
+        with self.assertRaises(CardError):
+            Card.delete([card])
+        self.assertEqual(self.balance(card), (D(100), D(0)))
+
+    @with_transaction()
+    def test_pin_stored_hashed(self):
+        "The PIN is kept as a salted hash and checked on payment"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card_type = create_card_type(pin_required=True)
+        with self.assertRaises(PinError):
+            issue_card(card_type, amount=D(10))
+        card = issue_card(card_type, amount=D(10), pin='2468')
+        other = issue_card(card_type, amount=D(10), pin='2468')
+
+        self.assertNotIn('2468', card.pin_hash)
+        self.assertNotEqual(card.pin_hash, other.pin_hash)
+        with self.assertRaises(PinError):
+            Card.hash_pin('12a4')
+        with self.assertRaisesRegex(PinError, 'Wrong PIN'):
+            Card.debit(card, D(1), pin='1357')
+        with self.assertRaises(PinError):
+            Card.debit(card, D(1))
+        Card.debit(card, D(1), pin='2468')
+
+    @with_transaction()
+    def test_expire_cards(self):
+        "Cards past their expiry are expired by the cron, with their counts"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Date = pool.get('ir.date')
+        card_type = create_card_type("月卡", kind='count',
+            service=create_service(), service_quantity=4,
+            validity='months', validity_months=1)
+        card = issue_card(card_type)
+
+        Card.expire_cards(Date.today() + dt.timedelta(days=40))
+
+        card = Card(card.id)
+        self.assertEqual(card.state, 'expired')
+        self.assertEqual(card.packages[0].remaining, 0)
+        self.assertEqual(card.logs[0].action, 'expired')
+
+    @with_transaction()
+    def test_party_replace_carries_cards(self):
+        "Merging customers carries their cards"
+        self.assertEqual(party_relations_not_replaced(['crm_membership']), [])
+
+
+del ModuleTestCase
