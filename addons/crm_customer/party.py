@@ -7,7 +7,7 @@ import phonenumbers
 from lunardate import LunarDate
 from phonenumbers import PhoneNumberFormat
 from pypinyin import Style, pinyin
-from sql import Literal, Union
+from sql import Literal
 from sql.conditionals import Coalesce
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -172,7 +172,8 @@ class Party(metaclass=PoolMeta):
                 Index(t, (Coalesce(t.name_initials, ''), Index.Similarity(
                             begin=True))),
                 Index(t, (t.code_digit, Index.Range())),
-                Index(t, (t.id_card_number, Index.Equality(
+                # Tryton compares an optional Char as COALESCE(column, '')
+                Index(t, (Coalesce(t.id_card_number, ''), Index.Equality(
                             cardinality='high'))),
                 Index(t, (t.birthday, Index.Range())),
                 Index(t, (t.province, Index.Range())),
@@ -240,9 +241,8 @@ class Party(metaclass=PoolMeta):
                 ('name', operator, operand, *extra),
                 ]
         if compact.isascii() and compact.isalpha() and operator != '=':
-            # Pinyin and the rest are looked up first, each on its index
-            return [('id', 'in', cls._parties_by_spelling(
-                        compact.lower(), text if len(text) >= 3 else None))]
+            return cls._search_spelling(
+                compact.lower(), text if len(text) >= 3 else None)
         # On PostgreSQL a text of three characters or more is found inside
         # the columns by their trigram indexes; a shorter one has no
         # trigram, so it is matched from the start of the name
@@ -256,24 +256,21 @@ class Party(metaclass=PoolMeta):
         return [cls._search_name_start(text, operand, extra)]
 
     @classmethod
-    def _parties_by_spelling(cls, spelling, text=None):
-        """The query of the ids of the parties with a reading of their name
-        in pinyin or in initials starting with spelling, or whose code or
-        name holds text; one query per index, as an OR of them would scan
-        the table.
+    def _search_spelling(cls, spelling, text=None):
+        """The domain of the parties with a reading of their name in pinyin
+        or in initials starting with spelling, or whose code or name holds
+        text: each condition matches one index, which PostgreSQL combines
+        (a bitmap OR) without reading the other parties.
         Pinyin is matched from the start of a reading: zs finds 张三, not
         王张森; the readings of a name are separated by spaces"""
-        table = cls.__table__()
-        conditions = []
-        for column in [table.name_pinyin, table.name_initials]:
-            column = Coalesce(column, '')
-            conditions.append(column.like(spelling + '%'))
-            conditions.append(column.like('% ' + spelling + '%'))
+        domain = ['OR']
+        for name in ['name_pinyin', 'name_initials']:
+            domain.append((name, 'like', spelling + '%'))
+            domain.append((name, 'like', '% ' + spelling + '%'))
         if text:
-            pattern = '%' + text + '%'
-            conditions.append(table.code.ilike(pattern))
-            conditions.append(Coalesce(table.name, '').ilike(pattern))
-        return Union(*(table.select(table.id, where=c) for c in conditions))
+            domain.append(('code', 'ilike', '%' + text + '%'))
+            domain.append(('name', 'ilike', '%' + text + '%'))
+        return domain
 
     @classmethod
     def _search_name_start(cls, text, operand, extra):
