@@ -21,6 +21,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .configuration import MONEY
 from .exceptions import CardError, CardValidationError, PinError
 from .ledger import CENT, ZERO, line_key
+from .statistic import levels_for
 
 PIN_HASH = pwdlib.PasswordHash([pwdlib.hashers.argon2.Argon2Hasher()])
 PIN_FORMAT = re.compile(r'^[0-9]{4,6}$')
@@ -1018,6 +1019,38 @@ class Card(Workflow, ModelSQL, ModelView):
         cls._cancel([card])
         cls.add_history([card], 'cancelled', note=str(principal))
         return principal
+
+    # Levels
+
+    @classmethod
+    def update_levels(cls, cards, date=None):
+        """Give each registered card the level its member's spend reaches,
+        up or down, and log the change"""
+        pool = Pool()
+        Level = pool.get('crm.membership.level')
+        Change = pool.get('crm.membership.level.change')
+        Date = pool.get('ir.date')
+        date = date or Date.today()
+        cards = [c for c in cards if c.party]
+        order = {x.id: i for i, x in enumerate(Level.search([]))}
+        reached = levels_for({c.party for c in cards}, date)
+        changes = []
+        for card in cards:
+            if not reached.get(card.party.id):
+                continue
+            level, spend = reached[card.party.id]
+            if level == card.level:
+                continue
+            direction = 'up'
+            if card.level and order.get(card.level.id, -1) > order[level.id]:
+                direction = 'down'
+            changes.append(Change(card=card, party=card.party, date=date,
+                    from_level=card.level, to_level=level,
+                    direction=direction, spend=spend))
+            card.level = level
+        cls.save(cards)
+        Change.save(changes)
+        return changes
 
     # Scheduled
 

@@ -58,8 +58,8 @@ class LedgerPropertiesTestCase(ModuleDatabaseTestCase):
                         payments.append(Card.debit(card, args[0]))
                     elif operation == 'refund' and payments:
                         payment = payments[args[0] % len(payments)]
-                        amount = (-payment.amount * args[1] / 100
-                            ).quantize(Decimal('0.01'))
+                        amount = (-payment.amount * args[1] / 100)
+                        amount = amount.quantize(Decimal('0.01'))
                         Card.credit(card, amount, payment=payment)
                     elif operation == 'earn':
                         Card.earn_points(card, args[0],
@@ -93,4 +93,3 @@ class LedgerPropertiesTestCase(ModuleDatabaseTestCase):
                                 ('reversal_of', '=', payment.id)]))
                     self.assertLessEqual(refunded, -payment.amount)
         check()
-

@@ -11,6 +11,7 @@ from trytond.modules.crm_membership.tests.tools import (
     create_card_type, create_service, issue_card)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 D = Decimal
 
@@ -356,9 +357,139 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(card.packages[0].remaining, 0)
         self.assertEqual(card.logs[0].action, 'expired')
 
+    def create_levels(self):
+        pool = Pool()
+        Level = pool.get('crm.membership.level')
+        levels = Level.create([
+                {'name': "普通会员", 'sequence': 1},
+                {'name': "银卡会员", 'sequence': 2, 'upgrade_amount': 1000,
+                    'discount_rate': D('0.05')},
+                {'name': "金卡会员", 'sequence': 3, 'upgrade_amount': 3000,
+                    'window_months': 12, 'discount_rate': D('0.12'),
+                    'points_per_yuan': 2},
+                ])
+        return levels
+
+    @with_transaction()
+    def test_statistics_and_levels_follow_spend(self):
+        "Spend updates the member statistics and moves the level both ways"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Change = pool.get('crm.membership.level.change')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        basic, silver, gold = self.create_levels()
+        card = issue_card(create_card_type(), amount=D(10))
+        party = card.party
+        self.assertEqual(card.level, basic)
+
+        Party.record_spend(party, D(600))
+        self.assertEqual(Card(card.id).level, basic)
+        Party.record_spend(party, D(500))
+        self.assertEqual(Card(card.id).level, silver)
+        Party.record_spend(party, D(-200), visit=False)
+        self.assertEqual(Card(card.id).level, basic)
+        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        Party.record_spend(party, D(90), date=last_month)
+
+        party = Party(party.id)
+        self.assertEqual(party.member_total_spent, D(990))
+        self.assertEqual(party.member_visits, 3)
+        self.assertEqual(party.member_average_ticket, D(330))
+        self.assertEqual(party.member_first_visit, last_month)
+        self.assertEqual(party.member_last_visit, today)
+        self.assertEqual(party.member_days_since_visit, 0)
+        self.assertEqual(party.member_spent_this_month, D(900))
+        self.assertEqual(party.member_spent_last_month, D(90))
+        self.assertEqual([(c.direction, c.from_level, c.to_level)
+                for c in Change.search([('card', '=', card.id)],
+                    order=[('id', 'ASC')])],
+            [('up', basic, silver), ('down', silver, basic)])
+
+        # Gold counts only the last 12 months
+        Party.record_spend(party, D(5000),
+            date=today - dt.timedelta(days=400))
+        self.assertEqual(Card(card.id).level, silver)
+        Party.record_spend(party, D(3000))
+        self.assertEqual(Card(card.id).level, gold)
+
+    @with_transaction()
+    def test_reports(self):
+        "Spend change, ranking and the liabilities add up"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Change = pool.get('crm.membership.report.spend_change')
+        Ranking = pool.get('crm.membership.report.spend_ranking')
+        ValueLiability = pool.get('crm.membership.report.value_liability')
+        PointLiability = pool.get('crm.membership.report.point_liability')
+        Date = pool.get('ir.date')
+        today = Date.today()
+        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        stored = create_card_type(bonuses=[(100, 10)])
+        other = create_card_type("充值卡B")
+        first = issue_card(stored, amount=D(100))
+        second = issue_card(stored, amount=D(200))
+        third = issue_card(other, amount=D(50))
+        Card.debit(first, D(110))
+        Card.earn_points(second, 300)
+        Card.earn_points(third, 100)
+        Party.record_spend(first.party, D(100), date=last_month)
+        Party.record_spend(first.party, D(40))
+        Party.record_spend(second.party, D(300))
+
+        change, = Change.search([
+                ('party', '=', first.party.id),
+                ('month', '=', today.replace(day=1)),
+                ])
+        self.assertEqual((change.previous, change.amount, change.change),
+            (D(100), D(40), D(-60)))
+        self.assertAlmostEqual(change.change_rate, -0.6)
+        with Transaction().set_context(
+                from_date=last_month, to_date=today):
+            ranking = Ranking.search([])
+            self.assertEqual([(r.rank, r.party, r.amount) for r in ranking],
+                [(1, second.party, D(300)), (2, first.party, D(140))])
+            self.assertEqual(ranking[1].average, D(70))
+        with Transaction().set_context(date=today):
+            values = {r.card_type: (r.cards, r.principal, r.bonus)
+                for r in ValueLiability.search([])}
+            self.assertEqual(values, {
+                    stored: (1, D(200), D(10)),
+                    other: (1, D(50), D(0)),
+                    })
+            points = {r.card_type: (r.points, r.value)
+                for r in PointLiability.search([])}
+            self.assertEqual(points, {
+                    stored: (300, D(3)), other: (100, D(1))})
+
     @with_transaction()
     def test_party_replace_carries_cards(self):
-        "Merging customers carries their cards"
+        "Merging customers carries their cards and adds up their spend"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        basic, silver, _ = self.create_levels()
+        kept = issue_card(create_card_type(), amount=D(10))
+        merged = issue_card(create_card_type("B"), amount=D(10))
+        Party.record_spend(kept.party, D(600))
+        Party.record_spend(merged.party, D(500))
+
+        session_id, _, _ = Replace.create()
+        replace = Replace(session_id)
+        replace.ask.source = merged.party
+        replace.ask.destination = kept.party
+        replace.transition_replace()
+
+        party = Party(kept.party.id)
+        self.assertEqual(sorted(c.id for c in party.member_cards),
+            sorted([kept.id, merged.id]))
+        self.assertEqual(len(party.member_months), 1)
+        self.assertEqual((party.member_total_spent, party.member_visits),
+            (D(1100), 2))
+        self.assertEqual({c.level for c in party.member_cards}, {silver})
         self.assertEqual(party_relations_not_replaced(['crm_membership']), [])
 
 

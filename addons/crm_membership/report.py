@@ -1,0 +1,201 @@
+# This file is part of the CRM suite.
+"Reports on members and on what the shop owes on its cards"
+from sql import Literal, Window
+from sql.aggregate import Count, Sum
+from sql.conditionals import Coalesce
+from sql.functions import Rank
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .configuration import MONEY
+from .ledger import CENT
+from .statistic import period
+
+
+class SpendChange(ModelSQL, ModelView):
+    "What each member spent in a month against the month before"
+    __name__ = 'crm.membership.report.spend_change'
+    __string__ = "Spend Change"
+
+    party = fields.Many2One('party.party', "Member", readonly=True)
+    month = fields.Date("Month", readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
+    change = fields.Numeric("Change", digits=MONEY, readonly=True)
+    change_rate = fields.Function(fields.Float(
+            "Change Rate", digits=(1, 4)), 'get_change_rate')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('change', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Month = pool.get('crm.membership.member.month')
+        month, before = Month.__table__(), Month.__table__()
+        previous = Coalesce(before.amount, 0)
+        return month.join(before, 'LEFT',
+            condition=(before.party == month.party)
+            & (before.period == month.period - 1)
+            ).select(
+                month.id.as_('id'),
+                month.party.as_('party'),
+                month.month.as_('month'),
+                month.amount.as_('amount'),
+                previous.as_('previous'),
+                (month.amount - previous).as_('change'))
+
+    def get_change_rate(self, name):
+        if self.previous:
+            return float((self.amount - self.previous) / self.previous)
+
+
+class SpendRankingContext(ModelView):
+    "Ranking period"
+    __name__ = 'crm.membership.report.spend_ranking.context'
+    __string__ = "Spend Ranking Period"
+
+    from_date = fields.Date("From Month", required=True)
+    to_date = fields.Date("To Month", required=True)
+
+    @classmethod
+    def default_from_date(cls):
+        return Pool().get('ir.date').today().replace(month=1, day=1)
+
+    @classmethod
+    def default_to_date(cls):
+        return Pool().get('ir.date').today()
+
+
+class SpendRanking(ModelSQL, ModelView):
+    "Members ranked by what they spent in the months of a period"
+    __name__ = 'crm.membership.report.spend_ranking'
+    __string__ = "Spend Ranking"
+
+    rank = fields.Integer("Rank", readonly=True)
+    party = fields.Many2One('party.party', "Member", readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    visits = fields.Integer("Visits", readonly=True)
+    average = fields.Function(fields.Numeric(
+            "Average Ticket", digits=MONEY), 'get_average')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('rank', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Month = pool.get('crm.membership.member.month')
+        Date = pool.get('ir.date')
+        context = Transaction().context
+        today = Date.today()
+        from_date = context.get('from_date') or today.replace(
+            month=1, day=1)
+        to_date = context.get('to_date') or today
+        month = Month.__table__()
+        amount = Sum(month.amount)
+        return month.select(
+            month.party.as_('id'),
+            Rank(window=Window([], order_by=[amount.desc])).as_('rank'),
+            month.party.as_('party'),
+            amount.as_('amount'),
+            Sum(month.visits).as_('visits'),
+            where=(month.period >= period(from_date))
+            & (month.period <= period(to_date)),
+            group_by=[month.party])
+
+    def get_average(self, name):
+        if self.visits:
+            return (self.amount / self.visits).quantize(CENT)
+
+
+class LiabilityContext(ModelView):
+    "Liability date"
+    __name__ = 'crm.membership.report.liability.context'
+    __string__ = "Liability Date"
+
+    date = fields.Date("At Date", required=True)
+
+    @classmethod
+    def default_date(cls):
+        return Pool().get('ir.date').today()
+
+
+class ValueLiability(ModelSQL, ModelView):
+    """The stored value the shop owes its members, by card type: principal
+    (paid by them) and bonus (given)"""
+    __name__ = 'crm.membership.report.value_liability'
+    __string__ = "Stored Value Liability"
+
+    card_type = fields.Many2One('crm.membership.card.type', "Card Type",
+        readonly=True)
+    cards = fields.Integer("Cards with Balance", readonly=True)
+    principal = fields.Numeric("Principal", digits=MONEY, readonly=True)
+    bonus = fields.Numeric("Bonus", digits=MONEY, readonly=True)
+    total = fields.Numeric("Total", digits=MONEY, readonly=True)
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Line = pool.get('crm.membership.value.line')
+        Card = pool.get('crm.membership.card')
+        Date = pool.get('ir.date')
+        date = Transaction().context.get('date') or Date.today()
+        line, card = Line.__table__(), Card.__table__()
+        # Balances per card first, so that the cards are counted once
+        balances = line.select(line.card.as_('card'),
+            Sum(line.principal).as_('principal'),
+            Sum(line.bonus).as_('bonus'),
+            where=line.date <= date,
+            group_by=[line.card])
+        total = balances.principal + balances.bonus
+        query = balances.join(card, condition=balances.card == card.id)
+        return query.select(
+            card.type.as_('id'),
+            card.type.as_('card_type'),
+            Sum(Literal(1), filter_=total != 0).as_('cards'),
+            Sum(balances.principal).as_('principal'),
+            Sum(balances.bonus).as_('bonus'),
+            Sum(total).as_('total'),
+            group_by=[card.type])
+
+
+class PointLiability(ModelSQL, ModelView):
+    "The points members hold, by card type, and what they can pay"
+    __name__ = 'crm.membership.report.point_liability'
+    __string__ = "Point Liability"
+
+    card_type = fields.Many2One('crm.membership.card.type', "Card Type",
+        readonly=True)
+    cards = fields.Integer("Cards", readonly=True)
+    points = fields.Integer("Points", readonly=True)
+    value = fields.Function(fields.Numeric("Value", digits=MONEY),
+        'get_value')
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Line = pool.get('crm.membership.point.line')
+        Card = pool.get('crm.membership.card')
+        Date = pool.get('ir.date')
+        date = Transaction().context.get('date') or Date.today()
+        line, card = Line.__table__(), Card.__table__()
+        return line.join(card, condition=line.card == card.id).select(
+            card.type.as_('id'),
+            card.type.as_('card_type'),
+            Count(line.card, distinct=True).as_('cards'),
+            Sum(line.points).as_('points'),
+            where=line.date <= date,
+            group_by=[card.type])
+
+    def get_value(self, name):
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        value = Configuration(1).point_value * (self.points or 0)
+        return value.quantize(CENT)

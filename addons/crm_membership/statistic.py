@@ -1,0 +1,176 @@
+# This file is part of the CRM suite.
+"""What members spend, kept per member and per month as sales and refunds
+come, so that reading it never sums the whole history; the levels follow"""
+import datetime as dt
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from sql.aggregate import Max, Min, Sum
+
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+from .configuration import MONEY
+from .ledger import ZERO, money
+
+
+def as_date(value):
+    "A date read from an aggregate (text on SQLite)"
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def period(date):
+    "The number of the month of date, one more each month"
+    return date.year * 12 + date.month - 1
+
+
+class MemberMonth(ModelSQL, ModelView):
+    "What a member spent in a month and in how many visits"
+    __name__ = 'crm.membership.member.month'
+    __string__ = "Member Monthly Spend"
+
+    party = fields.Many2One('party.party', "Member", required=True,
+        readonly=True, ondelete='CASCADE')
+    month = fields.Date("Month", required=True, readonly=True)
+    period = fields.Integer("Period", required=True, readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, required=True,
+        readonly=True)
+    visits = fields.Integer("Visits", required=True, readonly=True)
+    first_visit = fields.Date("First Visit", readonly=True)
+    last_visit = fields.Date("Last Visit", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('party_period_unique', Unique(t, t.party, t.period),
+                'crm_membership.msg_member_month_unique'),
+            ]
+        cls._sql_indexes.add(Index(t, (t.period, Index.Range())))
+        cls._order.insert(0, ('period', 'DESC'))
+
+    @classmethod
+    def record(cls, party, amount, date, visit=True):
+        """Add amount (negative for a refund) spent by party on date, in one
+        visit or none; the caller holds the lock of the party"""
+        amount = Decimal(amount)
+        month = cls.search([
+                ('party', '=', party.id),
+                ('period', '=', period(date)),
+                ], limit=1)
+        if month:
+            month, = month
+        else:
+            month = cls(party=party, month=date.replace(day=1),
+                period=period(date), amount=ZERO, visits=0,
+                first_visit=None, last_visit=None)
+        month.amount += amount
+        if visit:
+            month.visits += 1
+            month.first_visit = min(filter(None, [month.first_visit, date]))
+            month.last_visit = max(filter(None, [month.last_visit, date]))
+        month.save()
+
+    @classmethod
+    def summaries(cls, party_ids, today):
+        """{party id: {total, visits, first, last, this_month, last_month}}
+        from the monthly rows"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {p: {
+                'total': ZERO, 'visits': 0, 'first': None, 'last': None,
+                'this_month': ZERO, 'last_month': ZERO,
+                } for p in party_ids}
+        cursor.execute(*table.select(table.party,
+                Sum(table.amount), Sum(table.visits),
+                Min(table.first_visit), Max(table.last_visit),
+                where=table.party.in_(list(party_ids)),
+                group_by=table.party))
+        for party, total, visits, first, last in cursor:
+            result[party].update({
+                    'total': money(total or 0),
+                    'visits': int(visits or 0),
+                    'first': as_date(first), 'last': as_date(last),
+                    })
+        this = period(today)
+        for month in cls.search([
+                    ('party', 'in', list(party_ids)),
+                    ('period', 'in', [this, this - 1]),
+                    ]):
+            key = 'this_month' if month.period == this else 'last_month'
+            result[month.party.id][key] = month.amount
+        return result
+
+    @classmethod
+    def spent_since(cls, party_ids, since):
+        "{party id: amount spent from the month of since}"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = table.party.in_(list(party_ids))
+        if since:
+            where &= table.period >= period(since)
+        cursor.execute(*table.select(table.party, Sum(table.amount),
+                where=where, group_by=table.party))
+        result = dict.fromkeys(party_ids, ZERO)
+        result.update((p, money(a or 0)) for p, a in cursor)
+        return result
+
+
+class LevelChange(ModelSQL, ModelView):
+    "A card that went up or down a level"
+    __name__ = 'crm.membership.level.change'
+    __string__ = "Level Change"
+
+    card = fields.Many2One('crm.membership.card', "Card", required=True,
+        readonly=True, ondelete='CASCADE')
+    party = fields.Many2One('party.party', "Member", readonly=True,
+        ondelete='CASCADE')
+    date = fields.Date("Date", required=True, readonly=True)
+    from_level = fields.Many2One('crm.membership.level', "From Level",
+        readonly=True, ondelete='RESTRICT')
+    to_level = fields.Many2One('crm.membership.level', "To Level",
+        required=True, readonly=True, ondelete='RESTRICT')
+    direction = fields.Selection([
+            ('up', "Upgrade"),
+            ('down', "Downgrade"),
+            ], "Direction", readonly=True)
+    spend = fields.Numeric("Spend Counted", digits=MONEY, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.card, Index.Range())))
+        cls._order.insert(0, ('date', 'DESC'))
+        cls._order.insert(1, ('id', 'DESC'))
+
+
+def levels_for(parties, today=None):
+    """{party id: (level, spend)} the level each party's spend reaches: the
+    last level, in their order, whose upgrade spend it reaches within the
+    level's window; None when no level is reached"""
+    pool = Pool()
+    Level = pool.get('crm.membership.level')
+    Month = pool.get('crm.membership.member.month')
+    Date = pool.get('ir.date')
+    today = today or Date.today()
+    ids = [p.id for p in parties]
+    levels = Level.search([])
+    spends = {}
+    for window in {x.window_months for x in levels}:
+        since = (today - relativedelta(months=window - 1)
+            if window else None)
+        spends[window] = Month.spent_since(ids, since)
+    result = {}
+    for party_id in ids:
+        reached = None
+        for level in levels:
+            spend = spends[level.window_months][party_id]
+            if spend >= level.upgrade_amount:
+                reached = (level, spend)
+        result[party_id] = reached
+    return result
