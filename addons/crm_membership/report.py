@@ -1,5 +1,9 @@
 # This file is part of the CRM suite.
 "Reports on members and on what the shop owes on its cards"
+import io
+
+import openpyxl
+from openpyxl.styles import Font
 from sql import Literal, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
@@ -7,6 +11,7 @@ from sql.functions import Rank
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .configuration import MONEY
@@ -26,6 +31,8 @@ class SpendChange(ModelSQL, ModelView):
     change = fields.Numeric("Change", digits=MONEY, readonly=True)
     change_rate = fields.Function(fields.Float(
             "Change Rate", digits=(1, 4)), 'get_change_rate')
+    _excel_fields = ['month', 'party', 'previous', 'amount', 'change',
+        'change_rate']
 
     @classmethod
     def __setup__(cls):
@@ -82,6 +89,7 @@ class SpendRanking(ModelSQL, ModelView):
     visits = fields.Integer("Visits", readonly=True)
     average = fields.Function(fields.Numeric(
             "Average Ticket", digits=MONEY), 'get_average')
+    _excel_fields = ['rank', 'party', 'amount', 'visits', 'average']
 
     @classmethod
     def __setup__(cls):
@@ -139,6 +147,7 @@ class ValueLiability(ModelSQL, ModelView):
     principal = fields.Numeric("Principal", digits=MONEY, readonly=True)
     bonus = fields.Numeric("Bonus", digits=MONEY, readonly=True)
     total = fields.Numeric("Total", digits=MONEY, readonly=True)
+    _excel_fields = ['card_type', 'cards', 'principal', 'bonus', 'total']
 
     @classmethod
     def table_query(cls):
@@ -177,6 +186,7 @@ class PointLiability(ModelSQL, ModelView):
     points = fields.Integer("Points", readonly=True)
     value = fields.Function(fields.Numeric("Value", digits=MONEY),
         'get_value')
+    _excel_fields = ['card_type', 'cards', 'points', 'value']
 
     @classmethod
     def table_query(cls):
@@ -199,3 +209,44 @@ class PointLiability(ModelSQL, ModelView):
         Configuration = pool.get('crm.configuration')
         value = Configuration(1).point_value * (self.points or 0)
         return value.quantize(CENT)
+
+
+class ReportExcel(Report):
+    "The rows of a membership report as an .xlsx workbook"
+    __name__ = 'crm.membership.report.excel'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        model = data['model']
+        Model = pool.get(model)
+        action, = ActionReport.search([
+                ('report_name', '=', cls.__name__),
+                ('model', '=', model),
+                ])
+        cls.check_access(action, model, ids)
+        names = Model._excel_fields
+        definitions = Model.fields_get(names)
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append([definitions[n]['string'] for n in names])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for record in Model.browse(ids):
+            sheet.append([cls._cell(record, n, definitions[n])
+                    for n in names])
+        output = io.BytesIO()
+        book.save(output)
+        return ('xlsx', output.getvalue(), False, action.name)
+
+    @staticmethod
+    def _cell(record, name, definition):
+        value = getattr(record, name)
+        if isinstance(value, ModelSQL):
+            return value.rec_name
+        if definition['type'] == 'selection':
+            return dict(definition['selection']).get(value, value)
+        if definition['type'] == 'numeric' and value is not None:
+            return float(value)
+        return value

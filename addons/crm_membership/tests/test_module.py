@@ -1,6 +1,9 @@
 # This file is part of the CRM suite.
 import datetime as dt
+import io
 from decimal import Decimal
+
+import openpyxl
 
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import CompanyTestMixin, create_company
@@ -424,6 +427,7 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         Ranking = pool.get('crm.membership.report.spend_ranking')
         ValueLiability = pool.get('crm.membership.report.value_liability')
         PointLiability = pool.get('crm.membership.report.point_liability')
+        Excel = pool.get('crm.membership.report.excel', type='report')
         Date = pool.get('ir.date')
         today = Date.today()
         last_month = today.replace(day=1) - dt.timedelta(days=1)
@@ -452,6 +456,14 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual([(r.rank, r.party, r.amount) for r in ranking],
                 [(1, second.party, D(300)), (2, first.party, D(140))])
             self.assertEqual(ranking[1].average, D(70))
+            _, content, _, _ = Excel.execute([r.id for r in ranking],
+                {'model': 'crm.membership.report.spend_ranking'})
+            sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+            self.assertEqual([list(r) for r in sheet.values], [
+                    ["Rank", "Member", "Spent", "Visits", "Average Ticket"],
+                    [1, second.party.rec_name, 300, 1, 300],
+                    [2, first.party.rec_name, 140, 2, 70],
+                    ])
         with Transaction().set_context(date=today):
             values = {r.card_type: (r.cards, r.principal, r.bonus)
                 for r in ValueLiability.search([])}
@@ -468,7 +480,6 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
     def test_party_replace_carries_cards(self):
         "Merging customers carries their cards and adds up their spend"
         pool = Pool()
-        Card = pool.get('crm.membership.card')
         Party = pool.get('party.party')
         Replace = pool.get('party.replace', type='wizard')
         basic, silver, _ = self.create_levels()
