@@ -132,6 +132,7 @@ def load(database):
     categories = _products(config)
     _sale_point(config, company)
     _customers(employees)
+    _membership(database)
     _languages(config)
     _close_config_wizard(config)
     return categories
@@ -343,6 +344,102 @@ def _customers(employees):
                 days=rng.randint(0, 700))
         parties.append(party)
     Party.save(parties)
+
+
+LEVELS = [
+    # name, discount, points per yuan, spend to reach, window in months
+    ("普通会员", '0', '1', '0', 0),
+    ("银卡会员", '0.05', '1.5', '1000', 0),
+    ("金卡会员", '0.12', '2', '3000', 12),
+    ]
+CARD_TYPES = [
+    # name, kind, price, validity months, PIN, registered, bonus tiers
+    ("储值卡", 'stored_value', '500', 0, True, True,
+        [('1000', '100'), ('2000', '300')]),
+    ("不记名储值卡", 'stored_value', '200', 0, False, False, []),
+    ("洗剪吹十次卡", 'count', '300', 12, False, True, []),
+    ("会员折扣卡", 'discount', '0', 0, False, True, []),
+    ]
+DEMO_PIN = '123456'
+
+
+def _membership(database):
+    """Levels, card types and cards for the first customers, with some
+    months of spend, payments and points; in one server transaction, as
+    the till would write them"""
+    from dateutil.relativedelta import relativedelta
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    rng = random.Random(SEED + 2)
+    # The entry points lock the cards and parties they change: take the
+    # tables at once, as nobody else uses the new database
+    with Transaction().start(database.name, 0, _lock_tables=[
+                'crm_membership_card', 'party_party']) as transaction:
+        pool = Pool()
+        Level = pool.get('crm.membership.level')
+        CardType = pool.get('crm.membership.card.type')
+        Bonus = pool.get('crm.membership.card.type.bonus')
+        Card = pool.get('crm.membership.card')
+        Category = pool.get('product.category')
+        Product = pool.get('product.product')
+        Party = pool.get('party.party')
+        today = dt.date.today()
+        retail = Category.search([('name', '=', "日用零售")])
+        Level.save([Level(name=name, sequence=index,
+                    discount_rate=Decimal(discount),
+                    points_per_yuan=Decimal(points),
+                    upgrade_amount=Decimal(spend), window_months=window,
+                    excluded_categories=retail)
+                for index, (name, discount, points, spend, window)
+                in enumerate(LEVELS, 1)])
+        service, = Product.search([('name', '=', "洗剪吹")])
+        types = {}
+        for name, kind, price, months, pin, registered, bonuses in (
+                CARD_TYPES):
+            card_type = CardType(name=name, kind=kind, price=Decimal(price),
+                validity='months' if months else 'none',
+                validity_months=months or None, pin_required=pin,
+                registered=registered,
+                bonuses=[Bonus(amount=Decimal(a), bonus=Decimal(b))
+                    for a, b in bonuses])
+            if kind == 'count':
+                card_type.service = service
+                card_type.service_quantity = 10
+            card_type.save()
+            types[name] = card_type
+        parties = Party.search([], order=[('id', 'ASC')], limit=40)
+        cards = []
+        for index, party in enumerate(parties):
+            name = ["储值卡", "储值卡", "洗剪吹十次卡", "会员折扣卡"][index % 4]
+            card = Card(party=party, type=types[name])
+            card.save()
+            Card.do_issue([card], pin=DEMO_PIN if types[name].pin_required
+                else None)
+            cards.append(card)
+        anonymous = Card(type=types["不记名储值卡"])
+        anonymous.save()
+        Card.do_issue([anonymous])
+        for card in cards:
+            card = Card(card.id)
+            for months in range(6, -1, -1):
+                if rng.random() < 0.4:
+                    continue
+                date = today - relativedelta(months=months,
+                    days=rng.randint(0, 20))
+                date = max(date, today - relativedelta(months=6))
+                amount = Decimal(rng.choice([38, 58, 98, 168, 298, 468]))
+                Party.record_spend(card.party, amount, date=date)
+                if card.type.kind == 'stored_value' and card.balance >= amount:
+                    Card.debit(card, amount, pin=DEMO_PIN)
+                if card.type.kind == 'count':
+                    Card.use_package(card.packages[0])
+                Card.earn_points(card, int(amount), date=date)
+            if rng.random() < 0.3 and card.type.kind == 'stored_value':
+                Card.top_up(card, Decimal(rng.choice([1000, 2000])))
+        Card.report_lost([cards[5]])
+        Card.do_reissue(Card(cards[9].id))
+        transaction.commit()
 
 
 def _party_language(config):

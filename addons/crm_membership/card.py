@@ -362,8 +362,31 @@ class Card(Workflow, ModelSQL, ModelView):
             ('party', operator, operand, *extra),
             ]
 
+    @classmethod
+    def read(cls, ids, fields_names):
+        # The PIN hash never leaves the server, as Tryton's password hashes
+        result = super().read(ids, fields_names)
+        cache = Transaction().get_cache().get(cls.__name__)
+        for values in result:
+            if 'pin_hash' in values:
+                values['pin_hash'] = None
+            if cache and values['id'] in cache:
+                cache[values['id']]['pin_hash'] = None
+        return result
+
+    def stored_pin_hash(self):
+        "The PIN hash as stored, for the server's checks"
+        if self.id is None or self.id < 0:
+            return getattr(self, 'pin_hash', None)
+        table = self.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.pin_hash,
+                where=table.id == self.id))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
     def get_has_pin(self, name):
-        return bool(self.pin_hash)
+        return bool(self.stored_pin_hash())
 
     @classmethod
     def get_balances(cls, cards, names):
@@ -497,19 +520,20 @@ class Card(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_pin_locked(cls, cards, name):
-        return {c.id: bool(c.pin_hash) and bool(c._pin_lock()[0])
+        return {c.id: bool(c.stored_pin_hash()) and bool(c._pin_lock()[0])
             for c in cards}
 
     def check_pin(self, pin):
         """Refuse a wrong PIN; wrong ones are counted even though the
         refusal undoes everything else the transaction did"""
-        if not self.pin_hash:
+        pin_hash = self.stored_pin_hash()
+        if not pin_hash:
             return
         locked_until, left = self._pin_lock()
         if locked_until:
             raise PinError(gettext('crm_membership.msg_pin_locked',
                     card=self.rec_name))
-        if pin and PIN_HASH.verify(pin, self.pin_hash):
+        if pin and PIN_HASH.verify(pin, pin_hash):
             return
         transaction = Transaction()
         transaction.atexit(_record_pin_failure, transaction.database.name,
@@ -521,8 +545,9 @@ class Card(Workflow, ModelSQL, ModelView):
                 card=self.rec_name, left=left - 1))
 
     def _check_pin_for_payment(self, pin):
-        if self.type.pin_required or self.pin_hash:
-            if self.type.pin_required and not self.pin_hash:
+        pin_hash = self.stored_pin_hash()
+        if self.type.pin_required or pin_hash:
+            if self.type.pin_required and not pin_hash:
                 raise PinError(gettext('crm_membership.msg_pin_not_set',
                         card=self.rec_name))
             self.check_pin(pin)
@@ -843,7 +868,7 @@ class Card(Workflow, ModelSQL, ModelView):
                 card.level, = levels
             if pin:
                 card.pin_hash = cls.hash_pin(pin)
-            elif card.type.pin_required and not card.pin_hash:
+            elif card.type.pin_required and not card.stored_pin_hash():
                 raise PinError(gettext('crm_membership.msg_pin_not_set',
                         card=card.rec_name))
         cls.save(cards)
@@ -918,7 +943,7 @@ class Card(Workflow, ModelSQL, ModelView):
         if card.state not in {'active', 'lost', 'frozen'}:
             card.check_usable()
         new = cls(party=card.party, type=card.type, level=card.level,
-            pin_hash=card.pin_hash)
+            pin_hash=card.stored_pin_hash())
         new.save()
         cls.do_issue([new], load=False)
         new.expiry = card.expiry
@@ -967,7 +992,7 @@ class Card(Workflow, ModelSQL, ModelView):
 
     def set_pin(self, new_pin, old_pin=None):
         "Change the PIN; the old one is asked unless a manager changes it"
-        if self.pin_hash and not is_manager():
+        if self.stored_pin_hash() and not is_manager():
             self.check_pin(old_pin)
         self.pin_hash = self.hash_pin(new_pin)
         self.pin_reset = dt.datetime.now()
@@ -1334,7 +1359,8 @@ class CardChangePin(Wizard):
     def default_start(self, fields):
         return {
             'card': self.record.id,
-            'ask_old': bool(self.record.pin_hash) and not is_manager(),
+            'ask_old': (bool(self.record.stored_pin_hash())
+                and not is_manager()),
             }
 
     def transition_change(self):

@@ -332,8 +332,10 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         card = issue_card(card_type, amount=D(10), pin='2468')
         other = issue_card(card_type, amount=D(10), pin='2468')
 
-        self.assertNotIn('2468', card.pin_hash)
-        self.assertNotEqual(card.pin_hash, other.pin_hash)
+        self.assertIsNone(card.pin_hash)
+        self.assertTrue(card.stored_pin_hash().startswith('$argon2'))
+        self.assertNotIn('2468', card.stored_pin_hash())
+        self.assertNotEqual(card.stored_pin_hash(), other.stored_pin_hash())
         with self.assertRaises(PinError):
             Card.hash_pin('12a4')
         with self.assertRaisesRegex(PinError, 'Wrong PIN'):
