@@ -408,7 +408,9 @@ def _membership(database):
                 card_type.service_quantity = 10
             card_type.save()
             types[name] = card_type
-        parties = Party.search([], order=[('id', 'ASC')], limit=40)
+        names = [name for name, _, _ in customer_rows()][:40]
+        parties = sorted(Party.search([('name', 'in', names)]),
+            key=lambda p: names.index(p.name))
         cards = []
         for index, party in enumerate(parties):
             name = ["储值卡", "储值卡", "洗剪吹十次卡", "会员折扣卡"][index % 4]

@@ -2,6 +2,7 @@
 """Member cards: their types and levels, their lifecycle and the entry
 points the till and the other modules debit and credit them through."""
 import datetime as dt
+import logging
 import re
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from .exceptions import CardError, CardValidationError, PinError
 from .ledger import CENT, ZERO, line_key
 from .statistic import levels_for
 
+logger = logging.getLogger(__name__)
 PIN_HASH = pwdlib.PasswordHash([pwdlib.hashers.argon2.Argon2Hasher()])
 PIN_FORMAT = re.compile(r'^[0-9]{4,6}$')
 MANAGER_GROUPS = [
@@ -322,6 +324,10 @@ class Card(Workflow, ModelSQL, ModelView):
                 'cancel': {
                     'invisible': ~Eval('state').in_(
                         ['active', 'lost', 'frozen', 'expired']),
+                    'depends': ['state'],
+                    },
+                'redeem_wizard': {
+                    'invisible': Eval('state') != 'active',
                     'depends': ['state'],
                     },
                 })
@@ -711,6 +717,32 @@ class Card(Workflow, ModelSQL, ModelView):
         return lines
 
     @classmethod
+    def redeem(cls, card, product, quantity=1, pin=None, key=None):
+        """Give quantity of the gift product for its points; return the
+        point lines"""
+        points = product.template.redeem_points
+        if not points:
+            raise CardError(gettext('crm_membership.msg_not_redeemable',
+                    product=product.rec_name))
+        return cls.spend_points(card, points * quantity,
+            origin=product, pin=pin, key=key, kind='redeem')
+
+    @classmethod
+    def pay_with_points(cls, card, amount, origin=None, pin=None, key=None):
+        """Pay amount in points at the configured value of a point; return
+        the point lines"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        amount = cls._amount(amount)
+        value = Configuration(1).point_value
+        points = amount / value
+        if points != int(points):
+            raise CardError(gettext('crm_membership.msg_points_amount',
+                    amount=amount, value=value))
+        return cls.spend_points(card, int(points), origin=origin, pin=pin,
+            key=key)
+
+    @classmethod
     def _take_points(cls, card, points, kind, date, origin=None, key=None):
         pool = Pool()
         PointLine = pool.get('crm.membership.point.line')
@@ -919,6 +951,11 @@ class Card(Workflow, ModelSQL, ModelView):
     @Workflow.transition('active')
     def unfreeze(cls, cards):
         cls.add_history(cards, 'unfrozen')
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_redeem')
+    def redeem_wizard(cls, cards):
+        pass
 
     @classmethod
     @ModelView.button_action('crm_membership.wizard_card_reissue')
@@ -1131,12 +1168,19 @@ class Card(Workflow, ModelSQL, ModelView):
 
 
 def _record_pin_failure(database, user, context, card_id):
-    "Count a wrong PIN in a transaction of its own, once the card is free"
-    with Transaction(new=True).start(database, user, context=context):
-        pool = Pool()
-        Failure = pool.get('crm.membership.card.pin_failure')
-        with without_check_access():
-            Failure.create([{'card': card_id}])
+    """Count a wrong PIN in a transaction of its own, once the card is free;
+    a card the undone request created is gone and needs no count"""
+    try:
+        with Transaction(new=True).start(database, user, context=context):
+            pool = Pool()
+            Card = pool.get('crm.membership.card')
+            Failure = pool.get('crm.membership.card.pin_failure')
+            with without_check_access():
+                if Card.search([('id', '=', card_id)]):
+                    Failure.create([{'card': card_id}])
+    except Exception:
+        # Raised here, it would reach the request that already ended
+        logger.exception("could not count a wrong PIN of card %s", card_id)
 
 
 class CardLog(ModelSQL, ModelView):
@@ -1404,4 +1448,55 @@ class CardCancel(Wizard):
     def transition_cancel(self):
         self.model.do_cancel(self.record,
             key='cancel-%s' % self._session_id)
+        return 'end'
+
+
+class CardRedeemStart(ModelView):
+    "Redeem points"
+    __name__ = 'crm.membership.card.redeem.start'
+    __string__ = "Redeem Points"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    available = fields.Integer("Points Available", readonly=True)
+    product = fields.Many2One('product.product', "Gift", required=True,
+        domain=[('template.redeem_points', '!=', None)])
+    quantity = fields.Integer("Quantity", required=True,
+        domain=[('quantity', '>', 0)])
+    points = fields.Integer("Points", readonly=True)
+    pin_required = fields.Boolean("PIN Required", readonly=True)
+    pin = fields.Char("PIN", strip=False,
+        states={'required': Bool(Eval('pin_required'))})
+
+    @fields.depends('product', 'quantity')
+    def on_change_with_points(self):
+        if self.product and self.quantity:
+            points = self.product.template.redeem_points
+            if points:
+                return points * self.quantity
+
+
+class CardRedeem(Wizard):
+    "Give gifts for points (积分兑换)"
+    __name__ = 'crm.membership.card.redeem'
+
+    start = StateView('crm.membership.card.redeem.start',
+        'crm_membership.card_redeem_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Redeem", 'redeem', 'tryton-ok', default=True),
+            ])
+    redeem = StateTransition()
+
+    def default_start(self, fields):
+        card = self.record
+        return {
+            'card': card.id,
+            'available': card.points,
+            'quantity': 1,
+            'pin_required': bool(card.stored_pin_hash()),
+            }
+
+    def transition_redeem(self):
+        self.model.redeem(self.record, self.start.product,
+            self.start.quantity, pin=self.start.pin or None,
+            key='redeem-%s' % self._session_id)
         return 'end'

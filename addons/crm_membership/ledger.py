@@ -233,6 +233,10 @@ class PointLine(LedgerMixin):
                 })
 
     @classmethod
+    def _get_origins(cls):
+        return super()._get_origins() + ['product.product']
+
+    @classmethod
     def balances(cls, card_ids):
         "{card id: points}"
         line = cls.__table__()

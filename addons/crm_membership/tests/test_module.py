@@ -227,6 +227,32 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Card(card.id).points, 30)
 
     @with_transaction()
+    def test_points_pay_and_redeem_gifts(self):
+        "Points pay at their value and buy the gifts that have a price in them"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(10))
+        Card.earn_points(card, 1000)
+        gift = create_service("赠品：护手霜")
+        gift.template.redeem_points = 300
+        gift.template.save()
+        plain = create_service("洗发")
+
+        paid = Card.pay_with_points(card, D('2.50'))
+        redeemed = Card.redeem(card, gift, 2)
+
+        self.assertEqual(sum(x.points for x in paid), -250)
+        self.assertEqual([(x.kind, x.points, x.origin) for x in redeemed],
+            [('redeem', -600, gift)])
+        self.assertEqual(Card(card.id).points, 150)
+        with self.assertRaisesRegex(CardError, '150'):
+            Card.redeem(card, gift, 1)
+        with self.assertRaises(CardError):
+            Card.redeem(card, plain, 1)
+        with self.assertRaises(CardError):
+            Card.pay_with_points(card, D('0.005'))
+
+    @with_transaction()
     def test_count_package(self):
         "A count card holds its counts; each use is a line with its employee"
         pool = Pool()
