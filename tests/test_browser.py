@@ -1,6 +1,7 @@
-"""The web client (sao) as a Chinese salesperson sees it: log in as sales1,
-check the main menu and the customer list are in Chinese, and save a
-screenshot of the list to var/browser-customers.png."""
+"""The web client (sao) as Chinese staff see it: log in as sales1, check
+the main menu and the customer list are in Chinese, and save a screenshot
+of the list to var/browser-customers.png; log in as the shop manager and
+top up, report lost and re-issue a member card."""
 import pathlib
 import re
 
@@ -13,6 +14,7 @@ import demo
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / 'var' / 'browser-customers.png'
 SCREENSHOT_FORM = ROOT / 'var' / 'browser-customer-form.png'
+SCREENSHOT_CARD = ROOT / 'var' / 'browser-member-card.png'
 
 LOGIN = 'sales1'
 PASSWORD = 'demo2026'
@@ -193,3 +195,72 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
     assert not english, (
         f"English top-level menu entries: {english} "
         f"(all top-level entries: {entries})")
+
+
+def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
+    """店长 opens the first demo card, tops it up through the 充值 wizard,
+    reports it lost and re-issues it, all in Chinese"""
+    log_in(page, server, demo_database.name, 'manager', PASSWORD)
+    menu_row(page, '客户管理').locator('.expander').click()
+    membership = menu_row(page, '会员管理')
+    membership.wait_for(state='visible')
+    membership.locator('.expander').click()
+    cards_menu = menu_row(page, '会员卡')
+    cards_menu.wait_for(state='visible')
+    cards_menu.locator('.column-char').dblclick()
+
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    tab.locator('.tab-domain a[role="tab"]', has_text='全部').click()
+    expect(tab.locator('.tab-domain li.active')).to_contain_text('全部')
+    table = tab.locator('.content-box table.tree').first
+    table.locator('tbody > tr').first.wait_for(state='visible')
+    headers = [t.strip() for t in table.locator(
+            'thead > tr > th:visible').all_inner_texts() if t.strip()]
+    assert {'卡号', '会员', '余额', '积分'} <= set(headers), headers
+    search = tab.locator('.filter-box input').first
+    search.fill('880000000001')
+    search.press('Enter')
+    row = table.locator('tbody > tr', has_text='880000000001')
+    expect(row).to_have_count(1)
+    row.get_by_text('880000000001', exact=True).click()
+    tab.locator('button#switch_').first.click()
+    form = page.locator('#tabcontent > .tab-pane.active .form')
+
+    def value(name):
+        return form.locator(f'input[name="{name}"]:visible').first
+
+    def amount(text):
+        return float(text.replace(',', '').replace('¥', '').strip() or 0)
+    state = form.locator('select[name="state"] option:checked')
+    expect(value('number')).to_have_value('880000000001')
+    expect(state).to_have_text('正常')
+    before = amount(value('balance').input_value())
+
+    # 充值 ¥1,000: the wizard shows the ¥100 bonus of the tier
+    form.locator('button', has_text='充值').first.click()
+    dialog = page.locator('.modal-dialog:visible').last
+    dialog.locator('input[name="amount"]:visible').fill('1000')
+    dialog.locator('input[name="amount"]:visible').press('Tab')
+    expect(dialog.locator('input[name="bonus"]:visible')).to_have_value(
+        re.compile(r'^100(\.00)?$'))
+    dialog.locator('.modal-footer button', has_text='充值').click()
+    expect(dialog).to_be_hidden()
+    page.wait_for_function(
+        '''([selector, expected]) => Array.from(
+            document.querySelectorAll(selector)).some(input =>
+                input.offsetParent !== null
+                && parseFloat(input.value.replace(/,/g, '')) === expected)
+        ''', arg=['#tabcontent > .tab-pane.active .form '
+            'input[name="balance"]', before + 1100])
+    assert form.locator('button', has_text='冻结').first.is_visible()
+
+    # 挂失 then 补卡: the old card is replaced
+    form.locator('button', has_text='挂失').first.click()
+    expect(state).to_have_text('已挂失')
+    form.locator('button', has_text='补卡').first.click()
+    dialog = page.locator('.modal-dialog:visible').last
+    expect(dialog).to_contain_text('新卡将承接储值余额')
+    dialog.locator('.modal-footer button', has_text='补卡').click()
+    expect(dialog).to_be_hidden()
+    expect(state).to_have_text('已补卡')
+    page.screenshot(path=str(SCREENSHOT_CARD), full_page=True)

@@ -216,7 +216,9 @@ class Card(Workflow, ModelSQL, ModelView):
     registered = fields.Function(fields.Boolean("Registered"),
         'on_change_with_registered')
     level = fields.Many2One('crm.membership.level', "Level",
-        ondelete='RESTRICT')
+        ondelete='RESTRICT',
+        states={'readonly': Eval('state') != 'draft'},
+        help="Follows the member's spend once the card is issued.")
     issue_date = fields.Date("Issued", readonly=True)
     expiry = fields.Date("Expiry", readonly=True)
     state = fields.Selection([
