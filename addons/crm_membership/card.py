@@ -332,6 +332,11 @@ class Card(Workflow, ModelSQL, ModelView):
                     'invisible': Eval('state') != 'active',
                     'depends': ['state'],
                     },
+                'adjust_wizard': {
+                    'invisible': ~Eval('state').in_(
+                        ['active', 'lost', 'frozen']),
+                    'depends': ['state'],
+                    },
                 })
 
     @classmethod
@@ -745,6 +750,58 @@ class Card(Workflow, ModelSQL, ModelView):
             key=key)
 
     @classmethod
+    def adjust(cls, card, principal=ZERO, bonus=ZERO, points=0, reason=None,
+            approved_by=None, key=None):
+        """Correct the stored value and the points of card by the signed
+        amounts, with the reason and who approved it; return the lines"""
+        pool = Pool()
+        ValueLine = pool.get('crm.membership.value.line')
+        PointLine = pool.get('crm.membership.point.line')
+        Configuration = pool.get('crm.configuration')
+        Date = pool.get('ir.date')
+        if not reason:
+            raise CardError(gettext('crm_membership.msg_adjustment_reason'))
+        principal, bonus = Decimal(principal or 0), Decimal(bonus or 0)
+        for value in [principal, bonus]:
+            if value != value.quantize(CENT):
+                raise CardError(gettext('crm_membership.msg_amount_invalid',
+                        amount=value))
+        card = cls._lock(card)
+        if done := (ValueLine.by_key(key) + PointLine.by_key(key)):
+            return done
+        # Every refusal comes before the first line is written
+        point_lines = []
+        today = Date.today()
+        if points > 0:
+            validity = Configuration(1).point_validity
+            point_lines.append(PointLine(card=card, kind='adjustment',
+                    points=points,
+                    expiry=today + relativedelta(months=validity, days=-1)
+                    if validity else None))
+        elif points < 0:
+            point_lines = cls._take_points(card, -points, 'adjustment', today)
+        lines = []
+        if principal or bonus:
+            (held_principal, held_bonus), = ValueLine.balances(
+                [card.id]).values()
+            if held_principal + principal < 0 or held_bonus + bonus < 0:
+                raise CardError(gettext('crm_membership.msg_card_overdrawn',
+                        card=card.rec_name,
+                        balance=held_principal + held_bonus,
+                        amount=-(principal + bonus)))
+            card._check_limit(held_principal + principal, held_bonus + bonus)
+            lines.append(ValueLine(card=card, kind='adjustment',
+                    principal=principal, bonus=bonus, reason=reason,
+                    approved_by=approved_by, key=key))
+        for index, line in enumerate(point_lines, 1):
+            line.reason = reason
+            line.approved_by = approved_by
+            line.key = line_key(key, index)
+        ValueLine.save(lines)
+        PointLine.save(point_lines)
+        return lines + point_lines
+
+    @classmethod
     def _take_points(cls, card, points, kind, date, origin=None, key=None):
         pool = Pool()
         PointLine = pool.get('crm.membership.point.line')
@@ -953,6 +1010,11 @@ class Card(Workflow, ModelSQL, ModelView):
     @Workflow.transition('active')
     def unfreeze(cls, cards):
         cls.add_history(cards, 'unfrozen')
+
+    @classmethod
+    @ModelView.button_action('crm_membership.wizard_card_adjust')
+    def adjust_wizard(cls, cards):
+        pass
 
     @classmethod
     @ModelView.button_action('crm_membership.wizard_card_redeem')
@@ -1501,4 +1563,47 @@ class CardRedeem(Wizard):
         self.model.redeem(self.record, self.start.product,
             self.start.quantity, pin=self.start.pin or None,
             key='redeem-%s' % self._session_id)
+        return 'end'
+
+
+class CardAdjustStart(ModelView):
+    "Adjust a card"
+    __name__ = 'crm.membership.card.adjust.start'
+    __string__ = "Adjust Card"
+
+    card = fields.Many2One('crm.membership.card', "Card", readonly=True)
+    principal = fields.Numeric("Principal", digits=MONEY,
+        help="Added to the principal; negative to take some away.")
+    bonus = fields.Numeric("Bonus", digits=MONEY,
+        help="Added to the bonus; negative to take some away.")
+    points = fields.Integer("Points",
+        help="Added to the points; negative to take some away.")
+    reason = fields.Char("Reason", required=True)
+
+
+class CardAdjust(Wizard):
+    "Correct the stored value or the points of a card, with the reason"
+    __name__ = 'crm.membership.card.adjust'
+
+    start = StateView('crm.membership.card.adjust.start',
+        'crm_membership.card_adjust_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Adjust", 'adjust', 'tryton-ok', default=True),
+            ])
+    adjust = StateTransition()
+
+    def default_start(self, fields):
+        return {'card': self.record.id}
+
+    def transition_adjust(self):
+        pool = Pool()
+        User = pool.get('res.user')
+        if not is_manager():
+            raise CardError(gettext(
+                    'crm_membership.msg_adjustment_manager'))
+        self.model.adjust(self.record, principal=self.start.principal,
+            bonus=self.start.bonus, points=self.start.points or 0,
+            reason=self.start.reason,
+            approved_by=User(Transaction().user),
+            key='adjust-%s' % self._session_id)
         return 'end'

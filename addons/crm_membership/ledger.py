@@ -64,7 +64,7 @@ class LedgerMixin(ModelSQL, ModelView):
     @classmethod
     def _get_origins(cls):
         "The models a line may come from"
-        return ['crm.membership.card']
+        return ['crm.membership.card', 'sale.sale', 'sale.line']
 
     @classmethod
     def get_origins(cls):

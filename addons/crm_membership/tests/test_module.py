@@ -253,6 +253,33 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             Card.pay_with_points(card, D('0.005'))
 
     @with_transaction()
+    def test_manual_adjustments(self):
+        "Managers correct value and points with a reason, never below zero"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        User = pool.get('res.user')
+        manager = User(0)
+        card = issue_card(create_card_type(bonuses=[(100, 10)]),
+            amount=D(100))
+        Card.earn_points(card, 50)
+
+        lines = Card.adjust(card, principal=D('-20'), bonus=D(5),
+            points=-30, reason="收银多收", approved_by=manager)
+
+        card = Card(card.id)
+        self.assertEqual((card.principal, card.bonus, card.points),
+            (D(80), D(15), 20))
+        self.assertEqual({(x.kind, x.reason) for x in lines},
+            {('adjustment', "收银多收")})
+        with self.assertRaises(CardError):
+            Card.adjust(card, principal=D(-81), reason="错误")
+        with self.assertRaises(CardError):
+            Card.adjust(card, points=-21, reason="错误")
+        with self.assertRaises(CardError):
+            Card.adjust(card, points=10)
+        self.assertEqual(Card(card.id).points, 20)
+
+    @with_transaction()
     def test_count_package(self):
         "A count card holds its counts; each use is a line with its employee"
         pool = Pool()
