@@ -239,8 +239,12 @@ def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
     # 充值 ¥1,000: the wizard shows the ¥100 bonus of the tier
     form.locator('button', has_text='充值').first.click()
     dialog = page.locator('.modal-dialog:visible').last
-    dialog.locator('input[name="amount"]:visible').fill('1000')
-    dialog.locator('input[name="amount"]:visible').press('Tab')
+    # A number field swaps its input when it takes the focus: type into
+    # whichever has it
+    dialog.locator('input[name="amount"]:visible').first.click()
+    page.keyboard.press('Control+A')
+    page.keyboard.type('1000')
+    page.keyboard.press('Tab')
     expect(dialog.locator('input[name="bonus"]:visible')).to_have_value(
         re.compile(r'^100(\.00)?$'))
     dialog.locator('.modal-footer button', has_text='充值').click()
