@@ -30,8 +30,30 @@ def money(value):
     return Decimal(str(value)).quantize(CENT)
 
 
-class LedgerMixin(ModelSQL, ModelView):
-    "Lines that are written once and never changed nor deleted"
+class AppendOnlyMixin:
+    "Records that are written once and never changed nor deleted"
+    __slots__ = ()
+
+    @classmethod
+    def write(cls, *args):
+        raise LedgerError(gettext('crm_membership.msg_ledger_append_only'))
+
+    @classmethod
+    def delete(cls, records):
+        if records:
+            raise LedgerError(
+                gettext('crm_membership.msg_ledger_append_only'))
+
+    @classmethod
+    def copy(cls, records, default=None):
+        if records:
+            raise LedgerError(
+                gettext('crm_membership.msg_ledger_append_only'))
+        return super().copy(records, default=default)
+
+
+class LedgerMixin(AppendOnlyMixin, ModelSQL, ModelView):
+    "Ledger lines: dated, with their origin and idempotency key"
     __slots__ = ()
 
     date = fields.Date("Date", required=True, readonly=True)
@@ -72,23 +94,6 @@ class LedgerMixin(ModelSQL, ModelView):
         IrModel = pool.get('ir.model')
         models = cls._get_origins()
         return [(None, '')] + [(m, IrModel.get_name(m)) for m in models]
-
-    @classmethod
-    def write(cls, *args):
-        raise LedgerError(gettext('crm_membership.msg_ledger_append_only'))
-
-    @classmethod
-    def delete(cls, records):
-        if records:
-            raise LedgerError(
-                gettext('crm_membership.msg_ledger_append_only'))
-
-    @classmethod
-    def copy(cls, records, default=None):
-        if records:
-            raise LedgerError(
-                gettext('crm_membership.msg_ledger_append_only'))
-        return super().copy(records, default=default)
 
     @classmethod
     def by_key(cls, key):
@@ -271,7 +276,7 @@ class PointLine(LedgerMixin):
         return [(cls(i), int(p)) for i, p in rows]
 
 
-class Package(ModelSQL, ModelView):
+class Package(AppendOnlyMixin, ModelSQL, ModelView):
     "Counts of a service bought with a card"
     __name__ = 'crm.membership.package'
     __string__ = "Count Package"
@@ -303,23 +308,6 @@ class Package(ModelSQL, ModelView):
     def get_remaining(cls, packages, name):
         Line = Pool().get('crm.membership.package.line')
         return Line.balances([p.id for p in packages])
-
-    @classmethod
-    def write(cls, *args):
-        raise LedgerError(gettext('crm_membership.msg_ledger_append_only'))
-
-    @classmethod
-    def delete(cls, records):
-        if records:
-            raise LedgerError(
-                gettext('crm_membership.msg_ledger_append_only'))
-
-    @classmethod
-    def copy(cls, records, default=None):
-        if records:
-            raise LedgerError(
-                gettext('crm_membership.msg_ledger_append_only'))
-        return super().copy(records, default=default)
 
 
 class PackageLine(LedgerMixin):

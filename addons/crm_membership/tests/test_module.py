@@ -363,6 +363,7 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         ValueLine = pool.get('crm.membership.value.line')
+        Package = pool.get('crm.membership.package')
         card = issue_card(create_card_type(), amount=D(100))
         line, = ValueLine.search([('card', '=', card.id)])
 
@@ -370,6 +371,11 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             ValueLine.write([line], {'principal': D(1000)})
         with self.assertRaises(AccessError):
             ValueLine.delete([line])
+        package = Card.add_package(card, create_service(), 2)
+        with self.assertRaises(AccessError):
+            Package.write([package], {'quantity': 20})
+        with self.assertRaises(AccessError):
+            Package.delete([package])
         with self.assertRaises(CardError):
             Card.delete([card])
         self.assertEqual(self.balance(card), (D(100), D(0)))
