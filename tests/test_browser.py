@@ -239,12 +239,14 @@ def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
     # 充值 ¥1,000: the wizard shows the ¥100 bonus of the tier
     form.locator('button', has_text='充值').first.click()
     dialog = page.locator('.modal-dialog:visible').last
-    # A number field swaps its input when it takes the focus: type into
-    # whichever has it
-    dialog.locator('input[name="amount"]:visible').first.click()
-    page.keyboard.press('Control+A')
-    page.keyboard.type('1000')
-    page.keyboard.press('Tab')
+    # A number field shows a text input that swaps itself for a number
+    # input when it takes the focus (the wizard may give it the focus as it
+    # opens): focus the text one if it is still there, type into the other
+    amount_input = dialog.locator('input[name="amount"][type="number"]')
+    dialog.locator('input[name="amount"][type="text"]').focus()
+    expect(amount_input).to_be_visible()
+    amount_input.fill('1000')
+    amount_input.press('Tab')
     expect(dialog.locator('input[name="bonus"]:visible')).to_have_value(
         re.compile(r'^100(\.00)?$'))
     dialog.locator('.modal-footer button', has_text='充值').click()
