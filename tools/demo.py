@@ -431,11 +431,12 @@ def _membership(database):
                     days=rng.randint(0, 20))
                 date = max(date, today - relativedelta(months=6))
                 amount = Decimal(rng.choice([38, 58, 98, 168, 298, 468]))
+                # Past sales count on their date, as the till counts a sale
                 Party.record_spend(card.party, amount, date=date)
                 if card.type.kind == 'stored_value' and card.balance >= amount:
-                    Card.debit(card, amount, pin=DEMO_PIN)
+                    Card.debit(card, amount, pin=DEMO_PIN, spend=False)
                 if card.type.kind == 'count':
-                    Card.use_package(card.packages[0])
+                    Card.use_package(card.packages[0], spend=False)
                 Card.earn_points(card, int(amount), date=date)
             if rng.random() < 0.3 and card.type.kind == 'stored_value':
                 Card.top_up(card, Decimal(rng.choice([1000, 2000])))

@@ -575,9 +575,11 @@ class Card(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def debit(cls, card, amount, origin=None, pin=None, key=None,
-            date=None):
+            date=None, spend=True):
         """Pay amount from the stored value of card and return the payment
-        line; with the key of an earlier debit, return its line"""
+        line; with the key of an earlier debit, return its line.
+        With spend, the payment is a visit of the member who spent amount
+        (the till, which counts the whole sale itself, passes False)"""
         pool = Pool()
         ValueLine = pool.get('crm.membership.value.line')
         Configuration = pool.get('crm.configuration')
@@ -606,14 +608,17 @@ class Card(Workflow, ModelSQL, ModelView):
         if date:
             line.date = date
         line.save()
+        if spend:
+            card._record_spend(amount, line.date)
         return line
 
     @classmethod
     def credit(cls, card, amount, origin=None, key=None, payment=None,
-            reason=None, approved_by=None):
+            reason=None, approved_by=None, spend=True):
         """Give amount back to card: into the buckets a payment took it from
-        when payment is given, never more than it took; otherwise as
-        principal, a manual adjustment with its reason"""
+        when payment is given, never more than it took, and with spend take
+        it off what the member spent; otherwise as principal, a manual
+        adjustment with its reason"""
         pool = Pool()
         ValueLine = pool.get('crm.membership.value.line')
         amount = cls._amount(amount)
@@ -654,6 +659,8 @@ class Card(Workflow, ModelSQL, ModelView):
         (principal, bonus), = ValueLine.balances([card.id]).values()
         card._check_limit(principal + line.principal, bonus + line.bonus)
         line.save()
+        if payment and spend:
+            card._record_spend(-amount, line.date, visit=False)
         return line
 
     @classmethod
@@ -735,19 +742,29 @@ class Card(Workflow, ModelSQL, ModelView):
             origin=product, pin=pin, key=key, kind='redeem')
 
     @classmethod
-    def pay_with_points(cls, card, amount, origin=None, pin=None, key=None):
+    def pay_with_points(cls, card, amount, origin=None, pin=None, key=None,
+            spend=True):
         """Pay amount in points at the configured value of a point; return
-        the point lines"""
+        the point lines. With spend it is a visit of the member, but points
+        are not money spent"""
         pool = Pool()
         Configuration = pool.get('crm.configuration')
+        PointLine = pool.get('crm.membership.point.line')
+        Date = pool.get('ir.date')
         amount = cls._amount(amount)
         value = Configuration(1).point_value
         points = amount / value
         if points != int(points):
             raise CardError(gettext('crm_membership.msg_points_amount',
                     amount=amount, value=value))
-        return cls.spend_points(card, int(points), origin=origin, pin=pin,
+        card = cls._lock(card)
+        if done := PointLine.by_key(key):
+            return done
+        lines = cls.spend_points(card, int(points), origin=origin, pin=pin,
             key=key)
+        if spend:
+            card._record_spend(ZERO, Date.today())
+        return lines
 
     @classmethod
     def adjust(cls, card, principal=ZERO, bonus=ZERO, points=0, reason=None,
@@ -894,8 +911,9 @@ class Card(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def use_package(cls, package, quantity=1, employee=None, origin=None,
-            pin=None, key=None, date=None):
-        "Use quantity counts of package, done by employee"
+            pin=None, key=None, date=None, spend=True):
+        """Use quantity counts of package, done by employee; with spend it
+        is a visit of the member (paid for when the package was bought)"""
         pool = Pool()
         PackageLine = pool.get('crm.membership.package.line')
         Package = pool.get('crm.membership.package')
@@ -921,7 +939,16 @@ class Card(Workflow, ModelSQL, ModelView):
         line = PackageLine(package=package, kind='use', quantity=-quantity,
             employee=employee, origin=origin, key=key, date=date)
         line.save()
+        if spend:
+            card._record_spend(ZERO, date)
         return line
+
+    def _record_spend(self, amount, date, visit=True):
+        "Count amount spent on date in the statistics of the card's member"
+        pool = Pool()
+        Party = pool.get('party.party')
+        if self.party:
+            Party.record_spend(self.party, amount, date, visit=visit)
 
     # Lifecycle
 

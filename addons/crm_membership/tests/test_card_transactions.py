@@ -78,6 +78,7 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         ValueLine = pool.get('crm.membership.value.line')
+        Party = pool.get('party.party')
         card = issue_card(create_card_type("并发卡"), amount=D(100))
         Transaction().commit()
 
@@ -95,6 +96,10 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
         self.assertEqual(Card(card.id).balance, D(10))
         self.assertEqual(sorted(x.id for x in lines if x.kind == 'payment'),
             sorted(paid))
+        # Only the payments made count as spend
+        party = Party(card.party.id)
+        self.assertEqual(
+            (party.member_total_spent, party.member_visits), (D(90), 3))
 
     @with_transaction()
     def test_tills_use_last_count_at_once(self):
