@@ -372,7 +372,7 @@ class Card(Workflow, ModelSQL, ModelView):
             bool_op = 'OR'
         return [bool_op,
             ('number', operator, operand, *extra),
-            ('party', operator, operand, *extra),
+            ('party.rec_name', operator, operand, *extra),
             ]
 
     @classmethod

@@ -1,0 +1,349 @@
+# This file is part of the CRM suite.
+"""The member at the till: the POS sale knows the member's card, prices its
+lines at the level's discount, is paid from the card's stored value and,
+once done, counts the member's spend and earns the points"""
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+
+from trytond.i18n import gettext
+from trytond.model import fields
+from trytond.modules.currency.fields import Monetary
+from trytond.modules.product import price_digits, round_price
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+
+from .exceptions import CashierError
+
+RATE = (16, 4)
+
+
+def line_prices(level, product, list_price, gross_price):
+    """The rate of the level's discount on product and the unit list and
+    gross prices after it"""
+    if (not level or not product or not level.discount_rate
+            or list_price is None or gross_price is None):
+        return Decimal(0), list_price, gross_price
+    excluded = set(level.excluded_categories)
+    if excluded & set(product.categories_all):
+        return Decimal(0), list_price, gross_price
+    rate = level.discount_rate
+    factor = 1 - rate
+    return (rate, round_price(list_price * factor),
+        round_price(gross_price * factor))
+
+
+class POSSale(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale'
+
+    card = fields.Many2One(
+        'crm.membership.card', "Member Card",
+        domain=[('state', '=', 'active')],
+        states={
+            'readonly': Eval('state') != 'open',
+            },
+        help="Swipe the card, or type its number, the member's mobile, "
+        "its last four digits or the name in pinyin.")
+    member = fields.Many2One(
+        'party.party', "Member", readonly=True, ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
+    member_level = fields.Function(fields.Many2One(
+            'crm.membership.level', "Level"), 'on_change_with_member_level')
+    member_discount = fields.Function(fields.Numeric(
+            "Discount Rate", digits=RATE), 'on_change_with_member_discount')
+    member_balance = fields.Function(Monetary(
+            "Stored Value", currency='currency', digits='currency'),
+        'on_change_with_member_balance')
+    member_points = fields.Function(fields.Integer("Points"),
+        'on_change_with_member_points')
+    member_packages = fields.Function(fields.Char("Count Packages"),
+        'on_change_with_member_packages')
+    member_birthday_week = fields.Function(fields.Boolean(
+            "Birthday this Week"), 'on_change_with_member_birthday_week')
+    member_days_since_visit = fields.Function(fields.Integer(
+            "Days since Last Visit"),
+        'on_change_with_member_days_since_visit')
+    member_counted = fields.Boolean("Counted for the Member", readonly=True,
+        help="The member's spend and points include this sale.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons['open']['invisible'] |= Bool(Eval('member_counted'))
+        cls._buttons['open']['depends'] = (
+            list(cls._buttons['open'].get('depends', []))
+            + ['member_counted'])
+
+    @classmethod
+    def default_member_counted(cls):
+        return False
+
+    @fields.depends('card', 'lines', methods=['_reprice_lines'])
+    def on_change_card(self):
+        self.member = self.card.party if self.card else None
+        self._reprice_lines()
+
+    @fields.depends('card', 'lines')
+    def _reprice_lines(self):
+        level = self.card.level if self.card else None
+        for line in self.lines:
+            line.apply_member_discount(level)
+        self.lines = self.lines
+
+    @fields.depends('card')
+    def on_change_with_member_level(self, name=None):
+        return self.card.level if self.card else None
+
+    @fields.depends('card')
+    def on_change_with_member_discount(self, name=None):
+        if self.card and self.card.level:
+            return self.card.level.discount_rate
+
+    @fields.depends('card')
+    def on_change_with_member_balance(self, name=None):
+        if self.card:
+            return self.card.balance
+
+    @fields.depends('card')
+    def on_change_with_member_points(self, name=None):
+        if self.card:
+            return self.card.points
+
+    @fields.depends('card')
+    def on_change_with_member_packages(self, name=None):
+        if self.card:
+            return '; '.join(
+                '%s × %s' % (p.product.rec_name, p.remaining)
+                for p in self.card.packages if p.remaining > 0)
+
+    @fields.depends('card', 'date')
+    def on_change_with_member_birthday_week(self, name=None):
+        if not self.card or not self.card.party:
+            return False
+        birthday = self.card.party.birthday
+        date = self.date or Pool().get('ir.date').today()
+        if not birthday:
+            return False
+        monday = date - dt.timedelta(days=date.weekday())
+        for year in {monday.year, (monday + dt.timedelta(days=6)).year}:
+            try:
+                day = birthday.replace(year=year)
+            except ValueError:
+                # Born on 29 February
+                day = dt.date(year, 2, 28)
+            if monday <= day < monday + dt.timedelta(days=7):
+                return True
+        return False
+
+    @fields.depends('card')
+    def on_change_with_member_days_since_visit(self, name=None):
+        if self.card and self.card.party:
+            return self.card.party.member_days_since_visit
+
+    @classmethod
+    def copy(cls, sales, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('member_counted', False)
+        return super().copy(sales, default=default)
+
+    @classmethod
+    def open(cls, sales):
+        for sale in sales:
+            if sale.member_counted:
+                raise CashierError(gettext(
+                        'crm_cashier.msg_sale_member_counted',
+                        sale=sale.rec_name))
+        super().open(sales)
+
+    @classmethod
+    def do(cls, sales):
+        super().do(sales)
+        cls.count_for_members(
+            [s for s in sales if s.state == 'done' and s.card])
+
+    @classmethod
+    def count_for_members(cls, sales):
+        """Add each sale to its member's spend and give its card the points
+        of the level on what was paid, not on the bonus of the card"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        for sale in sales:
+            if sale.member_counted:
+                continue
+            card = sale.card
+            if sale.member:
+                Party.record_spend(sale.member, sale.total, sale.date)
+            card = Card(card.id)
+            earning = sale.total - sum(
+                -p.card_line.bonus for p in sale.payments if p.card_line)
+            points = 0
+            if card.level:
+                points = earning * card.level.points_per_yuan
+                points = int(points.quantize(Decimal(1), rounding=ROUND_DOWN))
+            if points > 0 and card.state == 'active':
+                Card.earn_points(card, points, origin=sale,
+                    key='%s,%s' % (cls.__name__, sale.id), date=sale.date)
+            sale.member_counted = True
+        cls.save(sales)
+
+
+class POSSaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale.line'
+
+    base_list_price = fields.Numeric(
+        "Base List Price", digits=price_digits,
+        states={
+            'readonly': True,  # Allow client to send value
+            })
+    base_gross_price = fields.Numeric(
+        "Base Gross Price", digits=price_digits,
+        states={
+            'readonly': True,  # Allow client to send value
+            })
+    member_discount = fields.Numeric(
+        "Member Discount", digits=RATE,
+        states={
+            'readonly': True,  # Allow client to send value
+            })
+    discount_amount = fields.Function(Monetary(
+            "Discount", currency='currency', digits='currency'),
+        'on_change_with_discount_amount')
+
+    @fields.depends('sale', '_parent_sale.card',
+        methods=['apply_member_discount'])
+    def on_change_product(self):
+        super().on_change_product()
+        self.base_list_price = self.unit_list_price
+        self.base_gross_price = self.unit_gross_price
+        level = self.sale.card.level if self.sale and self.sale.card else None
+        self.apply_member_discount(level)
+
+    @fields.depends('product', 'base_list_price', 'base_gross_price',
+        methods=['on_change_with_unit_price', 'on_change_with_amount',
+            'on_change_with_discount_amount'])
+    def apply_member_discount(self, level):
+        "Price the line at the discount of level"
+        self.member_discount, self.unit_list_price, self.unit_gross_price = (
+            line_prices(level, self.product, self.base_list_price,
+                self.base_gross_price))
+        self.unit_price = self.on_change_with_unit_price()
+        self.amount = self.on_change_with_amount()
+        self.discount_amount = self.on_change_with_discount_amount()
+
+    @fields.depends('currency', 'quantity', 'base_list_price',
+        'base_gross_price', 'sale', '_parent_sale.point',
+        methods=['on_change_with_unit_price'])
+    def on_change_with_discount_amount(self, name=None):
+        if not self.sale or not self.sale.point:
+            return
+        if self.sale.point.tax_included:
+            base = self.base_gross_price
+        else:
+            base = self.base_list_price
+        if base is None:
+            return
+        amount = (Decimal(str(self.quantity or 0))
+            * (base - (self.on_change_with_unit_price() or 0)))
+        return self.currency.round(amount) if self.currency else amount
+
+
+class POSPaymentMethod(metaclass=PoolMeta):
+    __name__ = 'sale.point.payment.method'
+
+    member_card = fields.Boolean("Member Card",
+        help="Paid from the stored value of the sale's member card.")
+
+    @classmethod
+    def default_member_card(cls):
+        return False
+
+
+class POSPayment(metaclass=PoolMeta):
+    __name__ = 'sale.point.payment'
+
+    card = fields.Many2One(
+        'crm.membership.card', "Member Card", readonly=True,
+        ondelete='RESTRICT')
+    card_line = fields.Many2One(
+        'crm.membership.value.line', "Card Payment", readonly=True,
+        ondelete='RESTRICT')
+    pin = fields.Function(fields.Char("PIN", strip=False,
+            states={
+                'invisible': ~Eval('member_card'),
+                }), 'get_pin')
+    member_card = fields.Function(fields.Boolean("Member Card"),
+        'on_change_with_member_card')
+
+    @fields.depends('method')
+    def on_change_with_member_card(self, name=None):
+        return bool(self.method and self.method.member_card)
+
+    def get_pin(self, name):
+        # The PIN is checked, never kept
+        return None
+
+    @classmethod
+    def copy(cls, payments, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('card')
+        default.setdefault('card_line')
+        return super().copy(payments, default=default)
+
+    def pay_from_card(self, pin=None, key=None):
+        """Debit the stored value of the sale's card by the amount of this
+        payment, before the payment is saved so that a refusal writes
+        nothing; a key already used returns its debit"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        sale = self.sale
+        if not sale.card:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_card_payment_no_card',
+                    sale=sale.rec_name))
+        if not self.amount or self.amount <= 0:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_card_payment_amount',
+                    amount=self.amount or 0))
+        paid = sum(p.amount or 0 for p in self.search([
+                    ('sale', '=', sale.id),
+                    ('id', '!=', self.id or -1),
+                    ]))
+        if paid + self.amount > sale.total:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_card_payment_over',
+                    amount=self.amount, to_pay=sale.total - paid))
+        self.card = sale.card
+        self.card_line = Card.debit(sale.card, self.amount, origin=sale,
+            pin=pin, key=key, spend=False)
+
+    @classmethod
+    def delete(cls, payments):
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        for payment in payments:
+            if payment.card_line:
+                Card.credit(payment.card, payment.amount,
+                    origin=payment.sale, payment=payment.card_line,
+                    key='%s,%s,refund' % (cls.__name__, payment.id),
+                    spend=False)
+        super().delete(payments)
+
+
+class POSPay(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale.pay'
+
+    def transition_pay(self):
+        pool = Pool()
+        Payment = pool.get('sale.point.payment')
+        if self.payment.method and self.payment.method.member_card:
+            self.payment.sale = self.record
+            paid = Payment.search([
+                    ('sale', '=', self.record.id),
+                    ('card_line', '!=', None),
+                    ], count=True)
+            self.payment.pay_from_card(self.payment.pin,
+                key='%s,%s,%s' % (self.__name__, self._session_id, paid))
+        return super().transition_pay()
