@@ -3,6 +3,7 @@
 lines at the level's discount, is paid from the card's stored value and,
 once done, counts the member's spend and earns the points"""
 import datetime as dt
+import uuid
 from decimal import ROUND_DOWN, Decimal
 
 from trytond.i18n import gettext
@@ -177,8 +178,10 @@ class POSSale(metaclass=PoolMeta):
             if sale.member:
                 Party.record_spend(sale.member, sale.total, sale.date)
             card = Card(card.id)
+            # Neither the card's bonus nor points earn points
             earning = sale.total - sum(
-                -p.card_line.bonus for p in sale.payments if p.card_line)
+                -p.card_line.bonus if p.card_line else p.amount
+                for p in sale.payments if p.card)
             points = 0
             if card.level:
                 points = earning * card.level.points_per_yuan
@@ -255,9 +258,23 @@ class POSPaymentMethod(metaclass=PoolMeta):
 
     member_card = fields.Boolean("Member Card",
         help="Paid from the stored value of the sale's member card.")
+    member_points = fields.Boolean("Member Points",
+        help="Paid with the points of the sale's member card, at the "
+        "configured value of a point.")
+    reference_required = fields.Boolean("Reference Required",
+        help="The cashier records the reference of the payment, as for a "
+        "bank card, WeChat Pay or Alipay.")
 
     @classmethod
     def default_member_card(cls):
+        return False
+
+    @classmethod
+    def default_member_points(cls):
+        return False
+
+    @classmethod
+    def default_reference_required(cls):
         return False
 
 
@@ -270,6 +287,15 @@ class POSPayment(metaclass=PoolMeta):
     card_line = fields.Many2One(
         'crm.membership.value.line', "Card Payment", readonly=True,
         ondelete='RESTRICT')
+    points = fields.Integer("Points Used", readonly=True)
+    card_key = fields.Char("Card Key", readonly=True, strip=False)
+    reference = fields.Char("Reference",
+        states={
+            'required': Bool(Eval('reference_required')),
+            'readonly': Eval('sale_state') != 'open',
+            })
+    reference_required = fields.Function(fields.Boolean(
+            "Reference Required"), 'on_change_with_reference_required')
     pin = fields.Function(fields.Char("PIN", strip=False,
             states={
                 'invisible': ~Eval('member_card'),
@@ -279,7 +305,12 @@ class POSPayment(metaclass=PoolMeta):
 
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
-        return bool(self.method and self.method.member_card)
+        return bool(self.method
+            and (self.method.member_card or self.method.member_points))
+
+    @fields.depends('method')
+    def on_change_with_reference_required(self, name=None):
+        return bool(self.method and self.method.reference_required)
 
     def get_pin(self, name):
         # The PIN is checked, never kept
@@ -290,12 +321,15 @@ class POSPayment(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('card')
         default.setdefault('card_line')
+        default.setdefault('points')
+        default.setdefault('card_key')
         return super().copy(payments, default=default)
 
     def pay_from_card(self, pin=None, key=None):
-        """Debit the stored value of the sale's card by the amount of this
-        payment, before the payment is saved so that a refusal writes
-        nothing; a key already used returns its debit"""
+        """Debit the stored value of the sale's card (or its points, as the
+        method says) by the amount of this payment, before the payment is
+        saved so that a refusal writes nothing; a key already used returns
+        its debit"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
         sale = self.sale
@@ -316,20 +350,36 @@ class POSPayment(metaclass=PoolMeta):
                     'crm_cashier.msg_card_payment_over',
                     amount=self.amount, to_pay=sale.total - paid))
         self.card = sale.card
-        self.card_line = Card.debit(sale.card, self.amount, origin=sale,
-            pin=pin, key=key, spend=False)
+        self.card_key = key = key or str(uuid.uuid4())
+        if self.method.member_points:
+            lines = Card.pay_with_points(sale.card, self.amount, origin=sale,
+                pin=pin, key=key, spend=False)
+            self.points = -sum(x.points for x in lines)
+        else:
+            self.card_line = Card.debit(sale.card, self.amount,
+                origin=sale, pin=pin, key=key, spend=False)
 
     @classmethod
     def delete(cls, payments):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         for payment in payments:
+            key = '%s,%s,refund' % (cls.__name__, payment.id)
             if payment.card_line:
                 Card.credit(payment.card, payment.amount,
                     origin=payment.sale, payment=payment.card_line,
-                    key='%s,%s,refund' % (cls.__name__, payment.id),
-                    spend=False)
+                    key=key, spend=False)
+            elif payment.points:
+                Card.refund_points(payment.card, payment.point_lines(),
+                    origin=payment.sale, key=key)
         super().delete(payments)
+
+    def point_lines(self):
+        "The lines that took the points of this payment"
+        pool = Pool()
+        PointLine = pool.get('crm.membership.point.line')
+        return [x for x in PointLine.by_key(self.card_key)
+            if x.kind == 'spend']
 
 
 class POSPay(metaclass=PoolMeta):
@@ -338,11 +388,17 @@ class POSPay(metaclass=PoolMeta):
     def transition_pay(self):
         pool = Pool()
         Payment = pool.get('sale.point.payment')
-        if self.payment.method and self.payment.method.member_card:
+        method = self.payment.method
+        if (method and method.reference_required
+                and not self.payment.reference):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_payment_reference_required',
+                    method=method.rec_name))
+        if method and (method.member_card or method.member_points):
             self.payment.sale = self.record
             paid = Payment.search([
                     ('sale', '=', self.record.id),
-                    ('card_line', '!=', None),
+                    ('card', '!=', None),
                     ], count=True)
             self.payment.pay_from_card(self.payment.pin,
                 key='%s,%s,%s' % (self.__name__, self._session_id, paid))

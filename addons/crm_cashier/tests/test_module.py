@@ -5,13 +5,10 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.tests.tools import (
-    create_product, create_till)
+    create_method, new_sale, pay, setup_shop)
 from trytond.modules.crm_membership.exceptions import CardError, PinError
-from trytond.modules.crm_membership.tests.tools import (
-    create_card_type, issue_card)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
 
 D = Decimal
 
@@ -20,62 +17,6 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
     "Test CRM Cashier module"
     module = 'crm_cashier'
 
-    def setup_shop(self):
-        """A till, a gold level (12 % off, 2 points a yuan, none off
-        tobacco), a member with a ¥200 card and PIN 123456"""
-        pool = Pool()
-        Category = pool.get('product.category')
-        Level = pool.get('crm.membership.level')
-        Party = pool.get('party.party')
-        tobacco = Category(name="烟草")
-        tobacco.save()
-        Level.create([{
-                    'name': "金卡会员", 'discount_rate': D('0.12'),
-                    'points_per_yuan': D(2),
-                    'excluded_categories': [('add', [tobacco.id])],
-                    }])
-        point, cash, card_method = create_till(self.company)
-        party = Party(name="张三")
-        party.save()
-        card = issue_card(create_card_type(pin_required=True), party=party,
-            amount=D(200), pin='123456')
-        shampoo = create_product("洗发水", 100)
-        cigarettes = create_product("香烟", 50, category=tobacco)
-        return point, cash, card_method, card, shampoo, cigarettes
-
-    def new_sale(self, point, card, *products):
-        "An open sale at point with one of each product, for card"
-        pool = Pool()
-        Sale = pool.get('sale.point.sale')
-        Line = pool.get('sale.point.sale.line')
-        sale = Sale(point=point)
-        sale.card = card
-        sale.on_change_card()
-        lines = []
-        for product in products:
-            line = Line(sale=sale, product=product, quantity=1)
-            line.on_change_product()
-            lines.append(line)
-        sale.lines = lines
-        sale.save()
-        return sale
-
-    def pay(self, sale, method, amount, pin=None):
-        "Pay amount of sale with method through the pay wizard"
-        pool = Pool()
-        Sale = pool.get('sale.point.sale')
-        Pay = pool.get('sale.point.sale.pay', type='wizard')
-        session_id, _, _ = Pay.create()
-        pay = Pay(session_id)
-        with Transaction().set_context(
-                active_model=Sale.__name__, active_id=sale.id,
-                active_ids=[sale.id]):
-            pay.payment.method = method
-            pay.payment.amount = D(amount)
-            pay.payment.pin = pin
-            pay.transition_pay()
-        return Sale(sale.id)
-
     @with_transaction()
     def test_card_finds_member(self):
         "The card field finds the member by card, mobile, tail or pinyin"
@@ -83,9 +24,8 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         Card = pool.get('crm.membership.card')
         Mechanism = pool.get('party.contact_mechanism')
         company = create_company()
-        self.company = company
         with set_company(company):
-            *_, card, _, _ = self.setup_shop()
+            *_, card, _, _ = setup_shop(company)
             Mechanism.create([{
                         'party': card.party.id, 'type': 'mobile',
                         'value': '13800138000'}])
@@ -101,10 +41,9 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
     def test_member_panel_and_discount(self):
         "The sale shows the member and prices each line at the level"
         company = create_company()
-        self.company = company
         with set_company(company):
-            point, _, _, card, shampoo, cigarettes = self.setup_shop()
-            sale = self.new_sale(point, card, shampoo, cigarettes)
+            point, _, _, card, shampoo, cigarettes = setup_shop(company)
+            sale = new_sale(point, card, shampoo, cigarettes)
             self.assertEqual(sale.member, card.party)
             self.assertEqual(sale.member_level.name, "金卡会员")
             self.assertEqual(sale.member_discount, D('0.12'))
@@ -134,11 +73,10 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         ValueLine = pool.get('crm.membership.value.line')
         Payment = pool.get('sale.point.payment')
         company = create_company()
-        self.company = company
         with set_company(company):
             point, cash, card_method, card, shampoo, cigarettes = (
-                self.setup_shop())
-            sale = self.new_sale(point, card, shampoo, cigarettes)
+                setup_shop(company))
+            sale = new_sale(point, card, shampoo, cigarettes)
 
             for amount, pin, error in [
                     (100, '000000', PinError),
@@ -146,14 +84,14 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     (0, '123456', CashierError),
                     ]:
                 with self.assertRaises(error):
-                    self.pay(sale, card_method, amount, pin)
+                    pay(sale, card_method, amount, pin)
                 self.assertEqual(Card(card.id).balance, D(200))
                 self.assertEqual(ValueLine.search([
                             ('card', '=', card.id),
                             ('kind', '=', 'payment')]), [])
                 self.assertEqual(Payment.search([]), [])
 
-            sale = self.pay(sale, card_method, 100, '123456')
+            sale = pay(sale, card_method, 100, '123456')
             self.assertEqual(sale.amount_to_pay, D(38))
             self.assertEqual(Card(card.id).balance, D(100))
             payment, = sale.payments
@@ -162,7 +100,7 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(payment.card_line.origin, sale)
             self.assertEqual(sale.state, 'open')
 
-            sale = self.pay(sale, cash, 38)
+            sale = pay(sale, cash, 38)
             self.assertEqual(sale.state, 'done')
             self.assertTrue(sale.member_counted)
             party = card.party.__class__(card.party.id)
@@ -181,16 +119,47 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         Card = pool.get('crm.membership.card')
         Configuration = pool.get('crm.configuration')
         company = create_company()
-        self.company = company
         with set_company(company):
-            point, _, card_method, card, shampoo, _ = self.setup_shop()
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
             Configuration.write([Configuration(1)], {'bucket_order': 'bonus'})
             Card.adjust(card, bonus=D(30), reason="活动赠送")
-            sale = self.new_sale(point, card, shampoo)
-            sale = self.pay(sale, card_method, 88, '123456')
+            sale = new_sale(point, card, shampoo)
+            sale = pay(sale, card_method, 88, '123456')
             self.assertEqual(sale.state, 'done')
             # 88 paid, 30 of it from the bonus: 58 × 2 points
             self.assertEqual(Card(card.id).points, 116)
+
+    @with_transaction()
+    def test_pay_with_points_and_reference(self):
+        """Points pay at their value and earn nothing; WeChat Pay needs its
+        reference; a removed points payment gives the points back"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Payment = pool.get('sale.point.payment')
+        company = create_company()
+        with set_company(company):
+            point, _, _, card, shampoo, _ = setup_shop(company)
+            points = create_method("积分", member_points=True)
+            wechat = create_method("微信", reference_required=True)
+            Card.earn_points(card, 1000)
+            sale = new_sale(point, card, shampoo)
+
+            # 1 point pays 1 fen
+            sale = pay(sale, points, 8, '123456')
+            self.assertEqual(Card(card.id).points, 200)
+            payment, = sale.payments
+            self.assertEqual(payment.points, 800)
+            Payment.delete([payment])
+            self.assertEqual(Card(card.id).points, 1000)
+
+            sale = pay(sale, points, 8, '123456')
+            with self.assertRaises(CashierError):
+                pay(sale, wechat, 80)
+            self.assertEqual(len(Payment.search([])), 1)
+            sale = pay(sale, wechat, 80, reference='4200001234')
+            self.assertEqual(sale.state, 'done')
+            # 80 paid by WeChat earns 160 points, the 8 paid in points none
+            self.assertEqual(Card(card.id).points, 200 + 160)
 
     @with_transaction()
     def test_deleted_card_payment_goes_back(self):
@@ -199,11 +168,10 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         Card = pool.get('crm.membership.card')
         Payment = pool.get('sale.point.payment')
         company = create_company()
-        self.company = company
         with set_company(company):
-            point, _, card_method, card, shampoo, _ = self.setup_shop()
-            sale = self.new_sale(point, card, shampoo)
-            sale = self.pay(sale, card_method, 50, '123456')
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
+            sale = new_sale(point, card, shampoo)
+            sale = pay(sale, card_method, 50, '123456')
             self.assertEqual(Card(card.id).balance, D(150))
             Payment.delete(list(sale.payments))
             self.assertEqual(Card(card.id).balance, D(200))
@@ -217,13 +185,12 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         company = create_company()
-        self.company = company
         with set_company(company):
-            point, _, card_method, card, shampoo, _ = self.setup_shop()
-            sale = self.new_sale(point, card, shampoo)
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
+            sale = new_sale(point, card, shampoo)
             Card.report_lost([card])
             with self.assertRaises(CardError):
-                self.pay(sale, card_method, 50, '123456')
+                pay(sale, card_method, 50, '123456')
 
 
 del ModuleTestCase

@@ -3,7 +3,12 @@
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart
+from trytond.modules.crm_membership.tests.tools import (
+    create_card_type, issue_card)
 from trytond.pool import Pool
+from trytond.transaction import Transaction
+
+D = Decimal
 
 
 def create_till(company):
@@ -37,6 +42,17 @@ def create_till(company):
     return point, cash, card
 
 
+def create_method(name, **values):
+    "A payment method of the company's cash account"
+    pool = Pool()
+    Account = pool.get('account.account')
+    Method = pool.get('sale.point.payment.method')
+    account, = Account.search([('code', '=', '1.1.1')], limit=1)
+    method = Method(name=name, account=account, **values)
+    method.save()
+    return method
+
+
 def create_product(name, price, category=None):
     "A salable product at the gross price, in category"
     pool = Pool()
@@ -64,3 +80,63 @@ def create_product(name, price, category=None):
     template.save()
     product, = template.products
     return product
+
+
+def setup_shop(company):
+    """A till, a gold level (12 % off, 2 points a yuan, none off
+    tobacco), a member with a ¥200 card and PIN 123456"""
+    pool = Pool()
+    Category = pool.get('product.category')
+    Level = pool.get('crm.membership.level')
+    Party = pool.get('party.party')
+    tobacco = Category(name="烟草")
+    tobacco.save()
+    Level.create([{
+                'name': "金卡会员", 'discount_rate': D('0.12'),
+                'points_per_yuan': D(2),
+                'excluded_categories': [('add', [tobacco.id])],
+                }])
+    point, cash, card_method = create_till(company)
+    party = Party(name="张三")
+    party.save()
+    card = issue_card(create_card_type(pin_required=True), party=party,
+        amount=D(200), pin='123456')
+    shampoo = create_product("洗发水", 100)
+    cigarettes = create_product("香烟", 50, category=tobacco)
+    return point, cash, card_method, card, shampoo, cigarettes
+
+
+def new_sale(point, card, *products):
+    "An open sale at point with one of each product, for card"
+    pool = Pool()
+    Sale = pool.get('sale.point.sale')
+    Line = pool.get('sale.point.sale.line')
+    sale = Sale(point=point)
+    sale.card = card
+    sale.on_change_card()
+    lines = []
+    for product in products:
+        line = Line(sale=sale, product=product, quantity=1)
+        line.on_change_product()
+        lines.append(line)
+    sale.lines = lines
+    sale.save()
+    return sale
+
+
+def pay(sale, method, amount, pin=None, reference=None):
+    "Pay amount of sale with method through the pay wizard"
+    pool = Pool()
+    Sale = pool.get('sale.point.sale')
+    Pay = pool.get('sale.point.sale.pay', type='wizard')
+    session_id, _, _ = Pay.create()
+    wizard = Pay(session_id)
+    with Transaction().set_context(
+            active_model=Sale.__name__, active_id=sale.id,
+            active_ids=[sale.id]):
+        wizard.payment.method = method
+        wizard.payment.amount = D(amount)
+        wizard.payment.pin = pin
+        wizard.payment.reference = reference
+        wizard.transition_pay()
+    return Sale(sale.id)

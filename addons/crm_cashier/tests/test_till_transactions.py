@@ -1,0 +1,86 @@
+# This file is part of the CRM suite.
+"Two tills paying from one card at once"
+import threading
+from decimal import Decimal
+
+from trytond import backend
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_cashier.tests.tools import (
+    new_sale, pay, setup_shop)
+from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
+from trytond.modules.crm_membership.exceptions import CardError
+from trytond.modules.crm_membership.tests.test_card_transactions import (
+    till)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+D = Decimal
+
+
+def tills_at_once(function, values):
+    """Results of a till for each value calling function(value) together
+    (one after the other on SQLite, which serialises writers anyway)"""
+    if backend.name == 'sqlite':
+        return [till(function, v) for v in values]
+    results = [None] * len(values)
+    barrier = threading.Barrier(len(values))
+
+    def run(index):
+        barrier.wait()
+        try:
+            results[index] = till(function, values[index])
+        except Exception as e:
+            results[index] = e
+    threads = [threading.Thread(target=run, args=(i,))
+        for i in range(len(values))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+class TillTransactionsTestCase(ModuleDatabaseTestCase):
+    """Test tills that use one card from transactions of their own.
+
+    The shop is committed for the other transactions to see it: this class
+    has a database of its own."""
+    module = 'crm_cashier'
+
+    @with_transaction()
+    def test_two_tills_pay_from_one_card(self):
+        "Two tills pay ¥88 from a ¥200 card at once: one is refused"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Payment = pool.get('sale.point.payment')
+        Sale = pool.get('sale.point.sale')
+        Method = pool.get('sale.point.payment.method')
+        company = create_company()
+        with set_company(company):
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
+            Card.debit(card, D(100), pin='123456', spend=False)
+            sales = [new_sale(point, card, shampoo) for _ in range(2)]
+        Transaction().commit()
+
+        # Each till reads the records in its own transaction
+        def pay_sale(sale_id):
+            with Transaction().set_context(company=company.id):
+                return pay(Sale(sale_id), Method(card_method.id), 88,
+                    '123456').id
+        results = tills_at_once(pay_sale, [s.id for s in sales])
+
+        self.assertEqual(
+            len([r for r in results if isinstance(r, int)]), 1,
+            msg=results)
+        refused, = [r for r in results if isinstance(r, CardError)]
+        self.assertIn("not enough", str(refused))
+        self.assertEqual(Card(card.id).balance, D(12))
+        self.assertEqual(len(Payment.search([])), 1)
+        self.assertEqual(
+            sorted(s.state for s in Sale.browse([s.id for s in sales])),
+            ['done', 'open'])
+
+
+del ModuleDatabaseTestCase
