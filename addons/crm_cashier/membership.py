@@ -10,6 +10,14 @@ class ValueLine(metaclass=PoolMeta):
         return super()._get_origins() + ['sale.point.sale']
 
 
+class PackageLine(metaclass=PoolMeta):
+    __name__ = 'crm.membership.package.line'
+
+    @classmethod
+    def _get_origins(cls):
+        return super()._get_origins() + ['sale.point.sale']
+
+
 class PointLine(metaclass=PoolMeta):
     __name__ = 'crm.membership.point.line'
 

@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.crm_membership.ledger import line_key
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
@@ -214,6 +215,15 @@ class POSSaleLine(metaclass=PoolMeta):
     discount_amount = fields.Function(Monetary(
             "Discount", currency='currency', digits='currency'),
         'on_change_with_discount_amount')
+    package_use = fields.Many2One(
+        'crm.membership.package.line', "Package Use", readonly=True,
+        ondelete='RESTRICT')
+
+    @classmethod
+    def copy(cls, lines, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('package_use')
+        return super().copy(lines, default=default)
 
     @fields.depends('sale', '_parent_sale.card',
         methods=['apply_member_discount'])
@@ -258,6 +268,9 @@ class POSPaymentMethod(metaclass=PoolMeta):
 
     member_card = fields.Boolean("Member Card",
         help="Paid from the stored value of the sale's member card.")
+    member_package = fields.Boolean("Member Count Package",
+        help="Paid with the counts of the card's packages for the lines of "
+        "their service.")
     member_points = fields.Boolean("Member Points",
         help="Paid with the points of the sale's member card, at the "
         "configured value of a point.")
@@ -267,6 +280,10 @@ class POSPaymentMethod(metaclass=PoolMeta):
 
     @classmethod
     def default_member_card(cls):
+        return False
+
+    @classmethod
+    def default_member_package(cls):
         return False
 
     @classmethod
@@ -306,7 +323,8 @@ class POSPayment(metaclass=PoolMeta):
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
         return bool(self.method
-            and (self.method.member_card or self.method.member_points))
+            and (self.method.member_card or self.method.member_points
+                or self.method.member_package))
 
     @fields.depends('method')
     def on_change_with_reference_required(self, name=None):
@@ -332,11 +350,20 @@ class POSPayment(metaclass=PoolMeta):
         its debit"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Line = pool.get('sale.point.sale.line')
         sale = self.sale
         if not sale.card:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_payment_no_card',
                     sale=sale.rec_name))
+        uses = []
+        if self.method.member_package:
+            uses = self._package_uses()
+            if not uses:
+                raise CashierError(gettext(
+                        'crm_cashier.msg_package_nothing',
+                        card=sale.card.rec_name))
+            self.amount = sum(amount for _, _, _, amount in uses)
         if not self.amount or self.amount <= 0:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_payment_amount',
@@ -355,14 +382,46 @@ class POSPayment(metaclass=PoolMeta):
             lines = Card.pay_with_points(sale.card, self.amount, origin=sale,
                 pin=pin, key=key, spend=False)
             self.points = -sum(x.points for x in lines)
+        elif uses:
+            for index, (line, package, quantity, _) in enumerate(uses):
+                line.package_use = Card.use_package(package, quantity,
+                    employee=sale.employee, origin=sale, pin=pin,
+                    key=line_key(key, index), spend=False)
+            Line.save([line for line, _, _, _ in uses])
         else:
             self.card_line = Card.debit(sale.card, self.amount,
                 origin=sale, pin=pin, key=key, spend=False)
+
+    def _package_uses(self):
+        """[(line, package, counts, amount)] for the lines of the sale not
+        yet paid that a package of its card covers, in whole counts"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        sale = self.sale
+        date = sale.date or Date.today()
+        left = {}
+        for package in sale.card.packages:
+            if package.remaining > 0 and not (
+                    package.expiry and package.expiry < date):
+                left.setdefault(package.product, []).append(package)
+        uses = []
+        for line in sale.lines:
+            quantity = line.quantity or 0
+            if (line.package_use or quantity <= 0
+                    or quantity != int(quantity)):
+                continue
+            for package in left.get(line.product, []):
+                if package.remaining >= quantity:
+                    package.remaining -= int(quantity)
+                    uses.append((line, package, int(quantity), line.amount))
+                    break
+        return uses
 
     @classmethod
     def delete(cls, payments):
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Line = pool.get('sale.point.sale.line')
         for payment in payments:
             key = '%s,%s,refund' % (cls.__name__, payment.id)
             if payment.card_line:
@@ -372,6 +431,15 @@ class POSPayment(metaclass=PoolMeta):
             elif payment.points:
                 Card.refund_points(payment.card, payment.point_lines(),
                     origin=payment.sale, key=key)
+            elif payment.method.member_package and payment.card_key:
+                lines = [x for x in payment.sale.lines
+                    if x.package_use and x.package_use.key
+                    and x.package_use.key.startswith(payment.card_key)]
+                for index, line in enumerate(lines):
+                    Card.refund_package(line.package_use,
+                        origin=payment.sale, key=line_key(key, index))
+                    line.package_use = None
+                Line.save(lines)
         super().delete(payments)
 
     def point_lines(self):
@@ -394,7 +462,8 @@ class POSPay(metaclass=PoolMeta):
             raise CashierError(gettext(
                     'crm_cashier.msg_payment_reference_required',
                     method=method.rec_name))
-        if method and (method.member_card or method.member_points):
+        if method and (method.member_card or method.member_points
+                or method.member_package):
             self.payment.sale = self.record
             paid = Payment.search([
                     ('sale', '=', self.record.id),

@@ -950,6 +950,24 @@ class Card(Workflow, ModelSQL, ModelView):
         if self.party:
             Party.record_spend(self.party, amount, date, visit=visit)
 
+    @classmethod
+    def refund_package(cls, use, origin=None, key=None):
+        "Give back to its package the counts of a use line; return the line"
+        pool = Pool()
+        PackageLine = pool.get('crm.membership.package.line')
+        cls._lock(use.package.card)
+        if done := PackageLine.by_key(key):
+            return done[0]
+        if use.kind != 'use' or PackageLine.search([
+                    ('reversal_of', '=', use.id),
+                    ]):
+            raise CardError(gettext('crm_membership.msg_package_refunded',
+                    package=use.package.product.rec_name))
+        line = PackageLine(package=use.package, kind='refund',
+            quantity=-use.quantity, reversal_of=use, origin=origin, key=key)
+        line.save()
+        return line
+
     # Lifecycle
 
     @classmethod

@@ -5,7 +5,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, set_company)
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.tests.tools import (
-    create_method, new_sale, pay, setup_shop)
+    create_method, create_product, new_sale, pay, setup_shop)
 from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -160,6 +160,41 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(sale.state, 'done')
             # 80 paid by WeChat earns 160 points, the 8 paid in points none
             self.assertEqual(Card(card.id).points, 200 + 160)
+
+    @with_transaction()
+    def test_pay_with_package(self):
+        """A count package pays the lines of its service; removing the
+        payment gives the counts back"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Package = pool.get('crm.membership.package')
+        Payment = pool.get('sale.point.payment')
+        company = create_company()
+        with set_company(company):
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
+            haircut = create_product("洗剪吹", 60, type='service')
+            counts = create_method("次卡", member_package=True)
+            package = Card.add_package(card, haircut, 3)
+            sale = new_sale(point, card, shampoo, haircut)
+
+            sale = pay(sale, counts, 1, '123456')
+            payment, = sale.payments
+            # The line of the service, at the member's price
+            self.assertEqual(payment.amount, D('52.80'))
+            self.assertEqual(Package(package.id).remaining, 2)
+            line, = [x for x in sale.lines if x.package_use]
+            self.assertEqual(line.product, haircut)
+            # Nothing left for the package to pay
+            with self.assertRaises(CashierError):
+                pay(sale, counts, 1, '123456')
+
+            Payment.delete([payment])
+            self.assertEqual(Package(package.id).remaining, 3)
+            sale = pay(sale, counts, 1, '123456')
+            sale = pay(sale, card_method, 88, '123456')
+            self.assertEqual(sale.state, 'done')
+            # Counts paid before earn no points
+            self.assertEqual(Card(card.id).points, 176)
 
     @with_transaction()
     def test_deleted_card_payment_goes_back(self):

@@ -53,7 +53,7 @@ def create_method(name, **values):
     return method
 
 
-def create_product(name, price, category=None):
+def create_product(name, price, category=None, type='goods'):
     "A salable product at the gross price, in category"
     pool = Pool()
     Account = pool.get('account.account')
@@ -72,7 +72,7 @@ def create_product(name, price, category=None):
         accounting.save()
     unit, = Uom.search([('name', '=', "Unit")])
     template = Template(name=name, default_uom=unit, sale_uom=unit,
-        type='goods',
+        type=type,
         salable=True, list_price=Decimal(price), gross_price=Decimal(price),
         account_category=accounting,
         categories=[category] if category else [],

@@ -305,6 +305,13 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             Card.use_package(package, 0)
         self.assertEqual(Card(card.id).balance, D(0))
 
+        # A refunded use gives its counts back, once
+        Card.refund_package(line, key='refund-1')
+        Card.refund_package(line, key='refund-1')
+        self.assertEqual(package.__class__(package.id).remaining, 10)
+        with self.assertRaises(CardError):
+            Card.refund_package(line)
+
     @with_transaction()
     def test_reissue_moves_everything(self):
         "A new card takes over value, points with their expiry, packages"
