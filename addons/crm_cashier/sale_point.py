@@ -82,12 +82,12 @@ class POSSale(metaclass=PoolMeta):
     def default_member_counted(cls):
         return False
 
-    @fields.depends('card', 'lines', methods=['_reprice_lines'])
+    @fields.depends('card', methods=['_reprice_lines'])
     def on_change_card(self):
         self.member = self.card.party if self.card else None
         self._reprice_lines()
 
-    @fields.depends('card', 'lines')
+    @fields.depends('card', 'lines', 'point', 'company')
     def _reprice_lines(self):
         level = self.card.level if self.card else None
         for line in self.lines:
@@ -151,6 +151,28 @@ class POSSale(metaclass=PoolMeta):
         return super().copy(sales, default=default)
 
     @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        values = super().preprocess_values(mode, values)
+        # The member is the card's, whatever the client sends
+        if 'card' in values:
+            card = Card(values['card']) if values['card'] else None
+            values['member'] = card.party.id if card and card.party else None
+        return values
+
+    @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        if mode == 'delete' or (mode == 'write' and 'card' in values):
+            for sale in sales:
+                if any(p.card for p in sale.payments):
+                    raise CashierError(gettext(
+                            'crm_cashier.msg_sale_card_paid',
+                            sale=sale.rec_name))
+
+    @classmethod
     def open(cls, sales):
         for sale in sales:
             if sale.member_counted:
@@ -175,19 +197,23 @@ class POSSale(metaclass=PoolMeta):
         for sale in sales:
             if sale.member_counted:
                 continue
-            card = sale.card
+            card = Card(sale.card.id)
+            # Points and packages are not money spent
+            spent = sale.total - sum(
+                p.amount for p in sale.payments
+                if p.card and not p.card_line)
             if sale.member:
-                Party.record_spend(sale.member, sale.total, sale.date)
-            card = Card(card.id)
-            # Neither the card's bonus nor points earn points
-            earning = sale.total - sum(
-                -p.card_line.bonus if p.card_line else p.amount
-                for p in sale.payments if p.card)
+                Party.record_spend(sale.member, spent, sale.date)
+            # Nor does the card's bonus earn points
+            earning = spent - sum(
+                -p.card_line.bonus for p in sale.payments if p.card_line)
             points = 0
             if card.level:
                 points = earning * card.level.points_per_yuan
                 points = int(points.quantize(Decimal(1), rounding=ROUND_DOWN))
-            if points > 0 and card.state == 'active':
+            usable = card.state == 'active' and not (
+                card.expiry and card.expiry < sale.date)
+            if points > 0 and usable:
                 Card.earn_points(card, points, origin=sale,
                     key='%s,%s' % (cls.__name__, sale.id), date=sale.date)
             sale.member_counted = True
@@ -224,6 +250,19 @@ class POSSaleLine(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('package_use')
         return super().copy(lines, default=default)
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'write' and set(values) <= {'package_use'}:
+            return
+        sales = {line.sale for line in lines}
+        for sale in sales:
+            if any(p.card for p in sale.payments):
+                raise CashierError(gettext(
+                        'crm_cashier.msg_sale_card_paid',
+                        sale=sale.rec_name))
 
     @fields.depends('sale', '_parent_sale.card',
         methods=['apply_member_discount'])
@@ -413,7 +452,8 @@ class POSPayment(metaclass=PoolMeta):
             for package in left.get(line.product, []):
                 if package.remaining >= quantity:
                     package.remaining -= int(quantity)
-                    uses.append((line, package, int(quantity), line.amount))
+                    uses.append(
+                        (line, package, int(quantity), line.gross_amount))
                     break
         return uses
 
@@ -422,6 +462,7 @@ class POSPayment(metaclass=PoolMeta):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         Line = pool.get('sale.point.sale.line')
+        PackageLine = pool.get('crm.membership.package.line')
         for payment in payments:
             key = '%s,%s,refund' % (cls.__name__, payment.id)
             if payment.card_line:
@@ -431,16 +472,41 @@ class POSPayment(metaclass=PoolMeta):
             elif payment.points:
                 Card.refund_points(payment.card, payment.point_lines(),
                     origin=payment.sale, key=key)
-            elif payment.method.member_package and payment.card_key:
-                lines = [x for x in payment.sale.lines
-                    if x.package_use and x.package_use.key
-                    and x.package_use.key.startswith(payment.card_key)]
-                for index, line in enumerate(lines):
-                    Card.refund_package(line.package_use,
-                        origin=payment.sale, key=line_key(key, index))
-                    line.package_use = None
-                Line.save(lines)
+            elif payment.card_key:
+                uses = [x for x in PackageLine.by_key(payment.card_key)
+                    if x.kind == 'use']
+                for index, use in enumerate(uses):
+                    Card.refund_package(use, origin=payment.sale,
+                        key=line_key(key, index))
+                lines = Line.search([('package_use', 'in', uses)])
+                Line.write(lines, {'package_use': None})
         super().delete(payments)
+
+    @classmethod
+    def check_modification(cls, mode, payments, values=None, external=False):
+        super().check_modification(
+            mode, payments, values=values, external=external)
+        if mode == 'write' and values.keys() & {'amount', 'method', 'sale'}:
+            for payment in payments:
+                if payment.card:
+                    raise CashierError(gettext(
+                            'crm_cashier.msg_card_payment_edit',
+                            payment=payment.rec_name))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        pool = Pool()
+        Method = pool.get('sale.point.payment.method')
+        values = super().preprocess_values(mode, values)
+        if mode == 'create' and values.get('method') and not values.get(
+                'card'):
+            method = Method(values['method'])
+            if (method.member_card or method.member_points
+                    or method.member_package):
+                raise CashierError(gettext(
+                        'crm_cashier.msg_card_payment_wizard',
+                        method=method.rec_name))
+        return values
 
     def point_lines(self):
         "The lines that took the points of this payment"
@@ -454,8 +520,6 @@ class POSPay(metaclass=PoolMeta):
     __name__ = 'sale.point.sale.pay'
 
     def transition_pay(self):
-        pool = Pool()
-        Payment = pool.get('sale.point.payment')
         method = self.payment.method
         if (method and method.reference_required
                 and not self.payment.reference):
@@ -465,10 +529,5 @@ class POSPay(metaclass=PoolMeta):
         if method and (method.member_card or method.member_points
                 or method.member_package):
             self.payment.sale = self.record
-            paid = Payment.search([
-                    ('sale', '=', self.record.id),
-                    ('card', '!=', None),
-                    ], count=True)
-            self.payment.pay_from_card(self.payment.pin,
-                key='%s,%s,%s' % (self.__name__, self._session_id, paid))
+            self.payment.pay_from_card(self.payment.pin)
         return super().transition_pay()

@@ -160,6 +160,8 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(sale.state, 'done')
             # 80 paid by WeChat earns 160 points, the 8 paid in points none
             self.assertEqual(Card(card.id).points, 200 + 160)
+            self.assertEqual(
+                card.party.__class__(card.party.id).member_total_spent, D(80))
 
     @with_transaction()
     def test_pay_with_package(self):
@@ -195,6 +197,40 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(sale.state, 'done')
             # Counts paid before earn no points
             self.assertEqual(Card(card.id).points, 176)
+
+    @with_transaction()
+    def test_card_payments_only_through_the_wizard(self):
+        """The member is the card's; a card payment is made by the wizard
+        and never edited; once the card paid, the lines, the card and the
+        sale stay as they are"""
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        Line = pool.get('sale.point.sale.line')
+        Payment = pool.get('sale.point.payment')
+        company = create_company()
+        with set_company(company):
+            point, _, card_method, card, shampoo, _ = setup_shop(company)
+            sale, = Sale.create([{'point': point.id, 'card': card.id}])
+            self.assertEqual(sale.member, card.party)
+
+            with self.assertRaises(CashierError):
+                Payment.create([{'sale': sale.id, 'method': card_method.id,
+                            'amount': D(10)}])
+            sale = new_sale(point, card, shampoo)
+            sale = pay(sale, card_method, 50, '123456')
+            payment, = sale.payments
+            with self.assertRaises(CashierError):
+                Payment.write([payment], {'amount': D(10)})
+            with self.assertRaises(CashierError):
+                Line.create([{'sale': sale.id, 'product': shampoo.id,
+                            'quantity': 1, 'unit_list_price': D(1),
+                            'unit_gross_price': D(1)}])
+            with self.assertRaises(CashierError):
+                Line.delete(list(sale.lines))
+            with self.assertRaises(CashierError):
+                Sale.delete([sale])
+            with self.assertRaises(CashierError):
+                Sale.write([sale], {'card': None})
 
     @with_transaction()
     def test_deleted_card_payment_goes_back(self):
