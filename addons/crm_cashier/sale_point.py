@@ -333,6 +333,11 @@ class POSPaymentMethod(metaclass=PoolMeta):
     def default_reference_required(cls):
         return False
 
+    @property
+    def from_card(self):
+        "Whether the method takes value, points or counts from the card"
+        return self.member_card or self.member_points or self.member_package
+
 
 class POSPayment(metaclass=PoolMeta):
     __name__ = 'sale.point.payment'
@@ -361,9 +366,7 @@ class POSPayment(metaclass=PoolMeta):
 
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
-        return bool(self.method
-            and (self.method.member_card or self.method.member_points
-                or self.method.member_package))
+        return bool(self.method and self.method.from_card)
 
     @fields.depends('method')
     def on_change_with_reference_required(self, name=None):
@@ -501,8 +504,7 @@ class POSPayment(metaclass=PoolMeta):
         if mode == 'create' and values.get('method') and not values.get(
                 'card'):
             method = Method(values['method'])
-            if (method.member_card or method.member_points
-                    or method.member_package):
+            if method.from_card:
                 raise CashierError(gettext(
                         'crm_cashier.msg_card_payment_wizard',
                         method=method.rec_name))
@@ -526,8 +528,7 @@ class POSPay(metaclass=PoolMeta):
             raise CashierError(gettext(
                     'crm_cashier.msg_payment_reference_required',
                     method=method.rec_name))
-        if method and (method.member_card or method.member_points
-                or method.member_package):
+        if method and method.from_card:
             self.payment.sale = self.record
             self.payment.pay_from_card(self.payment.pin)
         return super().transition_pay()
