@@ -4,7 +4,7 @@ lines at the level's discount, is paid from the card's stored value and,
 once done, counts the member's spend and earns the points"""
 import datetime as dt
 import uuid
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from trytond.i18n import gettext
 from trytond.model import fields
@@ -13,25 +13,80 @@ from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction
 
 from .exceptions import CashierError
 
 RATE = (16, 4)
+ROUNDINGS = {
+    'drop_fen': (Decimal('0.1'), ROUND_DOWN),
+    'drop_jiao': (Decimal(1), ROUND_DOWN),
+    'half_jiao': (Decimal('0.1'), ROUND_HALF_UP),
+    'half_yuan': (Decimal(1), ROUND_HALF_UP),
+    }
 
 
-def line_prices(level, product, list_price, gross_price):
+def rounded(amount, mode):
+    "amount rounded as the rounding mode of a till says"
+    if not mode or mode == 'none' or amount is None:
+        return amount
+    unit, rounding = ROUNDINGS[mode]
+    # Away from zero as for a sale, so a refund mirrors it
+    sign = -1 if amount < 0 else 1
+    return sign * abs(amount).quantize(unit, rounding=rounding)
+
+
+def line_prices(level, product, list_price, gross_price, manual=None):
     """The rate of the level's discount on product and the unit list and
-    gross prices after it"""
-    if (not level or not product or not level.discount_rate
-            or list_price is None or gross_price is None):
+    gross prices after it and the cashier's manual discount rate"""
+    if list_price is None or gross_price is None:
         return Decimal(0), list_price, gross_price
-    excluded = set(level.excluded_categories)
-    if excluded & set(product.categories_all):
-        return Decimal(0), list_price, gross_price
-    rate = level.discount_rate
-    factor = 1 - rate
+    rate = Decimal(0)
+    if (level and product and level.discount_rate
+            and not (set(level.excluded_categories)
+                & set(product.categories_all))):
+        rate = level.discount_rate
+    factor = (1 - rate) * (1 - (manual or 0))
+    if factor == 1:
+        return rate, list_price, gross_price
     return (rate, round_price(list_price * factor),
         round_price(gross_price * factor))
+
+
+class POS(metaclass=PoolMeta):
+    __name__ = 'sale.point'
+
+    rounding = fields.Selection([
+            ('none', "None"),
+            ('drop_fen', "Drop the Fen"),
+            ('drop_jiao', "Drop the Jiao"),
+            ('half_jiao', "Round Half Up to the Jiao"),
+            ('half_yuan', "Round Half Up to the Yuan"),
+            ], "Rounding", required=True,
+        help="How the total of a sale is rounded (抹零).")
+    rounding_account = fields.Many2One(
+        'account.account', "Rounding Account",
+        domain=[
+            ('type', '!=', None),
+            ('closed', '!=', True),
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'required': Eval('rounding', 'none') != 'none',
+            },
+        help="Where the rounding of the sales is posted.")
+
+    over_short_type = fields.Many2One(
+        'sale.point.cash.transfer.type', "Over/Short Type",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        help="The transfer that books the difference between the cash "
+        "counted at the close of a shift and the cash expected.")
+
+    @classmethod
+    def default_rounding(cls):
+        return 'none'
 
 
 class POSSale(metaclass=PoolMeta):
@@ -69,6 +124,16 @@ class POSSale(metaclass=PoolMeta):
         'on_change_with_member_days_since_visit')
     member_counted = fields.Boolean("Counted for the Member", readonly=True,
         help="The member's spend and points include this sale.")
+    shift = fields.Many2One(
+        'sale.point.cash.session', "Shift", readonly=True,
+        ondelete='RESTRICT',
+        help="The cashier's shift the sale was paid in.")
+    rounding_amount = Monetary(
+        "Rounding", currency='currency', digits='currency', readonly=True,
+        help="What the rounding of the till (抹零) adds to the total.")
+    change_amount = fields.Function(Monetary(
+            "Change", currency='currency', digits='currency'),
+        'on_change_with_change_amount')
 
     @classmethod
     def __setup__(cls):
@@ -81,6 +146,41 @@ class POSSale(metaclass=PoolMeta):
     @classmethod
     def default_member_counted(cls):
         return False
+
+    @classmethod
+    def default_rounding_amount(cls):
+        return Decimal(0)
+
+    @fields.depends('rounding_amount', methods=['_lines_total'])
+    def on_change_with_total(self, name=None):
+        return self._lines_total() + (self.rounding_amount or 0)
+
+    @fields.depends('company', 'lines')
+    def _lines_total(self):
+        return super().on_change_with_total()
+
+    @fields.depends('payments')
+    def on_change_with_change_amount(self, name=None):
+        return sum(p.change or 0 for p in self.payments)
+
+    def expected_rounding(self):
+        "The rounding the till's mode gives the total of the lines"
+        total = self._lines_total()
+        return rounded(total, self.point.rounding) - total
+
+    def apply_rounding(self):
+        """Round the total as the till says, within the limit of the
+        cashier"""
+        rounding = self.expected_rounding()
+        limit = self.employee.till_rounding_limit if self.employee else None
+        if limit is not None and abs(rounding) > limit:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_rounding_limit',
+                    sale=self.rec_name, rounding=abs(rounding),
+                    employee=self.employee.rec_name, limit=limit))
+        if rounding != self.rounding_amount:
+            self.rounding_amount = rounding
+            self.save()
 
     @fields.depends('card', methods=['_reprice_lines'])
     def on_change_card(self):
@@ -148,6 +248,8 @@ class POSSale(metaclass=PoolMeta):
     def copy(cls, sales, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('member_counted', False)
+        default.setdefault('rounding_amount', Decimal(0))
+        default.setdefault('shift')
         return super().copy(sales, default=default)
 
     @classmethod
@@ -183,9 +285,22 @@ class POSSale(metaclass=PoolMeta):
 
     @classmethod
     def do(cls, sales):
+        for sale in sales:
+            sale.apply_rounding()
         super().do(sales)
         cls.count_for_members(
             [s for s in sales if s.state == 'done' and s.card])
+
+    def get_account_move(self):
+        pool = Pool()
+        MoveLine = pool.get('account.move.line')
+        move = super().get_account_move()
+        if self.rounding_amount:
+            line = MoveLine(account=self.point.rounding_account,
+                debit=max(-self.rounding_amount, 0),
+                credit=max(self.rounding_amount, 0))
+            move.lines = list(move.lines) + [line]
+        return move
 
     @classmethod
     def count_for_members(cls, sales):
@@ -238,6 +353,17 @@ class POSSaleLine(metaclass=PoolMeta):
         states={
             'readonly': True,  # Allow client to send value
             })
+    manual_discount = fields.Numeric(
+        "Line Discount", digits=RATE,
+        domain=['OR',
+            ('manual_discount', '=', None),
+            [('manual_discount', '>=', 0), ('manual_discount', '<', 1)],
+            ],
+        states={
+            'readonly': Eval('sale_state') != 'open',
+            },
+        help="The cashier's discount on the line, on top of the member's, "
+        "within the cashier's limit.")
     discount_amount = fields.Function(Monetary(
             "Discount", currency='currency', digits='currency'),
         'on_change_with_discount_amount')
@@ -266,6 +392,43 @@ class POSSaleLine(metaclass=PoolMeta):
 
     @fields.depends('sale', '_parent_sale.card',
         methods=['apply_member_discount'])
+    def on_change_manual_discount(self):
+        level = self.sale.card.level if self.sale and self.sale.card else None
+        self.apply_member_discount(level)
+
+    @classmethod
+    def validate(cls, lines):
+        super().validate(lines)
+        for line in lines:
+            if line.sale.state == 'open':
+                line.check_prices()
+
+    def check_prices(self):
+        """Refuse a discount beyond the cashier's limit and prices other
+        than the product's at the member's and the line's discounts"""
+        employee = self.sale.employee
+        limit = employee.till_discount_limit if employee else None
+        if (self.manual_discount and limit is not None
+                and self.manual_discount > limit):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_line_discount_limit',
+                    line=self.rec_name,
+                    discount=self.manual_discount * 100,
+                    employee=employee.rec_name, limit=limit * 100))
+        if self.package_use or (self.quantity or 0) < 0:
+            return
+        expected = self.__class__(sale=self.sale, product=self.product,
+            quantity=self.quantity, manual_discount=self.manual_discount)
+        expected.on_change_product()
+        if (expected.unit_list_price, expected.unit_gross_price) != (
+                self.unit_list_price, self.unit_gross_price):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_line_price',
+                    line=self.rec_name, price=self.unit_price,
+                    expected=expected.unit_price))
+
+    @fields.depends('sale', '_parent_sale.card',
+        methods=['apply_member_discount'])
     def on_change_product(self):
         super().on_change_product()
         self.base_list_price = self.unit_list_price
@@ -274,13 +437,14 @@ class POSSaleLine(metaclass=PoolMeta):
         self.apply_member_discount(level)
 
     @fields.depends('product', 'base_list_price', 'base_gross_price',
+        'manual_discount',
         methods=['on_change_with_unit_price', 'on_change_with_amount',
             'on_change_with_discount_amount'])
     def apply_member_discount(self, level):
-        "Price the line at the discount of level"
+        "Price the line at the discount of level and its own"
         self.member_discount, self.unit_list_price, self.unit_gross_price = (
             line_prices(level, self.product, self.base_list_price,
-                self.base_gross_price))
+                self.base_gross_price, self.manual_discount))
         self.unit_price = self.on_change_with_unit_price()
         self.amount = self.on_change_with_amount()
         self.discount_amount = self.on_change_with_discount_amount()
@@ -363,6 +527,11 @@ class POSPayment(metaclass=PoolMeta):
                 }), 'get_pin')
     member_card = fields.Function(fields.Boolean("Member Card"),
         'on_change_with_member_card')
+    cash_received = Monetary(
+        "Cash Received", currency='currency', digits='currency',
+        readonly=True)
+    change = Monetary(
+        "Change", currency='currency', digits='currency', readonly=True)
 
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
@@ -383,6 +552,8 @@ class POSPayment(metaclass=PoolMeta):
         default.setdefault('card_line')
         default.setdefault('points')
         default.setdefault('card_key')
+        default.setdefault('cash_received')
+        default.setdefault('change')
         return super().copy(payments, default=default)
 
     def pay_from_card(self, pin=None, key=None):
@@ -518,11 +689,114 @@ class POSPayment(metaclass=PoolMeta):
             if x.kind == 'spend']
 
 
+class POSCashSession(metaclass=PoolMeta):
+    __name__ = 'sale.point.cash.session'
+
+    employee = fields.Many2One(
+        'company.employee', "Cashier",
+        states={
+            'readonly': Eval('state') != 'open',
+            },
+        help="Who opened the shift and sells in it.")
+    over_short = Monetary(
+        "Over/Short", currency='currency', digits='currency', readonly=True,
+        help="The cash counted at the close less the cash expected.")
+    sales = fields.One2Many('sale.point.sale', 'shift', "Sales",
+        readonly=True)
+
+    @classmethod
+    def default_employee(cls):
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        return user.employee.id if user.employee else None
+
+    @classmethod
+    def get_current(cls, point):
+        "The open shift of point; none is opened by selling"
+        sessions = cls.search([
+                ('point', '=', point.id),
+                ('state', '=', 'open'),
+                ], limit=1)
+        if not sessions:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_shift_closed', point=point.rec_name))
+        return sessions[0]
+
+    @classmethod
+    def copy(cls, sessions, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('over_short')
+        default.setdefault('sales')
+        return super().copy(sessions, default=default)
+
+    @classmethod
+    def close(cls, sessions):
+        pool = Pool()
+        Transfer = pool.get('sale.point.cash.transfer')
+        transfers = []
+        for session in sessions:
+            if session.state != 'open':
+                continue
+            difference = session.end_amount - (
+                session.start_amount + session.balance)
+            session.over_short = difference
+            if difference and session.point.over_short_type:
+                transfers.append(Transfer(point=session.point,
+                        session=session, amount=difference,
+                        type=session.point.over_short_type))
+        Transfer.save(transfers)
+        cls.save(sessions)
+        super().close(cls.browse(sessions))
+
+    @classmethod
+    def open(cls, sessions):
+        pool = Pool()
+        Transfer = pool.get('sale.point.cash.transfer')
+        super().open(sessions)
+        Transfer.delete(Transfer.search([
+                    ('session', 'in', [s.id for s in sessions]),
+                    ('state', '=', 'draft'),
+                    ('type', 'in', list({s.point.over_short_type.id
+                                for s in sessions
+                                if s.point.over_short_type})),
+                    ]))
+        cls.write(sessions, {'over_short': None})
+
+
 class POSPay(metaclass=PoolMeta):
     __name__ = 'sale.point.sale.pay'
 
+    def default_payment(self, fields):
+        if self.record.state == 'open' and not self.record.payments:
+            self.record.apply_rounding()
+        default = super().default_payment(fields)
+        default['amount'] = self.model(self.record.id).amount_to_pay
+        return default
+
     def transition_pay(self):
+        pool = Pool()
+        Session = pool.get('sale.point.cash.session')
+        sale = self.record
+        shift = Session.get_current(sale.point)
+        if shift.employee and sale.employee and shift.employee != sale.employee:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_shift_other_cashier',
+                    point=sale.point.rec_name,
+                    cashier=shift.employee.rec_name))
+        if sale.shift != shift:
+            sale.shift = shift
+            sale.save()
+        if not sale.payments:
+            sale.apply_rounding()
         method = self.payment.method
+        to_pay = self.model(self.record.id).amount_to_pay
+        if (method and method.cash and to_pay > 0
+                and (self.payment.amount or 0) > to_pay):
+            # The cash drawer keeps what was paid; the rest goes back
+            self.payment.cash_received = self.payment.amount
+            self.payment.change = self.payment.amount - to_pay
+            self.payment.amount = to_pay
         if (method and method.reference_required
                 and not self.payment.reference):
             raise CashierError(gettext(

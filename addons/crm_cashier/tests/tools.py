@@ -2,7 +2,7 @@
 "What the cashier's tests set up: a till with its payment methods"
 from decimal import Decimal
 
-from trytond.modules.account.tests import create_chart
+from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.crm_membership.tests.tools import (
     create_card_type, issue_card)
 from trytond.pool import Pool
@@ -39,7 +39,18 @@ def create_till(company):
     cash = Method(name="现金", account=cash_account, cash=True)
     card = Method(name="会员卡", account=cash_account, member_card=True)
     Method.save([cash, card])
+    open_shift(point)
     return point, cash, card
+
+
+def open_shift(point, employee=None):
+    "Open a shift of employee at point after its last one"
+    pool = Pool()
+    Session = pool.get('sale.point.cash.session')
+    session = Session(point=point, employee=employee)
+    session.on_change_point()
+    session.save()
+    return session
 
 
 def create_method(name, **values):
@@ -106,12 +117,12 @@ def setup_shop(company):
     return point, cash, card_method, card, shampoo, cigarettes
 
 
-def new_sale(point, card, *products):
+def new_sale(point, card, *products, employee=None):
     "An open sale at point with one of each product, for card"
     pool = Pool()
     Sale = pool.get('sale.point.sale')
     Line = pool.get('sale.point.sale.line')
-    sale = Sale(point=point)
+    sale = Sale(point=point, employee=employee)
     sale.card = card
     sale.on_change_card()
     lines = []
@@ -122,6 +133,28 @@ def new_sale(point, card, *products):
     sale.lines = lines
     sale.save()
     return sale
+
+
+def open_fiscalyear(company):
+    "A fiscal year of this year with its months, to post the sales"
+    pool = Pool()
+    FiscalYear = pool.get('account.fiscalyear')
+    fiscalyear = get_fiscalyear(company)
+    fiscalyear.save()
+    FiscalYear.create_period([fiscalyear])
+    return fiscalyear
+
+
+def rounding_account(company):
+    "The account of the rounding of the tills"
+    pool = Pool()
+    Account = pool.get('account.account')
+    account, = Account.search([
+            ('company', '=', company.id),
+            ('type.expense', '=', True),
+            ('closed', '!=', True),
+            ], limit=1)
+    return account
 
 
 def pay(sale, method, amount, pin=None, reference=None):
