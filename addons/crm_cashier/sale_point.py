@@ -14,6 +14,7 @@ from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 from trytond.transaction import Transaction
+from trytond.wizard import StateReport
 
 from .exceptions import CashierError
 
@@ -128,6 +129,11 @@ class POSSale(metaclass=PoolMeta):
         'sale.point.cash.session', "Shift", readonly=True,
         ondelete='RESTRICT',
         help="The cashier's shift the sale was paid in.")
+    member_balance_after = Monetary(
+        "Card Balance after the Sale", currency='currency',
+        digits='currency', readonly=True)
+    member_points_after = fields.Integer(
+        "Card Points after the Sale", readonly=True)
     rounding_amount = Monetary(
         "Rounding", currency='currency', digits='currency', readonly=True,
         help="What the rounding of the till (抹零) adds to the total.")
@@ -250,6 +256,8 @@ class POSSale(metaclass=PoolMeta):
         default.setdefault('member_counted', False)
         default.setdefault('rounding_amount', Decimal(0))
         default.setdefault('shift')
+        default.setdefault('member_balance_after')
+        default.setdefault('member_points_after')
         return super().copy(sales, default=default)
 
     @classmethod
@@ -331,6 +339,9 @@ class POSSale(metaclass=PoolMeta):
             if points > 0 and usable:
                 Card.earn_points(card, points, origin=sale,
                     key='%s,%s' % (cls.__name__, sale.id), date=sale.date)
+            card = Card(card.id)
+            sale.member_balance_after = card.balance
+            sale.member_points_after = card.points
             sale.member_counted = True
         cls.save(sales)
 
@@ -723,6 +734,28 @@ class POSCashSession(metaclass=PoolMeta):
                     'crm_cashier.msg_shift_closed', point=point.rec_name))
         return sessions[0]
 
+    @property
+    def cash_expected(self):
+        "The cash the drawer should hold, before any over/short"
+        over_short_type = self.point.over_short_type
+        return self.start_amount + self.balance - sum(
+            t.amount for t in self.transfers
+            if over_short_type and t.type == over_short_type)
+
+    def handover_lines(self):
+        """[(method, sold, refunded)] of the payments of the shift's sales
+        by payment method, cash included"""
+        totals = {}
+        for sale in self.sales:
+            for payment in sale.payments:
+                totals.setdefault(payment.method, [Decimal(0), Decimal(0)])
+                if payment.amount >= 0:
+                    totals[payment.method][0] += payment.amount
+                else:
+                    totals[payment.method][1] += payment.amount
+        return sorted(((m, s, r) for m, (s, r) in totals.items()),
+            key=lambda x: x[0].name)
+
     @classmethod
     def copy(cls, sessions, default=None):
         default = default.copy() if default is not None else {}
@@ -738,8 +771,7 @@ class POSCashSession(metaclass=PoolMeta):
         for session in sessions:
             if session.state != 'open':
                 continue
-            difference = session.end_amount - (
-                session.start_amount + session.balance)
+            difference = session.end_amount - session.cash_expected
             session.over_short = difference
             if difference and session.point.over_short_type:
                 transfers.append(Transfer(point=session.point,
@@ -766,6 +798,7 @@ class POSCashSession(metaclass=PoolMeta):
 
 class POSPay(metaclass=PoolMeta):
     __name__ = 'sale.point.sale.pay'
+    receipt = StateReport('sale.point.sale.receipt')
 
     def default_payment(self, fields):
         if self.record.state == 'open' and not self.record.payments:
@@ -805,4 +838,7 @@ class POSPay(metaclass=PoolMeta):
         if method and method.from_card:
             self.payment.sale = self.record
             self.payment.pay_from_card(self.payment.pin)
-        return super().transition_pay()
+        state = super().transition_pay()
+        if state == 'end' and self.record.state == 'done':
+            return 'receipt'
+        return state
