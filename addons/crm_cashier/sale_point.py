@@ -7,12 +7,12 @@ import uuid
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import ModelView, fields
 from trytond.modules.crm_membership.ledger import line_key
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import StateReport
 
@@ -125,6 +125,16 @@ class POSSale(metaclass=PoolMeta):
         'on_change_with_member_days_since_visit')
     member_counted = fields.Boolean("Counted for the Member", readonly=True,
         help="The member's spend and points include this sale.")
+    refund_of = fields.Many2One(
+        'sale.point.sale', "Refund of", readonly=True, ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('refund_of'),
+            })
+    refunds = fields.One2Many('sale.point.sale', 'refund_of', "Refunds",
+        readonly=True,
+        states={
+            'invisible': ~Eval('refunds'),
+            })
     shift = fields.Many2One(
         'sale.point.cash.session', "Shift", readonly=True,
         ondelete='RESTRICT',
@@ -148,6 +158,13 @@ class POSSale(metaclass=PoolMeta):
         cls._buttons['open']['depends'] = (
             list(cls._buttons['open'].get('depends', []))
             + ['member_counted'])
+        cls._buttons.update(
+            refund={
+                'invisible': (~Eval('state').in_(['done', 'posted'])
+                    | Bool(Eval('refund_of'))),
+                'depends': ['state', 'refund_of'],
+                },
+            )
 
     @classmethod
     def default_member_counted(cls):
@@ -169,14 +186,24 @@ class POSSale(metaclass=PoolMeta):
     def on_change_with_change_amount(self, name=None):
         return sum(p.change or 0 for p in self.payments)
 
+    def _rounded_lines_total(self):
+        "The total of the lines paid in money, not by a count package"
+        return self._lines_total() - sum(line.gross_amount
+            for line in self.lines
+            if line.package_use or (
+                line.refund_of and line.refund_of.package_use))
+
     def expected_rounding(self):
-        "The rounding the till's mode gives the total of the lines"
-        total = self._lines_total()
+        "The rounding the till's mode gives the lines paid in money"
+        total = self._rounded_lines_total()
         return rounded(total, self.point.rounding) - total
 
     def apply_rounding(self):
         """Round the total as the till says, within the limit of the
         cashier"""
+        if self.refund_of:
+            # A refund gives back its share of the sale's rounding
+            return
         rounding = self.expected_rounding()
         limit = self.employee.till_rounding_limit if self.employee else None
         if limit is not None and abs(rounding) > limit:
@@ -256,6 +283,8 @@ class POSSale(metaclass=PoolMeta):
         default.setdefault('member_counted', False)
         default.setdefault('rounding_amount', Decimal(0))
         default.setdefault('shift')
+        default.setdefault('refund_of')
+        default.setdefault('refunds')
         default.setdefault('member_balance_after')
         default.setdefault('member_points_after')
         return super().copy(sales, default=default)
@@ -291,6 +320,182 @@ class POSSale(metaclass=PoolMeta):
                         sale=sale.rec_name))
         super().open(sales)
 
+    def current_shift(self):
+        "The open shift of the till, which must be the cashier's"
+        pool = Pool()
+        Session = pool.get('sale.point.cash.session')
+        shift = Session.get_current(self.point)
+        if (shift.employee and self.employee
+                and shift.employee != self.employee):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_shift_other_cashier',
+                    point=self.point.rec_name,
+                    cashier=shift.employee.rec_name))
+        return shift
+
+    @classmethod
+    @ModelView.button_action('crm_cashier.wizard_sale_refund')
+    def refund(cls, sales):
+        pass
+
+    def refundable_quantities(self):
+        "{line: quantity sold and not yet refunded}"
+        left = {line: line.quantity for line in self.lines}
+        for refund in self.refunds:
+            if refund.state == 'cancelled':
+                continue
+            for line in refund.lines:
+                if line.refund_of in left:
+                    left[line.refund_of] += line.quantity
+        return left
+
+    def money_spent(self):
+        "The total less what points and count packages paid"
+        return self.total - sum(
+            p.amount for p in self.payments if p.card and not p.card_line)
+
+    @classmethod
+    def refund_lines(cls, sale, quantities, employee=None):
+        """Refund {line: quantity} of the done sale with a new sale, done
+        at once, that gives each amount back to what paid for it: the
+        counts to their package, stored value and points to the card, the
+        rest to its payment method; return the refund"""
+        pool = Pool()
+        Line = pool.get('sale.point.sale.line')
+        Payment = pool.get('sale.point.payment')
+        if sale.refund_of:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_refund_of_refund', sale=sale.rec_name))
+        if sale.state not in {'done', 'posted'}:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_refund_not_done', sale=sale.rec_name))
+        quantities = {x: q for x, q in quantities.items() if q}
+        if not quantities:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_refund_nothing', sale=sale.rec_name))
+        left = sale.refundable_quantities()
+        for line, quantity in quantities.items():
+            if line not in left or quantity < 0 or quantity > left[line]:
+                raise CashierError(gettext(
+                        'crm_cashier.msg_refund_too_much',
+                        line=line.rec_name, quantity=quantity,
+                        left=left.get(line, 0)))
+            if line.package_use and quantity != line.quantity:
+                raise CashierError(gettext(
+                        'crm_cashier.msg_refund_package_whole',
+                        line=line.rec_name))
+        refund = cls(point=sale.point, company=sale.company,
+            employee=employee or cls.default_employee() or sale.employee,
+            card=sale.card, member=sale.member, refund_of=sale)
+        refund.shift = refund.current_shift()
+        refund.lines = [Line(refund_of=line, package_use=None,
+                product=line.product,
+                quantity=-quantity, unit_list_price=line.unit_list_price,
+                unit_gross_price=line.unit_gross_price,
+                base_list_price=line.base_list_price,
+                base_gross_price=line.base_gross_price,
+                member_discount=line.member_discount,
+                manual_discount=line.manual_discount)
+            for line, quantity in quantities.items()]
+        final = all(left[x] == quantities.get(x, 0) for x in left)
+        refunded_rounding = sum(r.rounding_amount for r in sale.refunds
+            if r.state != 'cancelled')
+        if final:
+            refund.rounding_amount = -(
+                sale.rounding_amount + refunded_rounding)
+        elif not sale._rounded_lines_total():
+            refund.rounding_amount = Decimal(0)
+        else:
+            refund.rounding_amount = sale.currency.round(
+                sale.rounding_amount * refund._rounded_lines_total()
+                / sale._rounded_lines_total())
+        refund.save()
+        payments = refund._refund_packages()
+        money = -(refund.total - sum(p.amount for p in payments))
+        payments.extend(refund._refund_money(money, final))
+        Payment.save(payments)
+        cls.do([refund])
+        return refund
+
+    def _refund_packages(self):
+        "The payment giving back the counts of the refunded package lines"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Payment = pool.get('sale.point.payment')
+        lines = [x for x in self.lines if x.refund_of.package_use]
+        if not lines:
+            return []
+        paid = [p for p in self.refund_of.payments
+            if p.method.member_package]
+        key = '%s,%s,packages' % (self.__name__, self.id)
+        for index, line in enumerate(lines):
+            Card.refund_package(line.refund_of.package_use, origin=self,
+                key=line_key(key, index))
+        return [Payment(sale=self, method=paid[0].method, refund_of=paid[0],
+                card=self.card, card_key=key,
+                amount=sum(x.gross_amount for x in lines))]
+
+    def _refund_money(self, money, final):
+        """The payments giving money back to the payments of the sale in
+        proportion to what is left of them, all of it on the last refund"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Configuration = pool.get('crm.configuration')
+        Payment = pool.get('sale.point.payment')
+        paid = [p for p in self.refund_of.payments
+            if not p.method.member_package]
+        open_ = {p: p.amount for p in paid}
+        for refunded in Payment.search([('refund_of', 'in', paid)]):
+            open_[refunded.refund_of] += refunded.amount
+        total = sum(open_.values())
+        if money > total:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_refund_over_paid',
+                    sale=self.refund_of.rec_name, amount=money, left=total))
+        value = Configuration(1).point_value
+        shares, rest = {}, money
+        # Points last so that they take whole points and the others the cents
+        for payment in sorted(paid, key=lambda p: bool(p.points)):
+            if final:
+                share = open_[payment]
+            elif payment == paid[-1] or not total:
+                share = rest
+            else:
+                share = self.currency.round(money * open_[payment] / total)
+            share = min(share, open_[payment], rest)
+            if payment.points:
+                share = (share / value).to_integral_value(ROUND_DOWN) * value
+            shares[payment] = share
+            rest -= share
+        if rest:
+            for payment in paid:
+                if not payment.points:
+                    extra = min(rest, open_[payment] - shares[payment])
+                    shares[payment] += extra
+                    rest -= extra
+        payments = []
+        for index, payment in enumerate(paid):
+            share = shares[payment]
+            if not share:
+                continue
+            refund = Payment(sale=self, method=payment.method,
+                amount=-share, refund_of=payment, card=payment.card,
+                reference=payment.reference)
+            key = '%s,%s,%s' % (self.__name__, self.id, index)
+            if payment.card_line:
+                refund.card_key = key
+                refund.card_line = Card.credit(payment.card, share,
+                    origin=self, payment=payment.card_line, key=key,
+                    spend=False)
+            elif payment.points:
+                points = int(share / value)
+                refund.card_key = key
+                refund.points = -points
+                Card.refund_points(payment.card, payment.point_lines(),
+                    origin=self, key=key, points=points)
+            payments.append(refund)
+        return payments
+
     @classmethod
     def do(cls, sales):
         for sale in sales:
@@ -313,7 +518,8 @@ class POSSale(metaclass=PoolMeta):
     @classmethod
     def count_for_members(cls, sales):
         """Add each sale to its member's spend and give its card the points
-        of the level on what was paid, not on the bonus of the card"""
+        of the level on what was paid, not on the bonus of the card; a
+        refund takes them off"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
         Party = pool.get('party.party')
@@ -322,28 +528,63 @@ class POSSale(metaclass=PoolMeta):
                 continue
             card = Card(sale.card.id)
             # Points and packages are not money spent
-            spent = sale.total - sum(
-                p.amount for p in sale.payments
-                if p.card and not p.card_line)
+            spent = sale.money_spent()
             if sale.member:
-                Party.record_spend(sale.member, spent, sale.date)
-            # Nor does the card's bonus earn points
-            earning = spent - sum(
-                -p.card_line.bonus for p in sale.payments if p.card_line)
-            points = 0
-            if card.level:
-                points = earning * card.level.points_per_yuan
-                points = int(points.quantize(Decimal(1), rounding=ROUND_DOWN))
-            usable = card.state == 'active' and not (
-                card.expiry and card.expiry < sale.date)
-            if points > 0 and usable:
-                Card.earn_points(card, points, origin=sale,
-                    key='%s,%s' % (cls.__name__, sale.id), date=sale.date)
+                Party.record_spend(sale.member, spent, sale.date,
+                    visit=not sale.refund_of)
+            if sale.refund_of:
+                sale._take_back_points(card, spent)
+            else:
+                sale._earn_points(card, spent)
             card = Card(card.id)
             sale.member_balance_after = card.balance
             sale.member_points_after = card.points
             sale.member_counted = True
         cls.save(sales)
+
+    def _earn_points(self, card, spent):
+        """Give card the points of the level on spent less the card's
+        bonus, which earns none"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        if not card.level:
+            return
+        earning = spent - sum(
+            -p.card_line.bonus for p in self.payments if p.card_line)
+        points = int((earning * card.level.points_per_yuan).quantize(
+                Decimal(1), rounding=ROUND_DOWN))
+        usable = card.state == 'active' and not (
+            card.expiry and card.expiry < self.date)
+        if points > 0 and usable:
+            Card.earn_points(card, points, origin=self,
+                key='%s,%s' % (self.__name__, self.id), date=self.date)
+
+    def _take_back_points(self, card, spent):
+        """Take back from card the points the refunded sale earned, in
+        proportion to the money refunded, the rest on its last refund"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        PointLine = pool.get('crm.membership.point.line')
+        original = self.refund_of
+        earned = [x for x in PointLine.by_key(
+                '%s,%s' % (original.__name__, original.id))
+            if x.kind == 'earn']
+        original_spent = original.money_spent()
+        if not earned or not original_spent:
+            return
+        points = sum(x.points for x in earned)
+        taken = -sum(x.points for x in PointLine.search([
+                    ('reversal_of', 'in', [x.id for x in earned]),
+                    ]))
+        if not any(original.refundable_quantities().values()):
+            count = points - taken
+        else:
+            count = int((points * -spent / original_spent).quantize(
+                    Decimal(1), rounding=ROUND_DOWN))
+            count = min(count, points - taken)
+        if count > 0:
+            Card.refund_points(card, earned, origin=self,
+                key='%s,%s' % (self.__name__, self.id), points=count)
 
 
 class POSSaleLine(metaclass=PoolMeta):
@@ -381,11 +622,18 @@ class POSSaleLine(metaclass=PoolMeta):
     package_use = fields.Many2One(
         'crm.membership.package.line', "Package Use", readonly=True,
         ondelete='RESTRICT')
+    refund_of = fields.Many2One(
+        'sale.point.sale.line', "Refund of", readonly=True,
+        ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('refund_of'),
+            })
 
     @classmethod
     def copy(cls, lines, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('package_use')
+        default.setdefault('refund_of')
         return super().copy(lines, default=default)
 
     @classmethod
@@ -413,6 +661,18 @@ class POSSaleLine(metaclass=PoolMeta):
         for line in lines:
             if line.sale.state == 'open':
                 line.check_prices()
+            if line.refund_of:
+                line.check_refund()
+
+    def check_refund(self):
+        "Refuse to refund more than was sold"
+        sold = self.refund_of
+        left = sold.sale.refundable_quantities()[sold]
+        if self.quantity >= 0 or left < 0:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_refund_too_much',
+                    line=sold.rec_name, quantity=-self.quantity,
+                    left=left - self.quantity))
 
     def check_prices(self):
         """Refuse a discount beyond the cashier's limit and prices other
@@ -538,11 +798,28 @@ class POSPayment(metaclass=PoolMeta):
                 }), 'get_pin')
     member_card = fields.Function(fields.Boolean("Member Card"),
         'on_change_with_member_card')
+    refund_of = fields.Many2One(
+        'sale.point.payment', "Refund of", readonly=True,
+        ondelete='RESTRICT',
+        states={
+            'invisible': ~Eval('refund_of'),
+            })
     cash_received = Monetary(
         "Cash Received", currency='currency', digits='currency',
         readonly=True)
     change = Monetary(
         "Change", currency='currency', digits='currency', readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # A refund gives back to any method what it paid
+        cls.method.domain = [
+            ('company', '=', Eval('company', -1)),
+            If((Eval('amount', 0) < 0) & ~Eval('refund_of'),
+                ('cash', '=', True),
+                ()),
+            ]
 
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
@@ -565,6 +842,7 @@ class POSPayment(metaclass=PoolMeta):
         default.setdefault('card_key')
         default.setdefault('cash_received')
         default.setdefault('change')
+        default.setdefault('refund_of')
         return super().copy(payments, default=default)
 
     def pay_from_card(self, pin=None, key=None):
@@ -801,28 +1079,26 @@ class POSPay(metaclass=PoolMeta):
     receipt = StateReport('sale.point.sale.receipt')
 
     def default_payment(self, fields):
-        if self.record.state == 'open' and not self.record.payments:
+        if self.record.state == 'open':
             self.record.apply_rounding()
         default = super().default_payment(fields)
         default['amount'] = self.model(self.record.id).amount_to_pay
         return default
 
     def transition_pay(self):
-        pool = Pool()
-        Session = pool.get('sale.point.cash.session')
         sale = self.record
-        shift = Session.get_current(sale.point)
-        if shift.employee and sale.employee and shift.employee != sale.employee:
-            raise CashierError(gettext(
-                    'crm_cashier.msg_shift_other_cashier',
-                    point=sale.point.rec_name,
-                    cashier=shift.employee.rec_name))
+        shift = sale.current_shift()
         if sale.shift != shift:
             sale.shift = shift
             sale.save()
-        if not sale.payments:
-            sale.apply_rounding()
         method = self.payment.method
+        if method and method.member_package:
+            # Rounded again on what is left to pay in money
+            if sale.rounding_amount:
+                sale.rounding_amount = Decimal(0)
+                sale.save()
+        else:
+            sale.apply_rounding()
         to_pay = self.model(self.record.id).amount_to_pay
         if (method and method.cash and to_pay > 0
                 and (self.payment.amount or 0) > to_pay):

@@ -839,9 +839,10 @@ class Card(Workflow, ModelSQL, ModelView):
         return lines
 
     @classmethod
-    def refund_points(cls, card, spent, origin=None, key=None):
+    def refund_points(cls, card, spent, origin=None, key=None, points=None):
         """Give back to the earnings they came from the points of the spend
-        lines (or take back those of earn lines, as a refunded sale does)"""
+        lines (or take back those of earn lines, as a refunded sale does);
+        with points, only that many of them, the rest left for later"""
         pool = Pool()
         PointLine = pool.get('crm.membership.point.line')
         card = cls._lock(card)
@@ -852,34 +853,43 @@ class Card(Workflow, ModelSQL, ModelView):
                     ('reversal_of', 'in', [x.id for x in spent]),
                     ]):
             reversed_.setdefault(line.reversal_of.id, 0)
-            reversed_[line.reversal_of.id] += line.points
+            reversed_[line.reversal_of.id] += abs(line.points)
+        left = {x.id: abs(x.points) - reversed_.get(x.id, 0) for x in spent}
+        if (any(x.card != card for x in spent)
+                or (points is None and any(reversed_.values()))
+                or (points is not None
+                    and not 0 <= points <= sum(left.values()))):
+            raise CardError(gettext(
+                    'crm_membership.msg_points_refunded',
+                    card=card.rec_name))
+        wanted = sum(left.values()) if points is None else points
         lines = []
         for line in spent:
-            if line.card != card or reversed_.get(line.id):
-                raise CardError(gettext(
-                        'crm_membership.msg_points_refunded',
-                        card=card.rec_name))
+            count = min(left[line.id], wanted)
+            if count <= 0:
+                continue
+            wanted -= count
             if line.kind == 'earn':
                 lines.extend(cls._take_back(card, line, origin, key,
-                        len(lines)))
+                        len(lines), count))
             else:
                 lines.append(PointLine(card=card, kind='refund',
-                        points=-line.points, earning=line.earning,
+                        points=count, earning=line.earning,
                         reversal_of=line, origin=origin,
                         key=line_key(key, len(lines))))
         PointLine.save([x for x in lines if x.points])
         return lines
 
     @classmethod
-    def _take_back(cls, card, earning, origin, key, index):
-        """Reverse an earning: from what is left of it, then from the other
-        points of the card, as far as there are any"""
+    def _take_back(cls, card, earning, origin, key, index, points):
+        """Reverse points of an earning: from what is left of it, then from
+        the other points of the card, as far as there are any"""
         pool = Pool()
         PointLine = pool.get('crm.membership.point.line')
         lines = []
         for open_earning, left in sorted(PointLine.open_earnings(card.id),
                 key=lambda e: e[0] != earning):
-            taken = min(left, earning.points + sum(x.points for x in lines))
+            taken = min(left, points + sum(x.points for x in lines))
             if taken <= 0:
                 break
             lines.append(PointLine(card=card, kind='refund', points=-taken,

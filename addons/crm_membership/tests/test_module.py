@@ -227,6 +227,35 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(Card(card.id).points, 30)
 
     @with_transaction()
+    def test_points_refund_in_parts(self):
+        """Points are given back or taken back in parts, never more than
+        the lines hold"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(10))
+        Card.earn_points(card, 30)
+        earned, = Card.earn_points(card, 20)
+        spent = Card.spend_points(card, 40)
+
+        Card.refund_points(card, spent, points=15, key='part 1')
+        self.assertEqual(Card(card.id).points, 25)
+        Card.refund_points(card, spent, points=15, key='part 1')
+        self.assertEqual(Card(card.id).points, 25)
+        with self.assertRaises(CardError):
+            Card.refund_points(card, spent, points=26)
+        with self.assertRaises(CardError):
+            Card.refund_points(card, spent)
+        Card.refund_points(card, spent, points=25)
+        self.assertEqual(Card(card.id).points, 50)
+
+        Card.refund_points(card, [earned], points=5)
+        self.assertEqual(Card(card.id).points, 45)
+        Card.refund_points(card, [earned], points=15)
+        self.assertEqual(Card(card.id).points, 30)
+        with self.assertRaises(CardError):
+            Card.refund_points(card, [earned], points=1)
+
+    @with_transaction()
     def test_points_pay_and_redeem_gifts(self):
         "Points pay at their value and buy the gifts that have a price in them"
         pool = Pool()
