@@ -1,5 +1,5 @@
 # This file is part of the CRM suite.
-"What a cashier may give away at the till"
+"What an employee may give away at the till and is paid a month"
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
@@ -17,6 +17,12 @@ class Employee(metaclass=PoolMeta):
             ],
         help="The largest discount the cashier may give on a line, "
         "on top of the member's; empty for none.")
+    base_pay = fields.Numeric("Base Pay", digits=(16, 2),
+        domain=['OR',
+            ('base_pay', '=', None),
+            ('base_pay', '>=', 0),
+            ],
+        help="The monthly pay before commission.")
     till_rounding_limit = fields.Numeric("Till Rounding Limit",
         digits=(16, 2), domain=['OR',
             ('till_rounding_limit', '=', None),

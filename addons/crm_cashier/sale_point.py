@@ -501,8 +501,26 @@ class POSSale(metaclass=PoolMeta):
         for sale in sales:
             sale.apply_rounding()
         super().do(sales)
-        cls.count_for_members(
-            [s for s in sales if s.state == 'done' and s.card])
+        done = [s for s in sales if s.state == 'done']
+        cls.count_for_members([s for s in done if s.card])
+        cls.create_commissions(done)
+
+    @classmethod
+    def create_commissions(cls, sales):
+        """Give the staff of each line the commission of their plan, or
+        take back that of a refunded line"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        commissions, totals = [], {}
+        for sale in sales:
+            for line in sale.lines:
+                if line.commissions:
+                    continue
+                if line.refund_of:
+                    commissions.extend(line.reversed_commissions())
+                else:
+                    commissions.extend(line.get_commissions(totals))
+        Commission.save(commissions)
 
     def get_account_move(self):
         pool = Pool()
@@ -622,6 +640,21 @@ class POSSaleLine(metaclass=PoolMeta):
     package_use = fields.Many2One(
         'crm.membership.package.line', "Package Use", readonly=True,
         ondelete='RESTRICT')
+    staff = fields.Many2One(
+        'company.employee', "Staff",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'readonly': Eval('sale_state') != 'open',
+            },
+        help="The salesperson or technician whose commission the line "
+        "earns.")
+    commissions = fields.One2Many('commission', 'origin', "Commissions",
+        readonly=True,
+        states={
+            'invisible': ~Eval('commissions'),
+            })
     refund_of = fields.Many2One(
         'sale.point.sale.line', "Refund of", readonly=True,
         ondelete='RESTRICT',
@@ -634,6 +667,7 @@ class POSSaleLine(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('package_use')
         default.setdefault('refund_of')
+        default.setdefault('commissions')
         return super().copy(lines, default=default)
 
     @classmethod
@@ -663,6 +697,69 @@ class POSSaleLine(metaclass=PoolMeta):
                 line.check_prices()
             if line.refund_of:
                 line.check_refund()
+
+    @property
+    def staff_agent(self):
+        "The commission agent of the line's staff"
+        pool = Pool()
+        Agent = pool.get('commission.agent')
+        if not self.staff:
+            return
+        agents = Agent.search([
+                ('party', '=', self.staff.party.id),
+                ('company', '=', self.sale.company.id),
+                ('type_', '=', 'agent'),
+                ('plan', '!=', None),
+                ], limit=1)
+        return agents[0] if agents else None
+
+    def get_commissions(self, totals):
+        """The commission the staff earns on the line by their plan, with
+        the month's total so far in totals"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        agent = self.staff_agent
+        if not agent or not self.amount:
+            return []
+        if agent not in totals:
+            totals[agent] = agent.month_total(self.sale.date)
+        with Transaction().set_context(commission_names={
+                    'quantity': Decimal(str(self.quantity)),
+                    'month_total': totals[agent],
+                    }):
+            amount = agent.plan.compute(self.amount, self.product)
+        totals[agent] += self.amount
+        if not amount:
+            return []
+        return [Commission(origin=self, agent=agent, date=self.sale.date,
+                product=agent.plan.commission_product,
+                base_amount=self.amount, amount=round_price(amount))]
+
+    def reversed_commissions(self):
+        """The commissions that take back those of the refunded line, in
+        proportion, all that is left of them on its last refund"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        sold = self.refund_of
+        last = not sold.sale.refundable_quantities()[sold]
+        share = Decimal(str(-self.quantity)) / Decimal(str(sold.quantity))
+        reversed_ = Commission.search([
+                ('origin.refund_of', '=', sold.id, 'sale.point.sale.line'),
+                ])
+        commissions = []
+        for commission in sold.commissions:
+            left = commission.amount + sum(
+                c.amount for c in reversed_ if c.agent == commission.agent)
+            amount = left if last else min(
+                round_price(commission.amount * share), left)
+            if amount:
+                commissions.append(Commission(origin=self,
+                        agent=commission.agent, date=self.sale.date,
+                        product=commission.product,
+                        base_amount=-round_price(
+                            commission.base_amount * share),
+                        amount=-amount))
+        return commissions
 
     def check_refund(self):
         "Refuse to refund more than was sold"
