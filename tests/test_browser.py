@@ -1,7 +1,8 @@
 """The web client (sao) as Chinese staff see it: log in as sales1, check
 the main menu and the customer list are in Chinese, and save a screenshot
 of the list to var/browser-customers.png; log in as the shop manager and
-top up, report lost and re-issue a member card."""
+top up, report lost and re-issue a member card; log in as a cashier and
+serve a member from the swipe to the receipt."""
 import pathlib
 import re
 
@@ -15,6 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCREENSHOT = ROOT / 'var' / 'browser-customers.png'
 SCREENSHOT_FORM = ROOT / 'var' / 'browser-customer-form.png'
 SCREENSHOT_CARD = ROOT / 'var' / 'browser-member-card.png'
+SCREENSHOT_TILL = ROOT / 'var' / 'browser-till.png'
 
 LOGIN = 'sales1'
 PASSWORD = 'demo2026'
@@ -270,3 +272,111 @@ def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
     expect(dialog).to_be_hidden()
     expect(state).to_have_text('已补卡')
     page.screenshot(path=str(SCREENSHOT_CARD), full_page=True)
+
+
+def test_cashier_serves_a_member(page, server, demo_database):
+    """收银员 opens a sale, adds two items, swipes the member's card, which
+    re-prices them and shows the member; pays part from the card with its
+    PIN and the rest in cash, sees the change and gets the receipt PDF"""
+    log_in(page, server, demo_database.name, 'cashier1', PASSWORD)
+    menu_row(page, '销售').locator('.expander').click()
+    sales_menu = menu_row(page, '收银单')
+    sales_menu.wait_for(state='visible')
+    sales_menu.locator('.column-char').dblclick()
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    tab.locator('button#new_').first.click()
+    form = tab.locator('.form').first
+
+    def field(name):
+        return form.locator(f'[name="{name}"]:visible').first
+
+    def amount(text):
+        return float(re.sub(r'[^0-9.\-]', '', text) or 0)
+
+    def fill_number(dialog, name, value):
+        # The text input swaps itself for a number input on focus
+        number = dialog.locator(f'input[name="{name}"][type="number"]')
+        dialog.locator(f'input[name="{name}"][type="text"]').focus()
+        expect(number).to_be_visible()
+        number.fill(str(value))
+        number.press('Tab')
+
+    def many2one(locator, text):
+        "Type text and pick the first record the completion offers"
+        choice = page.locator(
+            '.dropdown-completion:visible li.completion').first
+        # What is typed while a new record loads is lost: type again
+        for attempt in range(5):
+            locator.fill('')
+            locator.press_sequentially(text, delay=20)
+            try:
+                choice.wait_for(state='visible', timeout=3000)
+                break
+            except PlaywrightTimeoutError:
+                continue
+        choice.click()
+        expect(locator).to_have_value(re.compile(re.escape(text)))
+
+    # The new sale is ready once its defaults are shown
+    expect(form.locator('select[name="state"] option:checked')).to_have_text(
+        '打开')
+    many2one(field('point'), '前台收银台')
+
+    lines = form.locator('.form-one2many').first
+    for product in ['洗发水', '护发素']:
+        lines.locator('button[title="新建"]').first.click()
+        dialog = page.locator('.modal-dialog:visible').last
+        many2one(dialog.locator('input[name="product"]:visible').first,
+            product)
+        fill_number(dialog, 'quantity', 1)
+        dialog.locator('.modal-footer button#save').click()
+        expect(dialog).to_be_hidden()
+    rows = lines.locator('table.tree tbody > tr')
+    expect(rows).to_have_count(2)
+    # 洗发水 68 + 护发素 58
+    expect(field('total')).to_have_value('126.00')
+
+    # The card reader types the number: the gold member's 12 % off
+    # re-prices the lines already there
+    many2one(field('card'), '880000000002')
+    expect(field('member')).not_to_have_value('')
+    expect(field('member_level')).to_have_value('金卡会员')
+    expect(rows.first).to_contain_text('59.84')
+    expect(field('total')).to_have_value('110.88')
+    assert amount(field('member_balance').input_value()) >= 50
+    tab.locator('button#save').first.click()
+    expect(field('total')).to_have_value('110.88')
+
+    def pay(dialog, method, value, pin=None):
+        expect(dialog.locator('select[name="method"]')).to_be_visible()
+        dialog.locator('select[name="method"]').select_option(label=method)
+        fill_number(dialog, 'amount', value)
+        if pin:
+            dialog.locator('input[name="pin"]:visible').fill(pin)
+
+    form.locator('button', has_text='收款').first.click()
+    dialog = page.locator('.modal-dialog:visible').last
+    # The till drops the fen (抹零)
+    amount_text = dialog.locator('input[name="amount"][type="text"]')
+    expect(amount_text).to_have_value('110.80')
+    pay(dialog, '会员卡', 50, demo.DEMO_PIN)
+    dialog.locator('.modal-footer button.btn-primary').click()
+    # The dialog comes back with what is left to pay
+    dialog = page.locator('.modal-dialog:visible').last
+    amount_text = dialog.locator('input[name="amount"][type="text"]')
+    expect(amount_text).to_have_value('60.80')
+    pay(dialog, '现金', 100)
+    with page.expect_download() as download:
+        dialog.locator('.modal-footer button.btn-primary').click()
+    receipt = ROOT / 'var' / 'browser-receipt.pdf'
+    download.value.save_as(receipt)
+    assert receipt.read_bytes().startswith(b'%PDF')
+    # The download dialog closes itself once the file is taken
+    expect(page.locator('.modal-dialog:visible')).to_have_count(0,
+        timeout=TIMEOUT)
+    expect(form.locator('select[name="state"] option:checked')).to_have_text(
+        '已完成')
+    expect(field('rounding_amount')).to_have_value('-0.08')
+    expect(field('change_amount')).to_have_value('39.20')
+    expect(page.locator('.modal-backdrop')).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOT_TILL), full_page=True)

@@ -21,11 +21,14 @@ STAFF = [
     # login, name, department, role groups, extra core groups
     ('admin', "管理员", 'MD', [], []),
     ('manager', "王丽", 'MD', ['group_sales_manager'],
-        ['product.group_product_admin']),
+        ['product.group_product_admin', 'sale_point.group_sale_point',
+            'commission.group_commission_admin']),
     ('sales1', "张伟", 'XS', ['group_salesperson'], []),
     ('sales2', "李娜", 'XS', ['group_salesperson'], []),
-    ('cashier1', "陈静", 'SY', ['group_cashier'], []),
-    ('cashier2', "刘洋", 'SY', ['group_cashier'], []),
+    ('cashier1', "陈静", 'SY', ['group_cashier'],
+        ['sale_point.group_sale_point']),
+    ('cashier2', "刘洋", 'SY', ['group_cashier'],
+        ['sale_point.group_sale_point']),
     ('service', "赵敏", 'MD', ['group_service'], []),
     ]
 ROLE_NAMES = {
@@ -74,8 +77,24 @@ PRODUCTS = [
     ("口香糖", "日用零售", 'goods', '6'),
     ]
 
-PAYMENT_METHODS = [("现金", True), ("银行卡", False), ("微信", False),
-    ("支付宝", False)]
+PAYMENT_METHODS = [
+    # name, cash, what it takes from the member card, reference required
+    ("现金", True, None, False),
+    ("银行卡", False, None, True),
+    ("微信", False, None, True),
+    ("支付宝", False, None, True),
+    ("会员卡", False, 'member_card', False),
+    ("积分", False, 'member_points', False),
+    ("次卡", False, 'member_package', False),
+    ]
+# Technicians earn commissions but do not log in
+TECHNICIANS = [("周师傅", '4500'), ("吴技师", '4000')]
+BASE_PAY = {'cashier1': '3800', 'cashier2': '3600', 'sales1': '4200',
+    'sales2': '4200', 'manager': '6800', 'service': '3800'}
+# Chinese names of the accounts of the chart the shop uses
+ACCOUNT_NAMES = {'cash': "库存现金", 'receivable': "应收账款",
+    'payable': "应付账款", 'revenue': "主营业务收入", 'expense': "管理费用",
+    'tax': "应交税费"}
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
@@ -133,6 +152,7 @@ def load(database):
     _sale_point(config, company)
     _customers(employees)
     _membership(database)
+    _till(database, {k: e.id for k, e in employees.items()})
     _languages(config)
     _close_config_wizard(config)
     return categories
@@ -171,6 +191,9 @@ def _accounting(config, company):
     fiscalyear.name = "%s 年度" % today.year
     fiscalyear.click('create_period')
     accounts = get_accounts(company)
+    for key, name in ACCOUNT_NAMES.items():
+        accounts[key].name = name
+        accounts[key].save()
     tax = create_tax(Decimal('0.03'), company)
     tax.name = tax.description = "增值税 3%"
     tax.save()
@@ -277,14 +300,28 @@ def _sale_point(config, company):
     pos.storage_location, = Location.find([('code', '=', 'STO')])
     pos.customer_location, = Location.find([('code', '=', 'CUS')])
     pos.save()
-    for name, cash in PAYMENT_METHODS:
+    for name, cash, member, reference in PAYMENT_METHODS:
         if cash:
             account = accounts['cash']
         else:
             account, = accounts['cash'].duplicate(default={'name': name})
-        account.name = name if not cash else "库存现金"
-        account.save()
-        PaymentMethod(name=name, account=Account(account.id), cash=cash).save()
+            account.name = name
+            account.save()
+        method = PaymentMethod(name=name, account=Account(account.id),
+            cash=cash, reference_required=reference)
+        if member:
+            setattr(method, member, True)
+        method.save()
+    rounding, = accounts['expense'].duplicate(default={'name': "抹零"})
+    over_short, = accounts['expense'].duplicate(default={'name': "现金长短款"})
+    cash_journal, = Journal.find([('type', '=', 'cash')], limit=1)
+    TransferType = Model.get('sale.point.cash.transfer.type')
+    pos.rounding = 'drop_fen'
+    pos.rounding_account = Account(rounding.id)
+    pos.over_short_type = TransferType(name="长短款",
+        account=Account(over_short.id), journal=cash_journal)
+    pos.over_short_type.save()
+    pos.save()
 
 
 # Districts of Shenzhen the demo shop's customers live in
@@ -442,6 +479,97 @@ def _membership(database):
                 Card.top_up(card, Decimal(rng.choice([1000, 2000])))
         Card.report_lost([cards[5]])
         Card.do_reissue(Card(cards[9].id))
+        transaction.commit()
+
+
+def _till(database, employees):
+    """Pay and commission of the staff, a plan for the technicians, the
+    first cashier's shift and today's first sales, as the till makes them"""
+    from trytond.modules.crm_cashier.tests.tools import (
+        create_product, open_shift, pay)
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0, _lock_tables=[
+                'crm_membership_card', 'party_party',
+                'ir_sequence_strict']) as transaction:
+        pool = Pool()
+        Agent = pool.get('commission.agent')
+        Card = pool.get('crm.membership.card')
+        Category = pool.get('product.category')
+        Company = pool.get('company.company')
+        Employee = pool.get('company.employee')
+        Method = pool.get('sale.point.payment.method')
+        Party = pool.get('party.party')
+        Plan = pool.get('commission.plan')
+        POS = pool.get('sale.point')
+        Product = pool.get('product.product')
+        Sale = pool.get('sale.point.sale')
+        Line = pool.get('sale.point.sale.line')
+        company, = Company.search([])
+        with Transaction().set_context(company=company.id):
+            for login, pay_ in BASE_PAY.items():
+                Employee.write([Employee(employees[login])],
+                    {'base_pay': Decimal(pay_)})
+            hair, = Category.search([('name', '=', "美发服务")])
+            plan, = Plan.create([{
+                        'name': "技师提成",
+                        'commission_product': create_product(
+                            "员工提成", 0, type='service').id,
+                        'lines': [('create', [{
+                                        'category': hair.id,
+                                        'formula': "amount * ("
+                                        "Decimal('0.10') if month_total < 5000"
+                                        " else Decimal('0.15'))",
+                                        }, {
+                                        'formula': 'quantity * 5',
+                                        }])],
+                        }])
+            technicians = []
+            for name, pay_ in TECHNICIANS:
+                party = Party(name=name)
+                party.save()
+                technician = Employee(party=party, company=company,
+                    base_pay=Decimal(pay_))
+                technician.save()
+                technicians.append(technician)
+                Agent(party=party, plan=plan, company=company,
+                    currency=company.currency).save()
+            # A gold member who has just loaded her card
+            loaded, = Card.search([('number', '=', '880000000002')])
+            Party.record_spend(loaded.party, Decimal(3200),
+                date=dt.date.today() - dt.timedelta(days=30))
+            Card.top_up(loaded, Decimal(1000))
+            point, = POS.search([])
+            cashier = Employee(employees['cashier1'])
+            open_shift(point, cashier)
+            methods = {m.name: m for m in Method.search([])}
+            products = {p.name: p for p in Product.search([])}
+            card = next(c for c in Card.search([
+                        ('type.name', '=', "储值卡"),
+                        ('state', '=', 'active'),
+                        ], order=[('id', 'ASC')]) if c.balance >= 100)
+            for products_, staff, paid in [
+                    (["洗剪吹", "洗发水"], technicians[0],
+                        [("会员卡", 50, DEMO_PIN, None),
+                            ("现金", 100, None, None)]),
+                    (["烫发", "护发素"], technicians[1],
+                        [("微信", 356, None, '4200001234202611')]),
+                    (["矿泉水", "纸巾"], None, [("现金", 10, None, None)]),
+                    ]:
+                sale = Sale(point=point, employee=cashier,
+                    card=card if paid[0][0] == "会员卡" else None)
+                sale.on_change_card()
+                lines = []
+                for name in products_:
+                    line = Line(sale=sale, product=products[name],
+                        quantity=1, staff=staff)
+                    line.on_change_product()
+                    lines.append(line)
+                sale.lines = lines
+                sale.save()
+                for method, amount, pin, reference in paid:
+                    sale = pay(Sale(sale.id), methods[method], amount, pin,
+                        reference)
         transaction.commit()
 
 

@@ -892,7 +892,7 @@ class POSPayment(metaclass=PoolMeta):
     pin = fields.Function(fields.Char("PIN", strip=False,
             states={
                 'invisible': ~Eval('member_card'),
-                }), 'get_pin')
+                }), 'get_pin', setter='set_pin')
     member_card = fields.Function(fields.Boolean("Member Card"),
         'on_change_with_member_card')
     refund_of = fields.Many2One(
@@ -929,6 +929,11 @@ class POSPayment(metaclass=PoolMeta):
     def get_pin(self, name):
         # The PIN is checked, never kept
         return None
+
+    @classmethod
+    def set_pin(cls, payments, name, value):
+        # The cashier types it; pay_from_card checks it, nothing keeps it
+        pass
 
     @classmethod
     def copy(cls, payments, default=None):

@@ -1,0 +1,197 @@
+"""Member checkouts at N tills at once over JSON-RPC, as the web client
+makes them, beside cash sales without a member run the same way.
+
+    .venv/bin/python bench/checkout.py [--tills 20] [--sales 10]
+        [--backend postgresql]
+
+Each till sells to its own member 3 lines, paid by the member card and the
+rest in cash with change, through the Pay wizard (open, pay, close per
+payment); the cash sales sell the same 3 lines paid in cash. Prints the
+p50/p95 of a whole checkout and the sales per second of each, and their
+ratio. Goal: p95 <= 300 ms at 20 tills and <= 1.3 times the cash sale.
+"""
+import argparse
+import threading
+import time
+from decimal import Decimal
+
+import common
+
+PRODUCTS = [("洗发水", '68'), ("护发素", '58'), ("洗剪吹", '38')]
+
+
+def decimal(value):
+    return {'__class__': 'Decimal', 'decimal': str(value)}
+
+
+def setup(db, tills):
+    """A company with its chart, tills each with an open shift, the
+    products and a member card a till: return ids"""
+    from trytond.modules.account.tests import create_chart, get_fiscalyear
+    from trytond.modules.company.tests import create_company, set_company
+    from trytond.modules.crm_cashier.tests.tools import (
+        create_method, create_product, open_shift)
+    from trytond.modules.crm_membership.tests.tools import (
+        create_card_type, issue_card)
+    with common.transaction(db) as (pool, transaction):
+        Account = pool.get('account.account')
+        FiscalYear = pool.get('account.fiscalyear')
+        Journal = pool.get('account.journal')
+        Location = pool.get('stock.location')
+        Party = pool.get('party.party')
+        POS = pool.get('sale.point')
+        Sequence = pool.get('ir.sequence.strict')
+        SequenceType = pool.get('ir.sequence.type')
+        company = create_company()
+        with set_company(company):
+            create_chart(company)
+            fiscalyear = get_fiscalyear(company)
+            fiscalyear.save()
+            FiscalYear.create_period([fiscalyear])
+            cash_account, = Account.search([('code', '=', '1.1.1')])
+            journal, = Journal.search([('type', '=', 'revenue')], limit=1)
+            sequence_type, = SequenceType.search(
+                [('name', '=', "POS")], limit=1)
+            storage, = Location.search([('code', '=', 'STO')])
+            customer, = Location.search([('code', '=', 'CUS')])
+            points = []
+            for index in range(tills):
+                point = POS(name="收银台 %02d" % (index + 1), journal=journal,
+                    tax_included=True, storage_location=storage,
+                    customer_location=customer,
+                    sequence=Sequence(name="收银单 %02d" % (index + 1),
+                        sequence_type=sequence_type, company=company))
+                point.sequence.save()
+                point.save()
+                open_shift(point)
+                points.append(point)
+            cash = create_method("现金", cash=True)
+            card_method = create_method("会员卡", member_card=True)
+            products = [create_product(name, price)
+                for name, price in PRODUCTS]
+            card_type = create_card_type(pin_required=False)
+            cards = []
+            for index in range(tills):
+                party = Party(name="会员%02d" % (index + 1))
+                party.save()
+                cards.append(issue_card(card_type, party=party,
+                        amount=Decimal(5000)))
+            return {
+                'company': company.id,
+                'points': [p.id for p in points],
+                'cash': cash.id,
+                'card_method': card_method.id,
+                'products': [(p.id, Decimal(price))
+                    for p, (_, price) in zip(products, PRODUCTS)],
+                'cards': [c.id for c in cards],
+                }
+
+
+def pay(client, sale, method, amount=None):
+    "Pay sale with method through the Pay wizard, as the web client does"
+    context = dict(client.context, active_model='sale.point.sale',
+        active_id=sale, active_ids=[sale])
+    session, _, _ = client.call('wizard.sale.point.sale.pay.create',
+        context)
+    opened = client.call('wizard.sale.point.sale.pay.execute',
+        session, {}, 'payment', context)
+    defaults = opened['view']['defaults']
+    if amount is None:
+        amount = Decimal(defaults['amount']['decimal'])
+    client.call('wizard.sale.point.sale.pay.execute', session, {
+            'payment': {
+                'sale': sale, 'method': method, 'amount': decimal(amount),
+                },
+            }, 'pay', context)
+    client.call('wizard.sale.point.sale.pay.delete', session, context)
+
+
+def checkout(client, ids, point, card):
+    "One sale of the 3 products; with card, the member pays 100 from it"
+    lines = [{'product': product, 'quantity': 1,
+            'unit_list_price': decimal(price),
+            'unit_gross_price': decimal(price),
+            'base_list_price': decimal(price),
+            'base_gross_price': decimal(price)}
+        for product, price in ids['products']]
+    values = {'point': point, 'lines': [('create', lines)]}
+    if card:
+        values['card'] = card
+    sale, = client.model('sale.point.sale', 'create', [values])
+    if card:
+        pay(client, sale, ids['card_method'], Decimal(100))
+    # Cash over the total, the till gives change
+    pay(client, sale, ids['cash'], Decimal(200))
+    state, = client.model('sale.point.sale', 'read', [sale], ['state'])
+    assert state['state'] == 'done', state
+
+
+def run(db, ids, sales, member):
+    "Every till at once: (latencies, sales per second)"
+    tills = list(zip(ids['points'], ids['cards']))
+    durations = []
+    errors = []
+    with common.server(db) as first:
+        clients = [first] + [common.Client(first.url, 'admin',
+                common.crm_admin.ADMIN_PASSWORD) for _ in tills[1:]]
+        for client in clients:
+            client.context['company'] = ids['company']
+        barrier = threading.Barrier(len(tills))
+
+        def till(index):
+            client = clients[index]
+            point, card = tills[index]
+            barrier.wait()
+            for _ in range(sales):
+                started = time.perf_counter()
+                try:
+                    checkout(client, ids, point, card if member else None)
+                except Exception as exception:
+                    errors.append(exception)
+                    continue
+                durations.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        threads = [threading.Thread(target=till, args=(i,))
+            for i in range(len(tills))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    if errors:
+        raise SystemExit("%s checkouts failed, first: %s"
+            % (len(errors), errors[0]))
+    return durations, len(durations) / elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--tills', type=int, default=20)
+    parser.add_argument('--sales', type=int, default=10,
+        help="sales per till and per kind")
+    parser.add_argument('--backend', action='append',
+        choices=['sqlite', 'postgresql'])
+    args = parser.parse_args()
+    for backend in common.each_backend(args.backend or ['postgresql']):
+        db = common.database(backend, 'bench_checkout')
+        try:
+            ids = setup(db, args.tills)
+            print(f"\n{backend}: {args.tills} tills, {args.sales} sales "
+                "each")
+            print(f"{'checkout':<22} {'p50':>8} {'p95':>8} {'sales/s':>8}")
+            results = {}
+            for name, member in [("cash, no member", False),
+                    ("member card + cash", True)]:
+                durations, rate = run(db, ids, args.sales, member)
+                p50, p95 = common.percentiles(durations)
+                results[member] = p95
+                print(f"{name:<22} {p50:>6.0f}ms {p95:>6.0f}ms "
+                    f"{rate:>8.1f}")
+            ratio = results[True] / results[False]
+            print(f"member/cash p95 ratio: {ratio:.2f}")
+        finally:
+            db.drop()
+
+
+if __name__ == '__main__':
+    main()
