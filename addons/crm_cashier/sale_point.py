@@ -215,10 +215,16 @@ class POSSale(metaclass=PoolMeta):
             self.rounding_amount = rounding
             self.save()
 
-    @fields.depends('card', methods=['_reprice_lines'])
+    @fields.depends('card', methods=['_reprice_lines',
+            'on_change_with_total', 'on_change_with_total_tax',
+            'on_change_with_amount_to_pay'])
     def on_change_card(self):
         self.member = self.card.party if self.card else None
         self._reprice_lines()
+        # The client computes again only what depends on the card
+        self.total = self.on_change_with_total()
+        self.total_tax = self.on_change_with_total_tax()
+        self.amount_to_pay = self.on_change_with_amount_to_pay()
 
     @fields.depends('card', 'lines', 'point', 'company')
     def _reprice_lines(self):
