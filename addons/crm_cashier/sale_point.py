@@ -6,6 +6,8 @@ import datetime as dt
 import uuid
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from lunardate import LunarDate
+
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.crm_membership.ledger import line_key
@@ -52,6 +54,38 @@ def line_prices(level, product, list_price, gross_price, manual=None):
         return rate, list_price, gross_price
     return (rate, round_price(list_price * factor),
         round_price(gross_price * factor))
+
+
+def birthdays(party, days):
+    """The solar dates of the party's birthday in the years of days, by
+    the calendar it celebrates: a lunar birthday without its leap month or
+    its 30th that year falls on the month or on the 29th"""
+    if party.birthday_calendar == 'lunar' and party.birthday_lunar_month:
+        years = set()
+        for day in days:
+            try:
+                years.add(LunarDate.from_solar_date(
+                        day.year, day.month, day.day).year)
+            except ValueError:
+                continue
+        month = party.birthday_lunar_month
+        for year in sorted(years):
+            for leap, day in [(bool(party.birthday_lunar_leap),
+                        party.birthday_lunar_day),
+                    (False, party.birthday_lunar_day),
+                    (False, min(party.birthday_lunar_day, 29))]:
+                try:
+                    yield LunarDate(year, month, day, leap).to_solar_date()
+                    break
+                except ValueError:
+                    continue
+    elif party.birthday:
+        for year in sorted({d.year for d in days}):
+            try:
+                yield party.birthday.replace(year=year)
+            except ValueError:
+                # Born on 29 February
+                yield dt.date(year, 2, 28)
 
 
 class POS(metaclass=PoolMeta):
@@ -123,6 +157,9 @@ class POSSale(metaclass=PoolMeta):
     member_days_since_visit = fields.Function(fields.Integer(
             "Days since Last Visit"),
         'on_change_with_member_days_since_visit')
+    member_reminders = fields.Function(fields.Text("Reminders",
+            help="The member's notes that say 提醒."),
+        'on_change_with_member_reminders')
     member_counted = fields.Boolean("Counted for the Member", readonly=True,
         help="The member's spend and points include this sale.")
     refund_of = fields.Many2One(
@@ -263,20 +300,23 @@ class POSSale(metaclass=PoolMeta):
     def on_change_with_member_birthday_week(self, name=None):
         if not self.card or not self.card.party:
             return False
-        birthday = self.card.party.birthday
         date = self.date or Pool().get('ir.date').today()
-        if not birthday:
-            return False
         monday = date - dt.timedelta(days=date.weekday())
-        for year in {monday.year, (monday + dt.timedelta(days=6)).year}:
-            try:
-                day = birthday.replace(year=year)
-            except ValueError:
-                # Born on 29 February
-                day = dt.date(year, 2, 28)
-            if monday <= day < monday + dt.timedelta(days=7):
-                return True
-        return False
+        week = [monday + dt.timedelta(days=i) for i in range(7)]
+        return any(monday <= day <= week[-1]
+            for day in birthdays(self.card.party, week))
+
+    @fields.depends('card')
+    def on_change_with_member_reminders(self, name=None):
+        pool = Pool()
+        Note = pool.get('ir.note')
+        if not self.card or not self.card.party:
+            return
+        notes = Note.search([
+                ('resource', '=', str(self.card.party)),
+                ('message', 'ilike', '%提醒%'),
+                ], order=[('id', 'DESC')])
+        return '\n'.join(n.message for n in notes) or None
 
     @fields.depends('card')
     def on_change_with_member_days_since_visit(self, name=None):

@@ -28,7 +28,8 @@ class PaymentReport(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('date', 'DESC'), ('point', 'ASC'), ('method', 'ASC')]
+        cls._order = [('date', 'DESC'), ('point', 'ASC'), ('method', 'ASC'),
+            ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):

@@ -1,4 +1,5 @@
 # This file is part of the CRM suite.
+import datetime as dt
 from decimal import Decimal
 
 from trytond.modules.company.tests import (
@@ -63,6 +64,51 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual([x.unit_price for x in sale.lines],
                 [D(100), D(50)])
             self.assertIsNone(sale.member)
+            self.assertEqual(sale.total, D(150))
+
+    @with_transaction()
+    def test_member_birthday_and_reminders(self):
+        """The birthday this week by the member's calendar, lunar too, and
+        the notes that say 提醒"""
+        pool = Pool()
+        Note = pool.get('ir.note')
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            point, _, _, card, shampoo, _ = setup_shop(company)
+            party = card.party
+            sale = new_sale(point, card, shampoo)
+            # 2026-02-17 is the first day of the first lunar month
+            for calendar, values, date, expected in [
+                    ('solar', {'birthday': dt.date(1990, 11, 30)},
+                        dt.date(2026, 12, 2), True),
+                    ('solar', {'birthday': dt.date(1990, 11, 30)},
+                        dt.date(2026, 12, 8), False),
+                    ('lunar', {'birthday_lunar_month': 1,
+                            'birthday_lunar_day': 1},
+                        dt.date(2026, 2, 20), True),
+                    ('lunar', {'birthday_lunar_month': 1,
+                            'birthday_lunar_day': 1},
+                        dt.date(2026, 3, 2), False),
+                    # No 30th of the 12th month in lunar year 2025: the 29th,
+                    # 2026-02-16
+                    ('lunar', {'birthday_lunar_month': 12,
+                            'birthday_lunar_day': 30},
+                        dt.date(2026, 2, 16), True),
+                    ]:
+                Party.write([party], dict(values, birthday_calendar=calendar,
+                        birthday=values.get('birthday')))
+                sale = Sale(sale.id)
+                sale.date = date
+                self.assertEqual(sale.on_change_with_member_birthday_week(),
+                    expected, (calendar, values, date))
+
+            Note.create([
+                    {'resource': str(party), 'message': "提醒：对花生过敏"},
+                    {'resource': str(party), 'message': "喜欢靠窗座位"},
+                    ])
+            self.assertEqual(Sale(sale.id).member_reminders, "提醒：对花生过敏")
 
     @with_transaction()
     def test_pay_card_and_cash(self):
