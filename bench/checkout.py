@@ -33,7 +33,8 @@ def setup(db, tills):
         create_method, create_product, open_shift)
     from trytond.modules.crm_membership.tests.tools import (
         create_card_type, issue_card)
-    with common.transaction(db) as (pool, transaction):
+
+    def create(pool):
         Account = pool.get('account.account')
         FiscalYear = pool.get('account.fiscalyear')
         Journal = pool.get('account.journal')
@@ -42,7 +43,13 @@ def setup(db, tills):
         POS = pool.get('sale.point')
         Sequence = pool.get('ir.sequence.strict')
         SequenceType = pool.get('ir.sequence.type')
+        User = pool.get('res.user')
         company = create_company()
+        admin, = User.search([('login', '=', 'admin')])
+        User.write([admin], {
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                })
         with set_company(company):
             create_chart(company)
             fiscalyear = get_fiscalyear(company)
@@ -85,6 +92,7 @@ def setup(db, tills):
                     for p, (_, price) in zip(products, PRODUCTS)],
                 'cards': [c.id for c in cards],
                 }
+    return common.run_in_transaction(db, create)
 
 
 def pay(client, sale, method, amount=None):

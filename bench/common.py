@@ -64,6 +64,24 @@ def transaction(db):
         trans.commit()
 
 
+def run_in_transaction(db, function):
+    """function(pool) in a committed transaction on db, started again with
+    the locks it asks for, as the server does for a request"""
+    from proteus import config as pconfig
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction, TransactionError
+    pconfig.set_trytond(db.name, config_file=db.config_files)
+    extras = {}
+    while True:
+        try:
+            with Transaction().start(db.name, 0, **extras) as trans:
+                result = function(Pool(db.name))
+                trans.commit()
+                return result
+        except TransactionError as error:
+            error.fix(extras)
+
+
 @contextlib.contextmanager
 def server(db):
     "Serve db with trytond; yield a logged-in JSON-RPC client"
