@@ -304,7 +304,8 @@ def test_cashier_serves_a_member(page, server, demo_database):
     def many2one(locator, text):
         "Type text and pick the first record the completion offers"
         choice = page.locator(
-            '.dropdown-completion:visible li.completion').first
+            '.dropdown-completion:visible li.completion',
+            has_text=text).first
         # What is typed while a new record loads is lost: type again
         for attempt in range(5):
             locator.fill('')

@@ -1,6 +1,7 @@
 """The demo shop as its users reach it over RPC: its data, who sees which
 customer, and a main menu in Chinese for every role."""
 import re
+from xmlrpc.client import Fault
 from decimal import Decimal
 
 import pytest
@@ -65,7 +66,9 @@ def test_demo_shop(server, demo_database):
     assert sorted(d.rec_name for d in Department.find([])) == [
         "门店", "门店 / 前台收银", "门店 / 销售部"]
     Template = Model.get('product.template', config=config)
-    assert len(Template.find([])) == 30
+    # The shop's 30 products and services, and the commission product
+    assert len(Template.find([('salable', '=', True)])) == 30
+    assert len(Template.find([('salable', '=', False)])) == 1
     POS = Model.get('sale.point', config=config)
     pos, = POS.find([])
     Method = Model.get('sale.point.payment.method', config=config)
@@ -104,12 +107,14 @@ def test_who_sees_which_customer(server, demo_database, login, owners):
 
 
 def test_till_sale_is_posted(server, demo_database):
-    "The chart of accounts and fiscal year let a till sale be posted"
+    """The chart of accounts and fiscal year let a till sale be posted; the
+    till sells only in its cashier's open shift and gives change"""
     config = connect(server, demo_database, 'admin')
     POS = Model.get('sale.point', config=config)
     Sale = Model.get('sale.point.sale', config=config)
     Product = Model.get('product.product', config=config)
     Method = Model.get('sale.point.payment.method', config=config)
+    Employee = Model.get('company.employee', config=config)
     sale = Sale(point=POS.find([])[0])
     for name in ["洗剪吹", "洗发水"]:
         line = sale.lines.new()
@@ -118,12 +123,21 @@ def test_till_sale_is_posted(server, demo_database):
     sale.save()
     assert sale.total == Decimal('106.00')
 
+    # The open shift is 陈静's, not the administrator's
+    payment = sale.click('pay')
+    payment.form.method, = Method.find([('name', '=', "现金")])
+    payment.form.amount = Decimal('200.00')
+    with pytest.raises(Fault, match="陈静"):
+        payment.execute('pay')
+    sale.employee, = Employee.find([('party.name', '=', "陈静")])
+    sale.save()
     payment = sale.click('pay')
     payment.form.method, = Method.find([('name', '=', "现金")])
     payment.form.amount = Decimal('200.00')
     payment.execute('pay')
-    assert payment.form.amount == Decimal('-94.00')  # the change
-    payment.execute('pay')
+    sale.reload()
+    assert sale.state == 'done'
+    assert sale.change_amount == Decimal('94.00')
     sale.click('post')
     assert sale.state == 'posted'
     assert sale.move.state == 'posted'

@@ -349,12 +349,13 @@ def po():
         for module in suite_modules():
             print(f"{module}: locale/{LANGUAGE}.po")
         import po_override
-        override = ADDONS / 'crm_customer' / 'locale' / 'override' / (
-            LANGUAGE + '.po')
-        done, todo = po_override.refresh(database, suite_modules(), override)
-        print(f"crm_customer: locale/override/{LANGUAGE}.po, "
-            f"{done} core strings in Chinese, {todo} to translate"
-            + (f" in locale/override/{LANGUAGE}.todo.po" if todo else ''))
+        counts = po_override.refresh(database, suite_modules(), ADDONS)
+        for module, (done, todo) in counts.items():
+            if done or todo:
+                print(f"{module}: locale/override/{LANGUAGE}.po, "
+                    f"{done} core strings in Chinese, {todo} to translate"
+                    + (f" in locale/override/{LANGUAGE}.todo.po"
+                        if todo else ''))
 
 
 def main():

@@ -511,10 +511,12 @@ def _till(database, employees):
                 Employee.write([Employee(employees[login])],
                     {'base_pay': Decimal(pay_)})
             hair, = Category.search([('name', '=', "美发服务")])
+            commission_product = create_product("员工提成", 0, type='service')
+            commission_product.template.salable = False
+            commission_product.template.save()
             plan, = Plan.create([{
                         'name': "技师提成",
-                        'commission_product': create_product(
-                            "员工提成", 0, type='service').id,
+                        'commission_product': commission_product.id,
                         'lines': [('create', [{
                                         'category': hair.id,
                                         'formula': "amount * ("

@@ -1,11 +1,13 @@
 """Refresh the Chinese that the suite adds to the core modules.
 
 Run by `make po` on the database it builds (translations set and updated for
-zh_CN). The Chinese of addons/crm_customer/locale/override/zh_CN.po is kept
-while its string exists; every core string still without Chinese is listed in
-override/zh_CN.todo.po, to be translated and moved over. (An empty entry in
-zh_CN.po itself would blank the core's translation, and Tryton does not load
-the .todo.po file.)
+zh_CN). Each core module's strings go to the locale/override/zh_CN.po of the
+first suite module that depends on it (crm_customer for most, crm_cashier for
+commission), since a database without that suite module lacks the core
+module. Their Chinese is kept while the string exists; every core string
+still without Chinese is listed in override/zh_CN.todo.po beside it, to be
+translated and moved over. (An empty entry in zh_CN.po itself would blank the
+core's translation, and Tryton does not load the .todo.po file.)
 """
 import re
 from collections import Counter
@@ -16,16 +18,23 @@ CHINESE = re.compile(r'[\u4e00-\u9fff]')
 LETTERS = re.compile(r'[A-Za-z]')
 
 
-def refresh(database, suite_modules, override_path, language='zh_CN'):
+def refresh(database, suite_modules, addons, language='zh_CN'):
+    """Write, for each suite module, the override of the core modules it is
+    the first to depend on (a database without that suite module lacks
+    them); return {suite module: (done, todo)}"""
     from trytond.config import config
     config.update_etc(database.config_files)
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
+    def override_path(module):
+        return addons / module / 'locale' / 'override' / (language + '.po')
+
     existing = {}
-    if override_path.exists():
-        for entry in polib.pofile(str(override_path)):
-            existing[(entry.msgctxt, entry.msgid)] = entry
+    for module in suite_modules:
+        if override_path(module).exists():
+            for entry in polib.pofile(str(override_path(module))):
+                existing[(entry.msgctxt, entry.msgid)] = entry
 
     entries = []
     with Transaction().start(database.name, 0, readonly=True):
@@ -34,8 +43,24 @@ def refresh(database, suite_modules, override_path, language='zh_CN'):
         Module = pool.get('ir.module')
         ModelData = pool.get('ir.model.data')
         Translation = pool.get('ir.translation')
-        core = sorted(m.name for m in Module.search(
-                [('state', '=', 'activated')]) if m.name not in suite_modules)
+        activated = {m.name: m for m in Module.search(
+                [('state', '=', 'activated')])}
+        core = sorted(m for m in activated if m not in suite_modules)
+        closures = {}
+        for suite_module in suite_modules:
+            closure, stack = set(), [activated[suite_module]]
+            while stack:
+                for dependency in stack.pop().dependencies:
+                    if dependency.name not in closure:
+                        closure.add(dependency.name)
+                        stack.append(activated[dependency.name])
+            closures[suite_module] = closure
+        owner = {}
+        # The suite module that needs the fewest modules comes first
+        for suite_module in sorted(suite_modules,
+                key=lambda m: len(closures[m])):
+            for module in closures[suite_module]:
+                owner.setdefault(module, suite_module)
         fs_ids = {}
         for data in ModelData.search([('module', 'in', core)]):
             fs_ids[(data.module, data.model, data.db_id)] = data.fs_id
@@ -74,28 +99,32 @@ def refresh(database, suite_modules, override_path, language='zh_CN'):
                 entry.msgstr_plural = (ours.msgstr_plural
                     if ours and ours.msgstr_plural else {0: ''})
                 entry.msgstr = ''
-            entries.append(entry)
+            entries.append((owner[translation.module], entry))
 
     # Tryton cannot tell apart same-named help texts of selection values
     count = Counter(
-        e.msgctxt for e in entries if e.msgctxt.startswith('help:'))
-    done, todo = polib.POFile(wrapwidth=78), polib.POFile(wrapwidth=78)
-    for pofile in (done, todo):
-        pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8',
-            'Plural-Forms': 'nplurals=1; plural=0;'}
-    for entry in entries:
-        if count.get(entry.msgctxt, 0) > 1:
-            continue
-        if entry.msgstr or (entry.msgstr_plural or {}).get(0):
-            done.append(entry)
-        else:
-            todo.append(entry)
-    override_path.parent.mkdir(parents=True, exist_ok=True)
-    todo_path = override_path.with_suffix('.todo.po')
-    for pofile, path in ((done, override_path), (todo, todo_path)):
-        pofile.sort()
-        if pofile or path == override_path:
-            pofile.save(str(path))
-        else:
-            path.unlink(missing_ok=True)
-    return len(done), len(todo)
+        e.msgctxt for _, e in entries if e.msgctxt.startswith('help:'))
+    counts = {}
+    for module in suite_modules:
+        done, todo = polib.POFile(wrapwidth=78), polib.POFile(wrapwidth=78)
+        for pofile in (done, todo):
+            pofile.metadata = {'Content-Type': 'text/plain; charset=utf-8',
+                'Plural-Forms': 'nplurals=1; plural=0;'}
+        for suite_module, entry in entries:
+            if suite_module != module or count.get(entry.msgctxt, 0) > 1:
+                continue
+            if entry.msgstr or (entry.msgstr_plural or {}).get(0):
+                done.append(entry)
+            else:
+                todo.append(entry)
+        path = override_path(module)
+        todo_path = path.with_suffix('.todo.po')
+        for pofile, file in ((done, path), (todo, todo_path)):
+            pofile.sort()
+            if pofile:
+                file.parent.mkdir(parents=True, exist_ok=True)
+                pofile.save(str(file))
+            else:
+                file.unlink(missing_ok=True)
+        counts[module] = (len(done), len(todo))
+    return counts

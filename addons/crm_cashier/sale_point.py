@@ -364,6 +364,12 @@ class POSSale(metaclass=PoolMeta):
                 raise CashierError(gettext(
                         'crm_cashier.msg_sale_member_counted',
                         sale=sale.rec_name))
+            if (sale.refund_of
+                    or any(r.state != 'cancelled' for r in sale.refunds)
+                    or any(line.commissions for line in sale.lines)):
+                raise CashierError(gettext(
+                        'crm_cashier.msg_sale_refunded_reopen',
+                        sale=sale.rec_name))
         super().open(sales)
 
     def current_shift(self):
@@ -409,6 +415,10 @@ class POSSale(metaclass=PoolMeta):
         pool = Pool()
         Line = pool.get('sale.point.sale.line')
         Payment = pool.get('sale.point.payment')
+        # Two refunds of one sale at once would both see it unrefunded
+        cls.lock([sale])
+        sale = cls(sale.id)
+        quantities = {Line(x.id): q for x, q in quantities.items()}
         if sale.refund_of:
             raise CashierError(gettext(
                     'crm_cashier.msg_refund_of_refund', sale=sale.rec_name))
@@ -444,11 +454,11 @@ class POSSale(metaclass=PoolMeta):
                 manual_discount=line.manual_discount)
             for line, quantity in quantities.items()]
         final = all(left[x] == quantities.get(x, 0) for x in left)
-        refunded_rounding = sum(r.rounding_amount for r in sale.refunds
-            if r.state != 'cancelled')
         if final:
-            refund.rounding_amount = -(
-                sale.rounding_amount + refunded_rounding)
+            # Exactly what is left of the sale, whatever the lines' cents
+            refund.rounding_amount = -(sale.total + sum(
+                    r.total for r in sale.refunds
+                    if r.state != 'cancelled')) - refund._lines_total()
         elif not sale._rounded_lines_total():
             refund.rounding_amount = Decimal(0)
         else:
@@ -501,10 +511,11 @@ class POSSale(metaclass=PoolMeta):
         value = Configuration(1).point_value
         shares, rest = {}, money
         # Points last so that they take whole points and the others the cents
-        for payment in sorted(paid, key=lambda p: bool(p.points)):
+        ordered = sorted(paid, key=lambda p: bool(p.points))
+        for payment in ordered:
             if final:
                 share = open_[payment]
-            elif payment == paid[-1] or not total:
+            elif payment == ordered[-1] or not total:
                 share = rest
             else:
                 share = self.currency.round(money * open_[payment] / total)
@@ -820,6 +831,9 @@ class POSSaleLine(metaclass=PoolMeta):
     def check_prices(self):
         """Refuse a discount beyond the cashier's limit and prices other
         than the product's at the member's and the line's discounts"""
+        if self.refund_of or (self.quantity or 0) < 0:
+            # Refunded at the prices and discounts of the sale
+            return
         employee = self.sale.employee
         limit = employee.till_discount_limit if employee else None
         if (self.manual_discount and limit is not None
@@ -829,7 +843,7 @@ class POSSaleLine(metaclass=PoolMeta):
                     line=self.rec_name,
                     discount=self.manual_discount * 100,
                     employee=employee.rec_name, limit=limit * 100))
-        if self.package_use or (self.quantity or 0) < 0:
+        if self.package_use:
             return
         expected = self.__class__(sale=self.sale, product=self.product,
             quantity=self.quantity, manual_discount=self.manual_discount)
@@ -1162,11 +1176,8 @@ class POSCashSession(metaclass=PoolMeta):
 
     @property
     def cash_expected(self):
-        "The cash the drawer should hold, before any over/short"
-        over_short_type = self.point.over_short_type
-        return self.start_amount + self.balance - sum(
-            t.amount for t in self.transfers
-            if over_short_type and t.type == over_short_type)
+        "The cash the drawer should hold, before the over/short of the close"
+        return self.start_amount + self.balance - (self.over_short or 0)
 
     def handover_lines(self):
         """[(method, sold, refunded)] of the payments of the shift's sales
@@ -1197,7 +1208,8 @@ class POSCashSession(metaclass=PoolMeta):
         for session in sessions:
             if session.state != 'open':
                 continue
-            difference = session.end_amount - session.cash_expected
+            difference = session.end_amount - (
+                session.start_amount + session.balance)
             session.over_short = difference
             if difference and session.point.over_short_type:
                 transfers.append(Transfer(point=session.point,
@@ -1211,6 +1223,7 @@ class POSCashSession(metaclass=PoolMeta):
     def open(cls, sessions):
         pool = Pool()
         Transfer = pool.get('sale.point.cash.transfer')
+        sessions = [s for s in sessions if s.state == 'closed']
         super().open(sessions)
         Transfer.delete(Transfer.search([
                     ('session', 'in', [s.id for s in sessions]),
