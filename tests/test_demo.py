@@ -72,8 +72,12 @@ def test_demo_shop(server, demo_database):
     POS = Model.get('sale.point', config=config)
     pos, = POS.find([])
     Method = Model.get('sale.point.payment.method', config=config)
-    assert sorted(m.name for m in Method.find([])) == sorted(
-        name for name, _ in demo.PAYMENT_METHODS)
+    methods = {m.name: m for m in Method.find([])}
+    assert sorted(methods) == sorted(
+        name for name, *_ in demo.PAYMENT_METHODS)
+    assert methods["会员卡"].member_card and methods["次卡"].member_package
+    assert methods["微信"].reference_required
+    assert (pos.rounding, pos.over_short_type.name) == ('drop_fen', "长短款")
 
     parties = customers(config)
     assert len(parties) == demo.CUSTOMERS

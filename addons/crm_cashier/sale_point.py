@@ -618,14 +618,17 @@ class POSSale(metaclass=PoolMeta):
         cls.save(sales)
 
     def _earn_points(self, card, spent):
-        """Give card the points of the level on spent less the card's
-        bonus, which earns none"""
+        """Give card the points of the level on spent, less the card's
+        bonus unless the configuration says it earns too"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Configuration = pool.get('crm.configuration')
         if not card.level:
             return
-        earning = spent - sum(
-            -p.card_line.bonus for p in self.payments if p.card_line)
+        earning = spent
+        if not Configuration(1).points_on_bonus:
+            earning -= sum(
+                -p.card_line.bonus for p in self.payments if p.card_line)
         points = int((earning * card.level.points_per_yuan).quantize(
                 Decimal(1), rounding=ROUND_DOWN))
         usable = card.state == 'active' and not (

@@ -160,7 +160,7 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
 
     @with_transaction()
     def test_points_not_on_bonus(self):
-        "The bonus part of a card payment earns no points"
+        "The bonus part of a card payment earns no points unless configured"
         pool = Pool()
         Card = pool.get('crm.membership.card')
         Configuration = pool.get('crm.configuration')
@@ -174,6 +174,13 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(sale.state, 'done')
             # 88 paid, 30 of it from the bonus: 58 × 2 points
             self.assertEqual(Card(card.id).points, 116)
+
+            # Configured so, the bonus earns too
+            Configuration.write([Configuration(1)], {'points_on_bonus': True})
+            Card.adjust(card, bonus=D(30), reason="活动赠送")
+            sale = pay(new_sale(point, card, shampoo), card_method, 88,
+                '123456')
+            self.assertEqual(Card(card.id).points, 116 + 176)
 
     @with_transaction()
     def test_pay_with_points_and_reference(self):
