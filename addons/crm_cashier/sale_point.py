@@ -750,12 +750,18 @@ class POSSaleLine(metaclass=PoolMeta):
         self.apply_member_discount(level)
 
     @classmethod
-    def validate(cls, lines):
-        super().validate(lines)
+    def validate_fields(cls, lines, field_names):
+        super().validate_fields(lines, field_names)
+        # Only what a write changes: the price check recomputes the line
+        prices = field_names is None or field_names & {
+            'product', 'quantity', 'unit_list_price', 'unit_gross_price',
+            'manual_discount', 'sale'}
+        refunds = field_names is None or field_names & {
+            'quantity', 'refund_of'}
         for line in lines:
-            if line.sale.state == 'open':
+            if prices and line.sale.state == 'open':
                 line.check_prices()
-            if line.refund_of:
+            if refunds and line.refund_of:
                 line.check_refund()
 
     @property
