@@ -1,0 +1,529 @@
+# This file is part of the CRM suite.
+import datetime as dt
+import logging
+import uuid
+from zoneinfo import ZoneInfo
+
+import trytond.config as config
+
+from trytond.i18n import gettext
+from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+
+logger = logging.getLogger(__name__)
+
+STATES = [
+    ('queued', "Queued"),
+    ('sending', "Sending"),
+    ('sent', "Sent"),
+    ('delivered', "Delivered"),
+    ('failed', "Failed"),
+    ('cancelled', "Cancelled"),
+    ]
+# A message left in sending longer than this lost its process
+STALE_SENDING = dt.timedelta(minutes=5)
+# Provider answers shown to users in Chinese
+ERRORS = {
+    'isv.BUSINESS_LIMIT_CONTROL': 'msg_error_flow_control',
+    'isv.DAY_LIMIT_CONTROL': 'msg_error_flow_control',
+    'isv.MOBILE_NUMBER_ILLEGAL': 'msg_error_bad_number',
+    'isv.SMS_TEMPLATE_ILLEGAL': 'msg_error_bad_template',
+    'isv.TEMPLATE_MISSING_PARAMETERS': 'msg_error_bad_template',
+    'isv.SMS_SIGNATURE_ILLEGAL': 'msg_error_bad_signature',
+    'isv.AMOUNT_NOT_ENOUGH': 'msg_error_no_credit',
+    'isv.BLACK_KEY_CONTROL_LIMIT': 'msg_error_forbidden_words',
+    'SignatureDoesNotMatch': 'msg_error_credentials',
+    'InvalidAccessKeyId.NotFound': 'msg_error_credentials',
+    'LimitExceeded.PhoneNumberDailyLimit': 'msg_error_flow_control',
+    'LimitExceeded.PhoneNumberThirtySecondLimit': 'msg_error_flow_control',
+    'LimitExceeded.PhoneNumberOneHourLimit': 'msg_error_flow_control',
+    'LimitExceeded.PhoneNumberSameContentDailyLimit':
+        'msg_error_flow_control',
+    'RequestLimitExceeded': 'msg_error_flow_control',
+    'InvalidParameterValue.IncorrectPhoneNumber': 'msg_error_bad_number',
+    'FailedOperation.TemplateIncorrectOrUnapproved':
+        'msg_error_bad_template',
+    'FailedOperation.SignatureIncorrectOrUnapproved':
+        'msg_error_bad_signature',
+    'FailedOperation.InsufficientBalanceInSmsPackage': 'msg_error_no_credit',
+    'AuthFailure.SignatureFailure': 'msg_error_credentials',
+    'AuthFailure.SecretIdNotFound': 'msg_error_credentials',
+    }
+
+
+def error_text(code, message):
+    "The provider's answer in Chinese, with its own words after it"
+    if code in ERRORS:
+        text = gettext('crm_sms.' + ERRORS[code])
+    else:
+        text = gettext('crm_sms.msg_error_other')
+    return '%s (%s: %s)' % (text, code, message or '')
+
+
+class Message(Workflow, ModelSQL, ModelView):
+    __name__ = 'sms.message'
+    __string__ = "SMS Message"
+
+    party = fields.Many2One('party.party', "Customer", ondelete='SET NULL',
+        readonly=True)
+    phone = fields.Char("Mobile", required=True, readonly=True)
+    text = fields.Text("Text", required=True, readonly=True)
+    template = fields.Many2One('sms.template', "Template",
+        ondelete='RESTRICT', readonly=True)
+    values = fields.Dict(None, "Values", readonly=True)
+    kind = fields.Selection([
+            ('marketing', "Marketing"),
+            ('service', "Service"),
+            ], "Kind", required=True, readonly=True)
+    gateway = fields.Many2One('sms.gateway', "Gateway", required=True,
+        ondelete='RESTRICT', readonly=True)
+    state = fields.Selection(STATES, "State", required=True, readonly=True,
+        sort=False)
+    scheduled = fields.DateTime("Send After", required=True, readonly=True,
+        help="Quiet hours, the rate limit and retries move it later.")
+    attempts = fields.Integer("Attempts", required=True, readonly=True)
+    sending_since = fields.DateTime("Sending Since", readonly=True)
+    out_id = fields.Char("Our Message ID", required=True, readonly=True,
+        help="Sent with every request, so that a retry can ask the "
+        "provider whether an earlier one was taken.")
+    provider_id = fields.Char("Provider Message ID", readonly=True)
+    sent_at = fields.DateTime("Sent At", readonly=True)
+    delivered_at = fields.DateTime("Delivered At", readonly=True)
+    cost = fields.Numeric("Cost", digits=(16, 4), readonly=True)
+    error_code = fields.Char("Error Code", readonly=True)
+    error = fields.Text("Error", readonly=True)
+    occasion = fields.Char("Occasion", readonly=True,
+        help="A greeting's occasion and year: one message per customer "
+        "and occasion.")
+    dedup_key = fields.Char("Deduplication Key", readonly=True)
+    origin = fields.Reference("Origin", selection='get_origins',
+        readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints = [
+            ('dedup_key_unique', Unique(t, t.dedup_key),
+                'crm_sms.msg_message_duplicate'),
+            ('out_id_unique', Unique(t, t.out_id),
+                'crm_sms.msg_message_out_id_unique'),
+            ]
+        cls._sql_indexes.update({
+                Index(t, (t.state, Index.Equality()),
+                    (t.scheduled, Index.Range())),
+                Index(t, (t.provider_id, Index.Equality())),
+                Index(t, (t.gateway, Index.Equality()),
+                    (t.sent_at, Index.Range())),
+                })
+        cls._order = [('scheduled', 'DESC'), ('id', 'DESC')]
+        cls._transitions |= {
+            ('queued', 'sending'),
+            ('sending', 'queued'),
+            ('sending', 'sent'),
+            ('sending', 'failed'),
+            ('sent', 'delivered'),
+            ('sent', 'failed'),
+            ('queued', 'cancelled'),
+            ('failed', 'queued'),
+            }
+        cls._buttons.update({
+                'cancel': {
+                    'invisible': Eval('state') != 'queued',
+                    'depends': ['state'],
+                    },
+                'retry': {
+                    'invisible': Eval('state') != 'failed',
+                    'depends': ['state'],
+                    },
+                })
+
+    @classmethod
+    def default_state(cls):
+        return 'queued'
+
+    @classmethod
+    def default_attempts(cls):
+        return 0
+
+    @classmethod
+    def default_kind(cls):
+        return 'marketing'
+
+    @classmethod
+    def default_out_id(cls):
+        return uuid.uuid4().hex
+
+    @classmethod
+    def _get_origins(cls):
+        return ['party.party']
+
+    @classmethod
+    def get_origins(cls):
+        IrModel = Pool().get('ir.model')
+        return [(None, '')] + [(m, IrModel.get_name(m))
+            for m in cls._get_origins()]
+
+    def get_rec_name(self, name):
+        return '%s → %s' % (self.text[:20], self.phone)
+
+    @classmethod
+    def copy(cls, messages, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['state', 'attempts', 'sending_since', 'out_id',
+                'provider_id', 'sent_at', 'delivered_at', 'cost',
+                'error_code', 'error', 'dedup_key']:
+            default.setdefault(name)
+        default['out_id'] = None
+        return super().copy(messages, default=default)
+
+    @classmethod
+    def create(cls, vlist):
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            if not values.get('out_id'):
+                values['out_id'] = cls.default_out_id()
+        return super().create(vlist)
+
+    # ---- when a message may go
+
+    @classmethod
+    def quiet_hours(cls):
+        "(start, end, timezone) of the hours messages may go"
+        Configuration = Pool().get('crm.configuration')
+        configuration = Configuration(1)
+        return (configuration.sms_send_from or dt.time(8),
+            configuration.sms_send_until or dt.time(21),
+            ZoneInfo(configuration.sms_timezone or 'Asia/Shanghai'))
+
+    @classmethod
+    def next_allowed(cls, when=None):
+        """The first moment from when (UTC, naive) outside the quiet
+        hours"""
+        when = when or dt.datetime.now()
+        start, end, zone = cls.quiet_hours()
+        local = when.replace(tzinfo=dt.timezone.utc).astimezone(zone)
+        if start <= local.time().replace(tzinfo=None) < end:
+            return when
+        day = local.date()
+        if local.time().replace(tzinfo=None) >= end:
+            day += dt.timedelta(days=1)
+        opening = dt.datetime.combine(day, start, tzinfo=zone)
+        return opening.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    # ---- the entry point
+
+    @classmethod
+    def send(cls, party, template, values=None, origin=None, occasion=None,
+            gateway=None, phone=None):
+        """Queue template for party with values added to the party's own;
+        return the message or None when the rules forbid it (no mobile,
+        no consent for marketing, unsubscribed, already greeted for
+        occasion)"""
+        messages = cls.send_many([party], template, values=values,
+            origin=origin, occasion=occasion, gateway=gateway,
+            phone=phone)
+        return messages[0] if messages else None
+
+    @classmethod
+    def send_many(cls, parties, template, values=None, origin=None,
+            occasion=None, gateway=None, phone=None):
+        "Queue template for each party the rules allow; return the messages"
+        pool = Pool()
+        Party = pool.get('party.party')
+        gateway = gateway or template.gateway or Pool().get(
+            'sms.gateway').get_default()
+        if not gateway:
+            from .exceptions import SendError
+            raise SendError(gettext('crm_sms.msg_no_gateway'))
+        scheduled = cls.next_allowed()
+        to_create = []
+        for party in Party.sms_recipients(parties, template.kind):
+            party_values = party.sms_values()
+            party_values.update(values or {})
+            to_create.append({
+                    'party': party.id,
+                    'phone': phone or party.sms_mobile,
+                    'text': template.render(party_values),
+                    'template': template.id,
+                    'values': template.params(party_values),
+                    'kind': template.kind,
+                    'gateway': gateway.id,
+                    'scheduled': scheduled,
+                    'occasion': occasion,
+                    'dedup_key': ('%s:%s' % (party.id, occasion)
+                        if occasion else None),
+                    'origin': str(origin) if origin else None,
+                    })
+        if occasion:
+            existing = {m.dedup_key for m in cls.search([
+                        ('dedup_key', 'in',
+                            [v['dedup_key'] for v in to_create]),
+                        ])}
+            to_create = [v for v in to_create
+                if v['dedup_key'] not in existing]
+        messages = cls.create(to_create)
+        cls.queue(messages)
+        return messages
+
+    @classmethod
+    def queue(cls, messages):
+        """Have the queue send the messages due after the commit, in
+        batches; without a worker, the queue runs in the request, so only
+        a single message goes at once and the cron sends the rest"""
+        due = [m for m in messages if m.scheduled <= dt.datetime.now()]
+        if len(due) > 1 and not config.getboolean(
+                'queue', 'worker', default=False):
+            return
+        for index in range(0, len(due), 500):
+            with Transaction().set_context(queue_name='sms'):
+                cls.__queue__.process(due[index:index + 500])
+
+    # ---- sending
+
+    @classmethod
+    def send_due(cls):
+        "Cron: send what is due and recover what a dead process left"
+        now = dt.datetime.now()
+        messages = cls.search(['OR', [
+                    ('state', '=', 'queued'),
+                    ('scheduled', '<=', now),
+                    ], [
+                    ('state', '=', 'sending'),
+                    ('sending_since', '<', now - STALE_SENDING),
+                    ]], order=[('scheduled', 'ASC'), ('id', 'ASC')])
+        cls.process(messages)
+
+    @classmethod
+    def process(cls, messages):
+        """Send each message in its own transactions: claimed (sending)
+        and committed before the provider is called, the answer written
+        after, so a message is never sent twice"""
+        for message in messages:
+            try:
+                cls._process_one(message.id)
+            except Exception:
+                logger.exception("SMS %s could not be processed", message.id)
+
+    @classmethod
+    def _process_one(cls, message_id):
+        transaction = Transaction()
+        with transaction.new_transaction() as claim:
+            cls.lock([cls(message_id)])
+            message = cls(message_id)
+            action = message._claim()
+            if action:
+                # Read now: the provider is called outside any transaction
+                call = message._provider_call(action)
+            claim.commit()
+        if not action:
+            return
+        result = call()
+        with transaction.new_transaction() as answer:
+            cls(message_id)._record(result)
+            answer.commit()
+
+    def _claim(self):
+        """What to do with this message now: 'send', 'find' whether an
+        earlier attempt was taken, or None"""
+        now = dt.datetime.now()
+        if self.state == 'sending':
+            if self.sending_since and now - self.sending_since < STALE_SENDING:
+                return None
+            return 'find'
+        if self.state != 'queued' or self.scheduled > now:
+            return None
+        allowed = self.next_allowed(now)
+        if allowed > now:
+            self.scheduled = allowed
+            self.save()
+            return None
+        if not self.gateway.active:
+            self.scheduled = now + dt.timedelta(minutes=10)
+            self.save()
+            return None
+        sent = self.search_count([
+                ('gateway', '=', self.gateway.id),
+                ('sent_at', '>=', now - dt.timedelta(minutes=1)),
+                ])
+        if sent >= self.gateway.rate_limit:
+            self.scheduled = now + dt.timedelta(minutes=1)
+            self.save()
+            return None
+        self.attempts += 1
+        self.sending_since = now
+        self.state = 'sending'
+        self.save()
+        return 'send'
+
+    def _provider_call(self, action):
+        """A function asking the provider to send the message or whether
+        an earlier attempt was taken, returning a Result; a provider that
+        cannot tell fails it rather than risk sending it twice"""
+        from .provider import Result
+        provider = self.gateway.provider
+        phone, out_id = self.phone, self.out_id
+        if action == 'send':
+            text = self.text
+            code = self.template.code if self.template else None
+            values = dict(self.values or {})
+
+            def call():
+                try:
+                    return provider.send(phone, text, code, values, out_id)
+                except OSError as error:
+                    return Result('transient', code='network',
+                        error=str(error))
+            return call
+        if not provider.can_find:
+            return lambda: Result('unknown')
+        since = (self.sending_since or self.create_date).date()
+
+        def find():
+            try:
+                provider_id = provider.find(phone, out_id, since)
+            except OSError as error:
+                return Result('unknown-retry', code='network',
+                    error=str(error))
+            if provider_id:
+                return Result('sent', provider_id=provider_id)
+            return Result('resend')
+        return find
+
+    def _record(self, result):
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        now = dt.datetime.now()
+        if self.state != 'sending':
+            return
+        if result.status == 'sent':
+            self.state = 'sent'
+            self.provider_id = result.provider_id
+            self.sent_at = now
+            self.cost = self.gateway.cost * (result.fee or 1)
+            self.error = self.error_code = None
+        elif result.status == 'resend':
+            # Not taken: sent again under the same id
+            self.state = 'queued'
+            self.scheduled = now
+        elif result.status == 'unknown-retry':
+            self.sending_since = now
+        elif result.status == 'unknown':
+            self.state = 'failed'
+            self.error = gettext('crm_sms.msg_error_unknown_outcome')
+        else:
+            self.error_code = result.code
+            self.error = error_text(result.code, result.error)
+            configuration = Configuration(1)
+            if (result.status == 'transient'
+                    and self.attempts < configuration.sms_max_attempts):
+                self.state = 'queued'
+                self.scheduled = now + dt.timedelta(
+                    minutes=configuration.sms_retry_minutes
+                    * 2 ** (self.attempts - 1))
+            else:
+                self.state = 'failed'
+        self.save()
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('cancelled')
+    def cancel(cls, messages):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('queued')
+    def retry(cls, messages):
+        for message in messages:
+            if message.provider_id:
+                # Taken by the provider once already
+                from .exceptions import SendError
+                raise SendError(gettext('crm_sms.msg_retry_sent',
+                        message=message.rec_name))
+        cls.write(messages, {
+                'scheduled': dt.datetime.now(),
+                'attempts': 0,
+                'sending_since': None,
+                })
+        cls.queue(messages)
+
+    # ---- what providers push back
+
+    @classmethod
+    def record_reports(cls, gateway, reports):
+        "Mark the messages of the delivery reports delivered or failed"
+        for report in reports:
+            domain = [('gateway', '=', gateway.id)]
+            if report.out_id:
+                domain.append(('out_id', '=', report.out_id))
+            elif report.provider_id:
+                domain.append(('provider_id', '=', report.provider_id))
+            else:
+                continue
+            messages = cls.search(domain, limit=1)
+            if not messages:
+                continue
+            message, = messages
+            if message.state not in {'sent', 'sending'}:
+                continue
+            if report.delivered:
+                message.state = 'delivered'
+                message.delivered_at = report.at or dt.datetime.now()
+            else:
+                message.state = 'failed'
+                message.error_code = report.code
+                message.error = error_text(report.code, report.error)
+            if not message.provider_id:
+                message.provider_id = report.provider_id
+            message.save()
+
+
+class Reply(ModelSQL, ModelView):
+    __name__ = 'sms.reply'
+    __string__ = "SMS Reply"
+
+    party = fields.Many2One('party.party', "Customer", ondelete='CASCADE',
+        readonly=True)
+    phone = fields.Char("Mobile", required=True, readonly=True)
+    text = fields.Text("Text", readonly=True)
+    received_at = fields.DateTime("Received At", required=True,
+        readonly=True)
+    gateway = fields.Many2One('sms.gateway', "Gateway", readonly=True,
+        ondelete='SET NULL')
+    unsubscribe = fields.Boolean("Unsubscribe", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('received_at', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def record(cls, gateway, replies):
+        """Keep the replies on their customers; an unsubscribe word sets
+        the customer's opt-out"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        records = []
+        for reply in replies:
+            parties = Party.search([('sms_mobile', '=', reply.phone)])
+            unsubscribe = is_unsubscribe(reply.text)
+            records.append(cls(party=parties[0] if parties else None,
+                    phone=reply.phone, text=reply.text,
+                    received_at=reply.at or dt.datetime.now(),
+                    gateway=gateway, unsubscribe=unsubscribe))
+            if unsubscribe and parties:
+                Party.unsubscribe(parties)
+        cls.save(records)
+        return records
+
+
+UNSUBSCRIBE_WORDS = {'退订', 'T', 'TD', 'R', 'N', '拒收', 'UNSUBSCRIBE'}
+
+
+def is_unsubscribe(text):
+    "退订, T, TD, R … alone, in any case, as providers and carriers use"
+    word = (text or '').strip().strip('。.!！ ').upper()
+    return word in UNSUBSCRIBE_WORDS

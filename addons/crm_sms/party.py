@@ -1,0 +1,149 @@
+# This file is part of the CRM suite.
+from sql import Literal
+from sql.aggregate import Min
+
+from trytond.model import fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Bool, Eval
+from trytond.transaction import Transaction
+
+
+class Party(metaclass=PoolMeta):
+    __name__ = 'party.party'
+
+    sms_opt_out = fields.Boolean("SMS Unsubscribed",
+        help="The customer asked for no more marketing messages.")
+    sms_opt_out_date = fields.Date("SMS Unsubscribed On",
+        states={
+            'invisible': ~Eval('sms_opt_out'),
+            'required': Bool(Eval('sms_opt_out')),
+            })
+    sms_mobile = fields.Function(fields.Char("SMS Mobile"),
+        'get_sms_mobile', searcher='search_sms_mobile')
+    sms_messages = fields.One2Many('sms.message', 'party', "SMS Messages",
+        readonly=True)
+    sms_replies = fields.One2Many('sms.reply', 'party', "SMS Replies",
+        readonly=True)
+
+    @fields.depends('sms_opt_out', 'sms_opt_out_date')
+    def on_change_sms_opt_out(self):
+        if self.sms_opt_out and not self.sms_opt_out_date:
+            self.sms_opt_out_date = Pool().get('ir.date').today()
+        elif not self.sms_opt_out:
+            self.sms_opt_out_date = None
+
+    @classmethod
+    def _sms_mobile_query(cls):
+        "Query of (party, mobile): the first active mobile of each party"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        mechanism = ContactMechanism.__table__()
+        first = mechanism.select(
+            mechanism.party, Min(mechanism.id).as_('id'),
+            where=(mechanism.type == 'mobile')
+            & (mechanism.active == Literal(True)),
+            group_by=[mechanism.party])
+        chosen = ContactMechanism.__table__()
+        return first.join(chosen, condition=chosen.id == first.id).select(
+            first.party.as_('party'), chosen.value_compact.as_('mobile'))
+
+    @classmethod
+    def get_sms_mobile(cls, parties, name):
+        query = cls._sms_mobile_query()
+        cursor = Transaction().connection.cursor()
+        result = dict.fromkeys(map(int, parties))
+        cursor.execute(*query.select(query.party, query.mobile,
+                where=query.party.in_(list(result))))
+        result.update(cursor)
+        return result
+
+    @classmethod
+    def search_sms_mobile(cls, name, clause):
+        _, operator, value = clause[:3]
+        return [('contact_mechanisms', 'where', [
+                    ('type', '=', 'mobile'),
+                    ('active', '=', True),
+                    ('value_compact', operator, value),
+                    ])]
+
+    @classmethod
+    def sms_recipients(cls, parties, kind):
+        """The parties a message of kind may go to: a mobile, and for
+        marketing the customer's consent and no unsubscription"""
+        return [p for p in parties
+            if p.sms_mobile and (kind != 'marketing'
+                or (p.sms_consent and not p.sms_opt_out))]
+
+    @classmethod
+    def sms_value_names(cls):
+        "The placeholders templates may use"
+        return ['name', 'code', 'customer_level', 'shop', 'date']
+
+    def sms_values(self):
+        "The values of the placeholders for this customer"
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Company = pool.get('company.company')
+        company_id = Transaction().context.get('company')
+        return {
+            'name': self.name,
+            'code': self.code,
+            'customer_level': (self.customer_level.rec_name
+                if self.customer_level else None),
+            'shop': Company(company_id).rec_name if company_id else None,
+            'date': Date.today().strftime('%Y-%m-%d'),
+            }
+
+    @classmethod
+    def sms_sample_values(cls):
+        "Values to preview a template without a customer"
+        return {
+            'name': "张三",
+            'code': "C00001",
+            'customer_level': "VIP",
+            'shop': "示例门店",
+            'date': Pool().get('ir.date').today().strftime('%Y-%m-%d'),
+            }
+
+    @classmethod
+    def unsubscribe(cls, parties):
+        "The customers asked for no more marketing messages"
+        Date = Pool().get('ir.date')
+        to_write = [p for p in parties if not p.sms_opt_out]
+        if to_write:
+            cls.write(to_write, {
+                    'sms_opt_out': True,
+                    'sms_opt_out_date': Date.today(),
+                    })
+
+
+class Replace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('sms.message', 'party'),
+            ('sms.reply', 'party'),
+            ('sms.template', 'preview_party'),
+            ]
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Message = pool.get('sms.message')
+        Reply = pool.get('sms.reply')
+        to_erase = super().to_erase(party_id)
+        to_erase.extend([
+                (Party, [('id', '=', party_id)], False,
+                    ['sms_opt_out', 'sms_opt_out_date'], [False, None]),
+                (Message, [('party', '=', party_id)], False,
+                    ['phone', 'text', 'values'], ['****', '****', None]),
+                (Reply, [('party', '=', party_id)], False,
+                    ['phone', 'text'], ['****', None]),
+                ])
+        return to_erase
