@@ -10,7 +10,9 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
+
+from .provider import placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,20 @@ ERRORS = {
     'AuthFailure.SignatureFailure': 'msg_error_credentials',
     'AuthFailure.SecretIdNotFound': 'msg_error_credentials',
     }
+
+
+def in_new_transaction(function):
+    """Run function in a transaction of its own, committed at once, started
+    again with the locks it asks for as the server does for a request"""
+    extras = {}
+    while True:
+        try:
+            with Transaction().new_transaction(**extras) as transaction:
+                result = function()
+                transaction.commit()
+                return result
+        except TransactionError as error:
+            error.fix(extras)
 
 
 def error_text(code, message):
@@ -309,21 +325,16 @@ class Message(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _process_one(cls, message_id):
-        transaction = Transaction()
-        with transaction.new_transaction() as claim:
+        def claim():
             cls.lock([cls(message_id)])
             message = cls(message_id)
             action = message._claim()
-            if action:
-                # Read now: the provider is called outside any transaction
-                call = message._provider_call(action)
-            claim.commit()
-        if not action:
-            return
-        result = call()
-        with transaction.new_transaction() as answer:
-            cls(message_id)._record(result)
-            answer.commit()
+            # Read now: the provider is called outside any transaction
+            return action and message._provider_call(action)
+        call = in_new_transaction(claim)
+        if call:
+            result = call()
+            in_new_transaction(lambda: cls(message_id)._store_result(result))
 
     def _claim(self):
         """What to do with this message now: 'send', 'find' whether an
@@ -369,6 +380,10 @@ class Message(Workflow, ModelSQL, ModelView):
             text = self.text
             code = self.template.code if self.template else None
             values = dict(self.values or {})
+            if self.template:
+                # In the template's order: Tencent's values are a list
+                values = {name: values.get(name, '')
+                    for name in placeholders(self.template.content)}
 
             def call():
                 try:
@@ -392,7 +407,7 @@ class Message(Workflow, ModelSQL, ModelView):
             return Result('resend')
         return find
 
-    def _record(self, result):
+    def _store_result(self, result):
         pool = Pool()
         Configuration = pool.get('crm.configuration')
         now = dt.datetime.now()

@@ -1,0 +1,488 @@
+# This file is part of the CRM suite.
+"""The outbox against fake providers on loopback. Sending commits in
+transactions of its own, so each test commits what it sets up and works on
+its own customers."""
+import datetime as dt
+import itertools
+import json
+from unittest.mock import patch
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
+from trytond.modules.crm_sms.exceptions import TemplateError
+from trytond.modules.crm_sms.tests.fakes import (
+    FakeAliyun, FakeHttpGateway, FakeTencent)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+MOBILES = itertools.count(13800000001)
+
+
+class SmsOutboxTestCase(ModuleDatabaseTestCase):
+    "Sending SMS through the outbox"
+    module = 'crm_sms'
+
+    def configure(self, **values):
+        Configuration = Pool().get('crm.configuration')
+        values.setdefault('sms_send_from', dt.time(0))
+        values.setdefault('sms_send_until', dt.time.max)
+        # What a test committed stays for the next ones
+        values.setdefault('sms_max_attempts', 5)
+        values.setdefault('sms_retry_minutes', 1)
+        Configuration.write([Configuration(1)], values)
+
+    def customer(self, consent=True, mobile=None, **values):
+        Party = Pool().get('party.party')
+        mobile = mobile or '+86%s' % next(MOBILES)
+        party = Party(name=values.pop('name', "王芳"), sms_consent=consent,
+            sms_consent_date=dt.date.today() if consent else None,
+            contact_mechanisms=[{'type': 'mobile', 'value': mobile}],
+            **values)
+        party.save()
+        return party
+
+    def gateway(self, fake, kind, **values):
+        Gateway = Pool().get('sms.gateway')
+        values.setdefault('signature', "示例门店")
+        if fake:
+            values.setdefault('endpoint', fake.url)
+            values.setdefault('key_id', fake.key_id)
+            values.setdefault('key_secret', fake.key_secret)
+        gateway = Gateway(name=kind, kind=kind, **values)
+        if kind == 'tencent':
+            gateway.app_id = fake.app_id
+        gateway.save()
+        return gateway
+
+    def template(self, gateway=None, kind='marketing', code='SMS_100001',
+            content="${name}您好，本周会员日全场八折。"):
+        Template = Pool().get('sms.template')
+        template = Template(name="会员日", kind=kind, code=code,
+            content=content, gateway=gateway)
+        template.save()
+        return template
+
+    def process(self, messages=None):
+        "Commit, then send as the queue or the cron does"
+        Message = Pool().get('sms.message')
+        Transaction().commit()
+        if messages is None:
+            Message.send_due()
+        else:
+            Message.process(messages)
+        # Forget what this transaction read before the sending's own
+        Transaction().commit()
+        return [Message(m.id) for m in messages] if messages else None
+
+    @with_transaction()
+    def test_aliyun_send(self):
+        "A message goes to Aliyun signed, with its values, signature and id"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            template = self.template(gateway)
+            party = self.customer(name="李娜")
+            message = Message.send(party, template)
+            self.assertEqual(message.state, 'queued')
+            self.assertEqual(message.text, "李娜您好，本周会员日全场八折。")
+            message, = self.process([message])
+
+            self.assertEqual(message.state, 'sent')
+            sent, = fake.sent
+            self.assertEqual(message.provider_id, sent['biz_id'])
+            self.assertEqual(sent['out_id'], message.out_id)
+            self.assertEqual(sent['phone'], party.sms_mobile[3:])
+            self.assertEqual(sent['params'], {'name': "李娜"})
+            self.assertEqual(sent['sign'], "示例门店")
+            self.assertEqual(message.attempts, 1)
+
+    @with_transaction()
+    def test_tencent_send(self):
+        "A message goes to Tencent Cloud signed with TC3, values in order"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeTencent() as fake:
+            gateway = self.gateway(fake, 'tencent')
+            template = self.template(gateway, code='100001',
+                content="${name}您好，您的客户编号${code}。")
+            party = self.customer(name="赵磊")
+            message, = self.process([Message.send(party, template)])
+
+            self.assertEqual(message.state, 'sent')
+            sent, = fake.sent
+            self.assertEqual(sent['params'], ["赵磊", party.code])
+            self.assertEqual(sent['session'], message.out_id)
+            self.assertEqual(message.provider_id, sent['serial'])
+
+    @with_transaction()
+    def test_wrong_credentials(self):
+        "A refused signature fails the message at once, in Chinese"
+        Message = Pool().get('sms.message')
+        self.configure()
+        for Fake, kind in [(FakeAliyun, 'aliyun'), (FakeTencent, 'tencent')]:
+            with Fake() as fake:
+                gateway = self.gateway(fake, kind)
+                gateway.key_secret = 'wrong'
+                gateway.save()
+                template = self.template(gateway, code='100001'
+                    if kind == 'tencent' else 'SMS_100001')
+                message, = self.process(
+                    [Message.send(self.customer(), template)])
+                self.assertEqual(message.state, 'failed', kind)
+                self.assertIn(message.error_code, {
+                        'SignatureDoesNotMatch',
+                        'AuthFailure.SignatureFailure'})
+                self.assertIn(message.error_code, message.error)
+                self.assertEqual(fake.sent, [])
+
+    @with_transaction()
+    def test_permanent_errors(self):
+        "A bad number or template fails at once with the reason in Chinese"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as aliyun, FakeTencent() as tencent:
+            for fake, kind, code in [
+                    (aliyun, 'aliyun', 'SMS_100001'),
+                    (tencent, 'tencent', '100001')]:
+                gateway = self.gateway(fake, kind)
+                bad_number = Message.send(
+                    self.customer(), self.template(gateway, code=code),
+                    phone='+8612345')
+                bad_template = Message.send(
+                    self.customer(), self.template(gateway, code='SMS_0'))
+                bad_number, bad_template = self.process(
+                    [bad_number, bad_template])
+                self.assertEqual(bad_number.state, 'failed')
+                self.assertIn(bad_number.error_code, {
+                        'isv.MOBILE_NUMBER_ILLEGAL',
+                        'InvalidParameterValue.IncorrectPhoneNumber'})
+                self.assertEqual(bad_number.attempts, 1)
+                self.assertEqual(bad_template.state, 'failed')
+                self.assertIn(bad_template.error_code, {
+                        'isv.SMS_TEMPLATE_ILLEGAL',
+                        'FailedOperation.TemplateIncorrectOrUnapproved'})
+                self.assertEqual(fake.sent, [])
+
+    @with_transaction()
+    def test_flow_control_retried(self):
+        "Flow control is retried later with backoff, then succeeds"
+        Message = Pool().get('sms.message')
+        self.configure(sms_retry_minutes=2)
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            fake.fail_next('isv.BUSINESS_LIMIT_CONTROL', times=2)
+            message = Message.send(self.customer(), self.template(gateway))
+            before = dt.datetime.now().replace(microsecond=0)
+            message, = self.process([message])
+            self.assertEqual(message.state, 'queued')
+            self.assertEqual(message.error_code, 'isv.BUSINESS_LIMIT_CONTROL')
+            self.assertGreaterEqual(message.scheduled,
+                before + dt.timedelta(minutes=2))
+
+            # Not due yet: the cron leaves it
+            self.process()
+            self.assertEqual(Message(message.id).attempts, 1)
+
+            Message.write([message], {'scheduled': dt.datetime.now()})
+            message, = self.process([message])
+            self.assertEqual(message.state, 'queued')
+            self.assertGreaterEqual(message.scheduled,
+                before + dt.timedelta(minutes=4))
+
+            Message.write([message], {'scheduled': dt.datetime.now()})
+            message, = self.process([message])
+            self.assertEqual(message.state, 'sent')
+            self.assertEqual(message.attempts, 3)
+            self.assertIsNone(message.error)
+            self.assertEqual(len(fake.sent), 1)
+
+    @with_transaction()
+    def test_attempts_exhausted(self):
+        "A provider busy beyond the attempts fails the message"
+        Message = Pool().get('sms.message')
+        self.configure(sms_max_attempts=2)
+        with FakeTencent() as fake:
+            gateway = self.gateway(fake, 'tencent')
+            fake.fail_next('LimitExceeded.PhoneNumberThirtySecondLimit', 5)
+            message = Message.send(self.customer(),
+                self.template(gateway, code='100001'))
+            message, = self.process([message])
+            self.assertEqual(message.state, 'queued')
+            Message.write([message], {'scheduled': dt.datetime.now()})
+            message, = self.process([message])
+            self.assertEqual(message.state, 'failed')
+            self.assertEqual(message.attempts, 2)
+
+    @with_transaction()
+    def test_network_error_retried(self):
+        "A provider out of reach is tried again"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+        # The fake has stopped: nothing listens on its port
+        message = Message.send(self.customer(), self.template(gateway))
+        message, = self.process([message])
+        self.assertEqual(message.state, 'queued')
+        self.assertEqual(message.error_code, 'network')
+
+    @with_transaction()
+    def test_crash_after_send_not_resent(self):
+        """A process dying between the provider's answer and the commit
+        leaves the message sending; the retry asks the provider by our id
+        and does not send it again"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        self.configure()
+        for Fake, kind, code in [(FakeAliyun, 'aliyun', 'SMS_100001'),
+                (FakeTencent, 'tencent', '100001')]:
+            with Fake() as fake:
+                gateway = self.gateway(fake, kind)
+                message = Message.send(self.customer(),
+                    self.template(gateway, code=code))
+                Transaction().commit()
+                with patch.object(Message, '_store_result',
+                        side_effect=SystemExit("killed")):
+                    with self.assertRaises(SystemExit):
+                        Message._process_one(message.id)
+                Transaction().commit()
+                message = Message(message.id)
+                self.assertEqual(message.state, 'sending')
+                self.assertEqual(len(fake.sent), 1)
+
+                # Too recent: another process may still be on it
+                self.process()
+                self.assertEqual(Message(message.id).state, 'sending')
+
+                Message.write([message], {
+                        'sending_since': (
+                            dt.datetime.now() - dt.timedelta(minutes=10)),
+                        })
+                self.process()
+                message = Message(message.id)
+                self.assertEqual(message.state, 'sent', kind)
+                self.assertEqual(len(fake.sent), 1)
+                self.assertTrue(message.provider_id)
+
+    @with_transaction()
+    def test_crash_before_send_resent(self):
+        "A message the provider never took is sent again under its id"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            message = Message.send(self.customer(), self.template(gateway))
+            Message.write([message], {
+                    'state': 'sending', 'attempts': 1,
+                    'sending_since': (
+                        dt.datetime.now() - dt.timedelta(minutes=10)),
+                    })
+            self.process()
+            self.assertEqual(Message(message.id).state, 'queued')
+            self.process()
+            message = Message(message.id)
+            self.assertEqual(message.state, 'sent')
+            sent, = fake.sent
+            self.assertEqual(sent['out_id'], message.out_id)
+
+    @with_transaction()
+    def test_http_gateway(self):
+        """The HTTP gateway fills its body, reads the id by its success
+        rule, retries a server error and cannot tell after a crash"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeHttpGateway() as fake:
+            gateway = self.gateway(fake, 'http', method='POST',
+                body=('mobile=${national}&content=${text}&msgid=${out_id}'
+                    '&key=%s' % fake.key_secret),
+                success=r'"status": "ok", "id": "(?P<id>\w+)"')
+            template = self.template(gateway, content="${name}，周年庆满100减20")
+            fake.fail_next('503')
+            message = Message.send(self.customer(name="周杰"), template)
+            message, = self.process([message])
+            self.assertEqual(message.state, 'queued')
+            Message.write([message], {'scheduled': dt.datetime.now()})
+            message, = self.process([message])
+            self.assertEqual(message.state, 'sent')
+            sent, = fake.sent
+            self.assertEqual(sent['text'], "周杰，周年庆满100减20")
+            self.assertEqual(message.provider_id, sent['id'])
+
+            stuck = Message.send(self.customer(), template)
+            Message.write([stuck], {
+                    'state': 'sending', 'attempts': 1,
+                    'sending_since': (
+                        dt.datetime.now() - dt.timedelta(minutes=10)),
+                    })
+            self.process()
+            stuck = Message(stuck.id)
+            self.assertEqual(stuck.state, 'failed')
+            self.assertEqual(stuck.error_code, None)
+            self.assertTrue(stuck.error)
+            self.assertEqual(len(fake.sent), 1)
+
+    @with_transaction()
+    def test_consent_and_opt_out(self):
+        "Marketing needs consent and no opt-out; service messages do not"
+        Message = Pool().get('sms.message')
+        self.configure()
+        gateway = self.gateway(None, 'log')
+        marketing = self.template(gateway)
+        service = self.template(gateway, kind='service',
+            content="${name}，您的会员卡已充值。")
+        without = self.customer(consent=False)
+        unsubscribed = self.customer(sms_opt_out=True,
+            sms_opt_out_date=dt.date.today())
+        agreed = self.customer()
+        no_mobile = self.customer()
+        no_mobile.contact_mechanisms = []
+        no_mobile.save()
+
+        self.assertIsNone(Message.send(without, marketing))
+        self.assertIsNone(Message.send(unsubscribed, marketing))
+        self.assertIsNone(Message.send(no_mobile, service))
+        self.assertTrue(Message.send(agreed, marketing))
+        self.assertTrue(Message.send(without, service))
+        self.assertTrue(Message.send(unsubscribed, service))
+
+    @with_transaction()
+    def test_quiet_hours(self):
+        "A message due at night waits for the morning, Shanghai time"
+        Message = Pool().get('sms.message')
+        self.configure(sms_send_from=dt.time(8), sms_send_until=dt.time(21))
+        utc = dt.timedelta(hours=8)
+        for local, expected in [
+                (dt.datetime(2026, 5, 1, 22, 30), dt.datetime(2026, 5, 2, 8)),
+                (dt.datetime(2026, 5, 1, 6, 0), dt.datetime(2026, 5, 1, 8)),
+                (dt.datetime(2026, 5, 1, 21, 0), dt.datetime(2026, 5, 2, 8)),
+                (dt.datetime(2026, 5, 1, 10, 0), dt.datetime(2026, 5, 1, 10)),
+                (dt.datetime(2026, 5, 1, 8, 0), dt.datetime(2026, 5, 1, 8)),
+                ]:
+            self.assertEqual(Message.next_allowed(local - utc),
+                expected - utc, local)
+
+        gateway = self.gateway(None, 'log')
+        night = dt.datetime.combine(dt.date.today(), dt.time(23)) - utc
+        with patch('trytond.modules.crm_sms.message.dt') as mocked:
+            mocked.datetime.now.return_value = night
+            mocked.datetime.combine = dt.datetime.combine
+            mocked.timedelta = dt.timedelta
+            mocked.timezone = dt.timezone
+            mocked.time = dt.time
+            message = Message.send(self.customer(), self.template(gateway))
+        self.assertEqual(message.scheduled,
+            dt.datetime.combine(dt.date.today() + dt.timedelta(days=1),
+                dt.time(8)) - utc)
+
+    @with_transaction()
+    def test_rate_limit(self):
+        "No more than the gateway's messages per minute; the rest wait"
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun', rate_limit=2)
+            template = self.template(gateway)
+            messages = Message.send_many(
+                [self.customer() for _ in range(3)], template)
+            messages = self.process(messages)
+            self.assertEqual([m.state for m in messages],
+                ['sent', 'sent', 'queued'])
+            self.assertGreater(messages[2].scheduled, dt.datetime.now())
+            self.assertEqual(len(fake.sent), 2)
+
+    @with_transaction()
+    def test_reports_and_replies(self):
+        """Delivery reports mark messages delivered or failed; a reply is
+        kept on its customer and 退订 unsubscribes"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Reply = pool.get('sms.reply')
+        Party = pool.get('party.party')
+        self.configure()
+        with FakeAliyun() as aliyun, FakeTencent() as tencent:
+            for fake, kind, code, delivered in [
+                    (aliyun, 'aliyun', 'SMS_100001', True),
+                    (tencent, 'tencent', '100001', False)]:
+                gateway = self.gateway(fake, kind)
+                party = self.customer()
+                message, = self.process([Message.send(
+                            party, self.template(gateway, code=code))])
+                provider = gateway.provider
+                Message.record_reports(gateway, provider.parse_reports(
+                        _json(fake.report_body(delivered))))
+                message = Message(message.id)
+                if delivered:
+                    self.assertEqual(message.state, 'delivered')
+                    self.assertTrue(message.delivered_at)
+                else:
+                    self.assertEqual(message.state, 'failed')
+                    self.assertEqual(message.error_code, 'MK:0001')
+
+                reply, = Reply.record(gateway, provider.parse_replies(
+                        _json(fake.reply_body(party.sms_mobile, "好的"))))
+                self.assertEqual(reply.party, party)
+                self.assertFalse(Party(party.id).sms_opt_out)
+                reply, = Reply.record(gateway, provider.parse_replies(
+                        _json(fake.reply_body(party.sms_mobile, "TD"))))
+                self.assertTrue(reply.unsubscribe)
+                party = Party(party.id)
+                self.assertTrue(party.sms_opt_out)
+                self.assertEqual(party.sms_opt_out_date, dt.date.today())
+                self.assertEqual(len(party.sms_replies), 2)
+
+    @with_transaction()
+    def test_occasion_sent_once(self):
+        "One message per customer and occasion"
+        Message = Pool().get('sms.message')
+        self.configure()
+        gateway = self.gateway(None, 'log')
+        template = self.template(gateway)
+        party = self.customer()
+        self.assertTrue(Message.send(party, template, occasion='birthday:2026'))
+        self.assertIsNone(
+            Message.send(party, template, occasion='birthday:2026'))
+        self.assertTrue(Message.send(party, template, occasion='birthday:2027'))
+
+    @with_transaction()
+    def test_template_placeholders_and_preview(self):
+        """Unknown placeholders are refused; the preview fills a customer's
+        values and adds the unsubscribe line to marketing"""
+        Template = Pool().get('sms.template')
+        self.configure()
+        gateway = self.gateway(None, 'log', unsubscribe_text="拒收请回复R")
+        with self.assertRaises(TemplateError) as context:
+            self.template(gateway, content="${name}，您的${bonus}到账")
+        self.assertIn("bonus", str(context.exception))
+        template = self.template(gateway, content="${name}，会员日八折。")
+        template.preview_party = self.customer(name="孙丽")
+        self.assertEqual(template.on_change_with_preview(),
+            "孙丽，会员日八折。拒收请回复R")
+        template = Template(content="${name}好", kind='service',
+            gateway=gateway)
+        self.assertEqual(template.on_change_with_preview(), "张三好")
+
+    @with_transaction()
+    def test_credentials_for_administrators(self):
+        "Only administrators see a gateway's keys"
+        pool = Pool()
+        Gateway = pool.get('sms.gateway')
+        User = pool.get('res.user')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        gateway = self.gateway(None, 'aliyun', key_id='id',
+            key_secret='secret')
+        manager = User(login='manager', groups=[Group(ModelData.get_id(
+                        'crm_customer', 'group_sales_manager'))])
+        manager.save()
+        with Transaction().set_user(manager.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(Gateway.read([gateway.id], ['name'])[0]['name'],
+                'aliyun')
+            with self.assertRaises(AccessError):
+                Gateway.read([gateway.id], ['key_secret'])
+
+
+def _json(body):
+    return json.dumps(body, ensure_ascii=False).encode()
