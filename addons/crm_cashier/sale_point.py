@@ -10,6 +10,7 @@ from lunardate import LunarDate
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.crm_customer.party import lunar_birthday_date
 from trytond.modules.crm_membership.ledger import line_key
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
@@ -68,17 +69,11 @@ def birthdays(party, days):
                         day.year, day.month, day.day).year)
             except ValueError:
                 continue
-        month = party.birthday_lunar_month
         for year in sorted(years):
-            for leap, day in [(bool(party.birthday_lunar_leap),
-                        party.birthday_lunar_day),
-                    (False, party.birthday_lunar_day),
-                    (False, min(party.birthday_lunar_day, 29))]:
-                try:
-                    yield LunarDate(year, month, day, leap).to_solar_date()
-                    break
-                except ValueError:
-                    continue
+            date = lunar_birthday_date(year, party.birthday_lunar_month,
+                party.birthday_lunar_day, party.birthday_lunar_leap)
+            if date:
+                yield date
     elif party.birthday:
         for year in sorted({d.year for d in days}):
             try:

@@ -854,6 +854,18 @@ def lunar_birthday_year(date):
         return None
 
 
+def lunar_birthday_date(year, month, day, leap):
+    """The solar date of a lunar birthday in the lunar year: without its
+    leap month that year it falls in the month, without its 30th on the
+    29th; None if the year is out of the calendar's range"""
+    for leap_, day_ in [(leap, day), (False, day), (False, min(day, 29))]:
+        try:
+            return LunarDate(year, month, day_, bool(leap_)).to_solar_date()
+        except ValueError:
+            continue
+    return None
+
+
 def age(birthday, today):
     if not birthday:
         return None

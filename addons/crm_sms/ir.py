@@ -10,4 +10,5 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.extend([
                 ('sms.message|send_due', "Send Due SMS"),
+                ('sms.greeting|run', "Send SMS Greetings and Reminders"),
                 ])

@@ -1,10 +1,22 @@
 # This file is part of the CRM suite.
-"Placeholders of the member card, when memberships are activated"
-from trytond.pool import PoolMeta
+"What memberships add: the card's placeholders and the visits at the till"
+from sql import Null
+
+from trytond.pool import Pool, PoolMeta
 
 
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
+
+    @classmethod
+    def last_purchase_queries(cls):
+        "Visits at the till count as purchases"
+        Month = Pool().get('crm.membership.member.month')
+        month = Month.__table__()
+        return super().last_purchase_queries() + [
+            month.select(month.party.as_('party'),
+                month.last_visit.as_('date'),
+                where=month.last_visit != Null)]
 
     @classmethod
     def sms_value_names(cls):

@@ -12,6 +12,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, TransactionError
 
+from .bulk import parts
 from .provider import placeholders
 
 logger = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Message(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _get_origins(cls):
-        return ['party.party']
+        return ['party.party', 'sms.bulk', 'sms.greeting']
 
     @classmethod
     def get_origins(cls):
@@ -417,7 +418,7 @@ class Message(Workflow, ModelSQL, ModelView):
             self.state = 'sent'
             self.provider_id = result.provider_id
             self.sent_at = now
-            self.cost = self.gateway.cost * (result.fee or 1)
+            self.cost = self.gateway.cost * (result.fee or parts(self.text))
             self.error = self.error_code = None
         elif result.status == 'resend':
             # Not taken: sent again under the same id

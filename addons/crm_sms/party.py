@@ -1,6 +1,8 @@
 # This file is part of the CRM suite.
-from sql import Literal
-from sql.aggregate import Min
+import datetime as dt
+
+from sql import Literal, Null
+from sql.aggregate import Max, Min
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -75,6 +77,47 @@ class Party(metaclass=PoolMeta):
                 or (p.sms_consent and not p.sms_opt_out))]
 
     @classmethod
+    def sms_recipient_domain(cls, kind):
+        "The domain of the customers a message of kind may go to"
+        domain = [('sms_mobile', '!=', None)]
+        if kind == 'marketing':
+            domain += [
+                ('sms_consent', '=', True),
+                ('sms_opt_out', '!=', True),
+                ]
+        return domain
+
+    @classmethod
+    def last_purchase_queries(cls):
+        "Queries of (party, date) of the customers' purchases"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        sale = Sale.__table__()
+        return [sale.select(sale.party.as_('party'),
+                sale.sale_date.as_('date'),
+                where=sale.state.in_(['confirmed', 'processing', 'done'])
+                & (sale.sale_date != Null))]
+
+    @classmethod
+    def last_purchases(cls, before, customer_level=None):
+        """[(party, last purchase date)] of the customers whose last
+        purchase is on or before the date before"""
+        party = cls.__table__()
+        queries = cls.last_purchase_queries()
+        union = queries[0]
+        for query in queries[1:]:
+            union |= query
+        last = union.select(union.party, Max(union.date).as_('date'),
+            group_by=[union.party])
+        where = (last.date <= before) & (party.active == Literal(True))
+        if customer_level:
+            where &= party.customer_level == customer_level.id
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*last.join(party, condition=party.id == last.party)
+            .select(last.party, last.date, where=where))
+        return [(p, _date(d)) for p, d in cursor]
+
+    @classmethod
     def sms_value_names(cls):
         "The placeholders templates may use"
         return ['name', 'code', 'customer_level', 'shop', 'date']
@@ -115,6 +158,13 @@ class Party(metaclass=PoolMeta):
                     'sms_opt_out': True,
                     'sms_opt_out_date': Date.today(),
                     })
+
+
+def _date(value):
+    "SQLite gives dates of aggregates as text"
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value
 
 
 class Replace(metaclass=PoolMeta):

@@ -115,7 +115,7 @@ class LogProvider(Provider):
 
     def send(self, phone, text, template_code, params, out_id):
         logger.info("SMS to %s (%s): %s", phone, out_id, text)
-        return Result('sent', provider_id='log-' + out_id, fee=1)
+        return Result('sent', provider_id='log-' + out_id)
 
 
 # Aliyun's error codes that may succeed later; any other fails at once
@@ -186,7 +186,7 @@ class AliyunProvider(Provider):
             OutId=out_id)
         code = answer.get('Code')
         if code == 'OK':
-            return Result('sent', provider_id=answer.get('BizId'), fee=1)
+            return Result('sent', provider_id=answer.get('BizId'))
         transient = code in ALIYUN_TRANSIENT or status >= 500
         return Result('transient' if transient else 'permanent',
             code=code, error=answer.get('Message'))

@@ -1,0 +1,270 @@
+# This file is part of the CRM suite.
+"Greetings, reminders and bulk sending queue their messages by themselves"
+import datetime as dt
+import itertools
+import json
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
+from trytond.modules.crm_sms.exceptions import SendError
+from trytond.modules.crm_sms.greeting import holiday_starts
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+MOBILES = itertools.count(13900000001)
+
+
+class SmsGreetingTestCase(ModuleDatabaseTestCase):
+    "Greetings and bulk sending"
+    module = 'crm_sms'
+
+    def setUp(self):
+        super().setUp()
+        self.names = itertools.count(1)
+
+    def customer(self, consent=True, **values):
+        Party = Pool().get('party.party')
+        party = Party(name=values.pop('name', "客户%s" % next(self.names)),
+            sms_consent=consent,
+            sms_consent_date=dt.date.today() if consent else None,
+            contact_mechanisms=[{
+                    'type': 'mobile', 'value': '+86%s' % next(MOBILES)}],
+            addresses=[{}],
+            **values)
+        party.save()
+        return party
+
+    def greeting(self, occasion, **values):
+        pool = Pool()
+        Greeting = pool.get('sms.greeting')
+        Template = pool.get('sms.template')
+        Gateway = pool.get('sms.gateway')
+        gateway = Gateway(name="log", kind='log')
+        gateway.save()
+        template = Template(name=occasion, kind='marketing', gateway=gateway,
+            content=values.pop('content', "${name}，祝您节日快乐！"))
+        template.save()
+        greeting = Greeting(name=occasion, occasion=occasion,
+            template=template, hour=values.pop('hour', 9), **values)
+        greeting.save()
+        return greeting
+
+    @staticmethod
+    def greeted(messages):
+        return sorted(m.party.id for m in messages)
+
+    @with_transaction()
+    def test_solar_birthdays(self):
+        "The solar birthday is greeted, 29 February on the 28th"
+        greeting = self.greeting('birthday')
+        today = self.customer(birthday=dt.date(1990, 3, 8))
+        self.customer(birthday=dt.date(1990, 3, 9))
+        leap = self.customer(birthday=dt.date(1992, 2, 29))
+        lunar = self.customer(birthday_calendar='lunar',
+            birthday_lunar_month=3, birthday_lunar_day=8)
+
+        self.assertEqual(self.greeted(greeting.send(dt.date(2026, 3, 8))),
+            [today.id])
+        self.assertEqual(self.greeted(greeting.send(dt.date(2026, 2, 28))),
+            [leap.id])
+        self.assertEqual(greeting.send(dt.date(2028, 2, 28)), [])
+        self.assertEqual(self.greeted(greeting.send(dt.date(2028, 2, 29))),
+            [leap.id])
+        self.assertNotIn(lunar.id,
+            self.greeted(greeting.send(dt.date(2027, 3, 8))))
+
+    @with_transaction()
+    def test_lunar_birthdays(self):
+        """The lunar birthday is greeted on its solar date of the year; a
+        leap month absent that year falls in the month, a 30th absent on
+        the 29th"""
+        greeting = self.greeting('birthday')
+        new_year = self.customer(birthday_calendar='lunar',
+            birthday_lunar_month=1, birthday_lunar_day=1)
+        leap = self.customer(birthday_calendar='lunar',
+            birthday_lunar_month=6, birthday_lunar_day=1,
+            birthday_lunar_leap=True)
+        thirtieth = self.customer(birthday_calendar='lunar',
+            birthday_lunar_month=5, birthday_lunar_day=30)
+        solar = self.customer(birthday=dt.date(1980, 2, 17))
+
+        self.assertEqual(self.greeted(greeting.send(dt.date(2026, 2, 17))),
+            sorted([new_year.id, solar.id]))
+        # 2025 has a leap sixth month, 2026 has not
+        self.assertEqual(greeting.send(dt.date(2025, 6, 25)), [])
+        self.assertEqual(self.greeted(greeting.send(dt.date(2025, 7, 25))),
+            [leap.id])
+        self.assertEqual(self.greeted(greeting.send(dt.date(2026, 7, 14))),
+            [leap.id])
+        # The fifth month of 2026 has 29 days
+        self.assertEqual(self.greeted(greeting.send(dt.date(2026, 7, 13))),
+            [thirtieth.id])
+
+    @with_transaction()
+    def test_birthday_once_even_if_run_twice(self):
+        """The cron greets each customer once a year, however often it
+        runs, and only from the greeting's hour"""
+        pool = Pool()
+        Greeting = pool.get('sms.greeting')
+        Message = pool.get('sms.message')
+        today = dt.datetime.now(ZoneInfo('Asia/Shanghai')).date()
+        greeting = self.greeting('birthday', hour=0)
+        party = self.customer(birthday=today.replace(year=1991)
+            if (today.month, today.day) != (2, 29)
+            else dt.date(1992, 2, 29))
+        later = self.greeting('birthday', hour=23)
+        Greeting.run()
+        Greeting.run()
+        messages = Message.search([('party', '=', party.id)])
+        self.assertEqual(len(messages), 1)
+        message, = messages
+        self.assertEqual(message.origin, greeting)
+        self.assertEqual(message.occasion, 'birthday:%s' % today.year)
+        # Another greeting of the same occasion does not greet again
+        self.assertEqual(later.send(today), [])
+
+    @with_transaction()
+    def test_holidays(self):
+        "A holiday is greeted on its first day off, once"
+        greeting = self.greeting('holiday', holiday='National Day')
+        spring = self.greeting('holiday', holiday='Spring Festival')
+        party = self.customer()
+        self.customer(consent=False)
+
+        self.assertEqual(holiday_starts(dt.date(2026, 10, 1)),
+            'National Day')
+        self.assertIsNone(holiday_starts(dt.date(2026, 10, 2)))
+        self.assertIsNone(holiday_starts(dt.date(2026, 10, 10)))
+        self.assertIn(party.id,
+            self.greeted(greeting.send(dt.date(2026, 10, 1))))
+        self.assertEqual(greeting.send(dt.date(2026, 10, 1)), [])
+        self.assertEqual(greeting.send(dt.date(2026, 10, 2)), [])
+        self.assertEqual(spring.send(dt.date(2026, 10, 1)), [])
+        self.assertEqual(holiday_starts(dt.date(2026, 2, 15)),
+            'Spring Festival')
+
+    @with_transaction()
+    def test_holiday_year_unknown(self):
+        "A year the calendar does not cover is a clear error in the log"
+        pool = Pool()
+        Greeting = pool.get('sms.greeting')
+        self.greeting('holiday', holiday='Spring Festival', hour=0)
+        with self.assertRaises(NotImplementedError):
+            holiday_starts(dt.date(2040, 1, 1))
+        from unittest.mock import patch
+        with patch('trytond.modules.crm_sms.greeting.holiday_starts',
+                side_effect=NotImplementedError("year 2040")), \
+                self.assertLogs('trytond.modules.crm_sms.greeting',
+                    'ERROR') as logs:
+            Greeting.run()
+        self.assertIn("2040", logs.output[0])
+
+    @with_transaction()
+    def test_shop_dates(self):
+        "The shop's own date, the month's last day for a 31st"
+        anniversary = self.greeting('date', month=6, day=18)
+        month_end = self.greeting('date', month=4, day=31)
+        party = self.customer()
+        self.assertIn(party.id,
+            self.greeted(anniversary.send(dt.date(2026, 6, 18))))
+        self.assertEqual(anniversary.send(dt.date(2026, 6, 19)), [])
+        self.assertIn(party.id,
+            self.greeted(month_end.send(dt.date(2026, 4, 30))))
+
+    @with_transaction()
+    def test_inactivity(self):
+        """Customers without a purchase for the days get a message once per
+        last purchase; their owner is notified"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Employee = pool.get('company.employee')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        Notification = pool.get('res.notification')
+        company = create_company()
+        with set_company(company):
+            seller = Party(name="销售小李")
+            seller.save()
+            employee = Employee(party=seller, company=company)
+            employee.save()
+            user = User(login='xiaoli', employees=[employee],
+                employee=employee, companies=[company], company=company)
+            user.save()
+            greeting = self.greeting('inactivity', days=30,
+                content="${name}，好久不见，本周回店有礼。")
+            asleep = self.customer(owner=employee)
+            recent = self.customer(owner=employee)
+            never = self.customer()
+            today = dt.date(2026, 11, 30)
+            for party, date in [(asleep, dt.date(2026, 10, 1)),
+                    (asleep, dt.date(2026, 9, 1)),
+                    (recent, dt.date(2026, 11, 20))]:
+                sale = Sale(party=party, sale_date=date)
+                sale.on_change_party()
+                sale.save()
+                Sale.write([sale], {'state': 'confirmed'})
+
+            messages = greeting.send(today)
+            self.assertEqual(self.greeted(messages), [asleep.id])
+            self.assertNotIn(never.id, self.greeted(messages))
+            self.assertEqual(greeting.send(today), [])
+            Transaction().commit()
+            notification, = Notification.search([('user', '=', user.id)])
+            self.assertIn("30", notification.label)
+            self.assertEqual(json.loads(notification.records), [asleep.id])
+
+            # A new purchase, then a new spell without any
+            sale = Sale(party=asleep, sale_date=dt.date(2026, 11, 1))
+            sale.on_change_party()
+            sale.save()
+            Sale.write([sale], {'state': 'confirmed'})
+            self.assertEqual(greeting.send(dt.date(2026, 11, 15)), [])
+            self.assertEqual(
+                self.greeted(greeting.send(dt.date(2026, 12, 1))),
+                [asleep.id])
+
+    @with_transaction()
+    def test_bulk(self):
+        """A bulk sending counts the customers of a saved filter it may
+        reach, estimates the cost and queues one message each"""
+        pool = Pool()
+        Bulk = pool.get('sms.bulk')
+        Search = pool.get('ir.ui.view_search')
+        Template = pool.get('sms.template')
+        Gateway = pool.get('sms.gateway')
+        Message = pool.get('sms.message')
+        gateway = Gateway(name="log", kind='log', cost=Decimal('0.045'))
+        gateway.save()
+        template = Template(name="双十一", kind='marketing', gateway=gateway,
+            content="${name}，双十一会员专享：全场八折，储值满500送80。")
+        template.save()
+        wang = [self.customer(name="王%s" % i) for i in range(3)]
+        self.customer(name="王不同意", consent=False)
+        self.customer(name="李四")
+        search = Search(name="王姓客户", model='party.party',
+            domain=json.dumps([['name', 'ilike', '王%']]))
+        search.save()
+        bulk = Bulk(name="双十一群发", customer_filter=search,
+            template=template)
+        self.assertEqual(bulk.on_change_with_recipients(), 3)
+        self.assertEqual(bulk.on_change_with_estimated_cost(),
+            Decimal('0.135'))
+        bulk.save()
+        Bulk.send([bulk])
+        self.assertEqual(bulk.state, 'sent')
+        self.assertEqual(bulk.queued, 3)
+        messages = Message.search([('origin', '=', str(bulk))])
+        self.assertEqual(sorted(m.party.id for m in messages),
+            sorted(p.id for p in wang))
+
+        empty = Search(name="无人", model='party.party',
+            domain=json.dumps([['name', '=', '不存在']]))
+        empty.save()
+        nobody = Bulk(name="空", customer_filter=empty, template=template)
+        nobody.save()
+        with self.assertRaises(SendError):
+            Bulk.send([nobody])
+        self.assertEqual(Bulk(nobody.id).state, 'draft')
