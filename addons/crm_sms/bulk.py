@@ -4,6 +4,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONDecoder
+from trytond.transaction import Transaction
 
 from .exceptions import SendError
 
@@ -52,6 +53,15 @@ class Bulk(Workflow, ModelSQL, ModelView):
         domain = PYSONDecoder().decode(self.customer_filter.domain or '[]')
         return [domain, Party.sms_recipient_domain(self.template.kind)]
 
+    def party_ids(self):
+        "The ids of the customers of the filter a message may go to"
+        pool = Pool()
+        Party = pool.get('party.party')
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*Party.search(self._party_domain(),
+                order=[('id', 'ASC')], query=True))
+        return [i for i, in cursor]
+
     @fields.depends('customer_filter', 'template')
     def on_change_with_recipients(self, name=None):
         Party = Pool().get('party.party')
@@ -74,12 +84,9 @@ class Bulk(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('sent')
     def send(cls, bulks):
-        pool = Pool()
-        Party = pool.get('party.party')
-        Message = pool.get('sms.message')
+        Message = Pool().get('sms.message')
         for bulk in bulks:
-            parties = Party.search(bulk._party_domain(),
-                order=[('id', 'ASC')])
+            parties = bulk.party_ids()
             if not parties:
                 raise SendError(gettext('crm_sms.msg_bulk_nobody',
                         bulk=bulk.rec_name))

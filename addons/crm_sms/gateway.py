@@ -240,12 +240,13 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
             else Party.sms_sample_values())
         return self.render(values)
 
-    def render(self, values):
+    def render(self, values, gateway=None):
         """The text of the template with values, with the gateway's
         unsubscribe line for marketing"""
         text = string.Template(self.content or '').safe_substitute(
             {k: '' if v is None else v for k, v in values.items()})
-        gateway = self.gateway or Pool().get('sms.gateway').get_default()
+        gateway = (gateway or self.gateway
+            or Pool().get('sms.gateway').get_default())
         if (self.kind == 'marketing' and gateway
                 and gateway.unsubscribe_text
                 and gateway.unsubscribe_text not in text):

@@ -112,10 +112,13 @@ class Greeting(DeactivableMixin, ModelSQL, ModelView):
         if not occasion:
             return []
         if self.occasion == 'birthday':
-            parties = Party.browse(birthday_parties(today))
+            parties = birthday_parties(today)
         else:
-            parties = Party.search(
-                Party.sms_recipient_domain(self.template.kind))
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*Party.search(
+                    Party.sms_recipient_domain(self.template.kind),
+                    query=True))
+            parties = [i for i, in cursor]
         return Message.send_many(parties, self.template, origin=self,
             occasion=occasion)
 
@@ -150,7 +153,7 @@ class Greeting(DeactivableMixin, ModelSQL, ModelView):
             customer_level=self.customer_level)
         messages = []
         for date, party_ids in _group_by_date(last).items():
-            messages += Message.send_many(Party.browse(party_ids),
+            messages += Message.send_many(party_ids,
                 self.template, origin=self,
                 occasion='inactivity:%s:%s' % (self.id, date))
         by_owner = {}

@@ -2,7 +2,9 @@
 "What memberships add: the card's placeholders and the visits at the till"
 from sql import Null
 
+from trytond import backend
 from trytond.pool import Pool, PoolMeta
+from trytond.tools import grouped_slice
 
 
 class Party(metaclass=PoolMeta):
@@ -23,13 +25,25 @@ class Party(metaclass=PoolMeta):
         return super().sms_value_names() + [
             'card', 'level', 'balance', 'points', 'expiry']
 
-    def sms_values(self):
-        values = super().sms_values()
-        cards = [c for c in self.member_cards if c.state == 'active']
-        if cards:
-            # The card with the most value speaks for the member
-            card = max(cards, key=lambda c: (c.balance or 0, c.id))
-            values.update({
+    @classmethod
+    def sms_values_many(cls, party_ids):
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        result = super().sms_values_many(party_ids)
+        best = {}
+        for sub_ids in grouped_slice(
+                list(result), backend.MAX_QUERY_PARAMS):
+            for card in Card.search([
+                        ('party', 'in', list(sub_ids)),
+                        ('state', '=', 'active'),
+                        ]):
+                # The card with the most value speaks for the member
+                other = best.get(card.party.id)
+                if not other or (card.balance or 0, card.id) > (
+                        other.balance or 0, other.id):
+                    best[card.party.id] = card
+        for party_id, card in best.items():
+            result[party_id].update({
                     'card': card.number,
                     'level': card.level.rec_name if card.level else None,
                     'balance': card.balance,
@@ -37,7 +51,7 @@ class Party(metaclass=PoolMeta):
                     'expiry': (card.expiry.strftime('%Y-%m-%d')
                         if card.expiry else None),
                     })
-        return values
+        return result
 
     @classmethod
     def sms_sample_values(cls):

@@ -6,10 +6,12 @@ from zoneinfo import ZoneInfo
 
 import trytond.config as config
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, TransactionError
 
 from .bulk import parts
@@ -68,6 +70,13 @@ def in_new_transaction(function):
                 return result
         except TransactionError as error:
             error.fix(extras)
+
+
+def browse(Model, ids, size=100):
+    """The records of ids browsed in small groups: each record of a group
+    checks every id of its group"""
+    return [r for sub_ids in grouped_slice(ids, size)
+        for r in Model.browse(list(sub_ids))]
 
 
 def error_text(code, message):
@@ -247,7 +256,8 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def send_many(cls, parties, template, values=None, origin=None,
             occasion=None, gateway=None, phone=None):
-        "Queue template for each party the rules allow; return the messages"
+        """Queue template for each party (or party id) the rules allow;
+        return the messages. Set-based: a bulk sending queues 100k."""
         pool = Pool()
         Party = pool.get('party.party')
         gateway = gateway or template.gateway or Pool().get(
@@ -255,35 +265,60 @@ class Message(Workflow, ModelSQL, ModelView):
         if not gateway:
             from .exceptions import SendError
             raise SendError(gettext('crm_sms.msg_no_gateway'))
-        scheduled = cls.next_allowed()
-        to_create = []
-        for party in Party.sms_recipients(parties, template.kind):
-            party_values = party.sms_values()
-            party_values.update(values or {})
-            to_create.append({
-                    'party': party.id,
-                    'phone': phone or party.sms_mobile,
-                    'text': template.render(party_values),
-                    'template': template.id,
-                    'values': template.params(party_values),
-                    'kind': template.kind,
-                    'gateway': gateway.id,
-                    'scheduled': scheduled,
-                    'occasion': occasion,
-                    'dedup_key': ('%s:%s' % (party.id, occasion)
-                        if occasion else None),
-                    'origin': str(origin) if origin else None,
-                    })
+        mobiles = Party.sms_recipients(list(map(int, parties)),
+            template.kind)
         if occasion:
-            existing = {m.dedup_key for m in cls.search([
-                        ('dedup_key', 'in',
-                            [v['dedup_key'] for v in to_create]),
-                        ])}
-            to_create = [v for v in to_create
-                if v['dedup_key'] not in existing]
-        messages = cls.create(to_create)
+            keys = {i: '%s:%s' % (i, occasion) for i in mobiles}
+            for key in cls._existing_keys(list(keys.values())):
+                del mobiles[int(key.split(':', 1)[0])]
+        now = dt.datetime.now()
+        scheduled = cls.next_allowed(now)
+        user = Transaction().user
+        rows = []
+        for party_id, party_values in Party.sms_values_many(
+                sorted(mobiles)).items():
+            party_values.update(values or {})
+            rows.append([party_id, phone or mobiles[party_id],
+                    template.render(party_values, gateway), template.id,
+                    cls.values.sql_format(template.params(party_values)),
+                    template.kind, gateway.id, 'queued', scheduled, 0,
+                    cls.default_out_id(), occasion,
+                    '%s:%s' % (party_id, occasion) if occasion else None,
+                    str(origin) if origin else None, user, now])
+        messages = browse(cls, cls._insert(rows))
         cls.queue(messages)
         return messages
+
+    @classmethod
+    def _existing_keys(cls, keys):
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub_keys in grouped_slice(
+                keys, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*table.select(table.dedup_key,
+                    where=table.dedup_key.in_(list(sub_keys))))
+            yield from (k for k, in cursor)
+
+    @classmethod
+    def _insert(cls, rows):
+        """Insert the rows in batches and return their ids: the values come
+        from the customers and a checked template, so the ORM's checks of
+        each record would only repeat them"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        columns = [table.party, table.phone, table.text, table.template,
+            table.values, table.kind, table.gateway, table.state,
+            table.scheduled, table.attempts, table.out_id, table.occasion,
+            table.dedup_key, table.origin, table.create_uid,
+            table.create_date]
+        ids = []
+        for index in range(0, len(rows), 1000):
+            batch = rows[index:index + 1000]
+            cursor.execute(*table.insert(columns, batch))
+            cursor.execute(*table.select(table.id,
+                    where=table.out_id.in_([r[10] for r in batch])))
+            ids.extend(i for i, in cursor)
+        return sorted(ids)
 
     @classmethod
     def queue(cls, messages):

@@ -3,10 +3,13 @@ import datetime as dt
 
 from sql import Literal, Null
 from sql.aggregate import Max, Min
+from sql.conditionals import Coalesce
 
+from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
 
@@ -35,7 +38,7 @@ class Party(metaclass=PoolMeta):
             self.sms_opt_out_date = None
 
     @classmethod
-    def _sms_mobile_query(cls):
+    def _sms_mobile_query(cls, party_ids):
         "Query of (party, mobile): the first active mobile of each party"
         pool = Pool()
         ContactMechanism = pool.get('party.contact_mechanism')
@@ -43,7 +46,8 @@ class Party(metaclass=PoolMeta):
         first = mechanism.select(
             mechanism.party, Min(mechanism.id).as_('id'),
             where=(mechanism.type == 'mobile')
-            & (mechanism.active == Literal(True)),
+            & (mechanism.active == Literal(True))
+            & reduce_ids(mechanism.party, party_ids),
             group_by=[mechanism.party])
         chosen = ContactMechanism.__table__()
         return first.join(chosen, condition=chosen.id == first.id).select(
@@ -51,12 +55,13 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def get_sms_mobile(cls, parties, name):
-        query = cls._sms_mobile_query()
         cursor = Transaction().connection.cursor()
         result = dict.fromkeys(map(int, parties))
-        cursor.execute(*query.select(query.party, query.mobile,
-                where=query.party.in_(list(result))))
-        result.update(cursor)
+        for sub_ids in grouped_slice(
+                list(result), backend.MAX_QUERY_PARAMS):
+            query = cls._sms_mobile_query(list(sub_ids))
+            cursor.execute(*query.select(query.party, query.mobile))
+            result.update(cursor)
         return result
 
     @classmethod
@@ -69,12 +74,27 @@ class Party(metaclass=PoolMeta):
                     ])]
 
     @classmethod
-    def sms_recipients(cls, parties, kind):
-        """The parties a message of kind may go to: a mobile, and for
-        marketing the customer's consent and no unsubscription"""
-        return [p for p in parties
-            if p.sms_mobile and (kind != 'marketing'
-                or (p.sms_consent and not p.sms_opt_out))]
+    def sms_recipients(cls, party_ids, kind):
+        """{party id: mobile} of the parties a message of kind may go to:
+        a mobile, and for marketing the customer's consent and no
+        unsubscription"""
+        party = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = party.active == Literal(True)
+        if kind == 'marketing':
+            where &= ((party.sms_consent == Literal(True))
+                & (Coalesce(party.sms_opt_out, False) == Literal(False)))
+        result = {}
+        for sub_ids in grouped_slice(
+                party_ids, backend.MAX_QUERY_PARAMS):
+            sub_ids = list(sub_ids)
+            mobile = cls._sms_mobile_query(sub_ids)
+            cursor.execute(*party.join(mobile,
+                    condition=mobile.party == party.id).select(
+                    party.id, mobile.mobile,
+                    where=where & reduce_ids(party.id, sub_ids)))
+            result.update(cursor)
+        return result
 
     @classmethod
     def sms_recipient_domain(cls, kind):
@@ -124,18 +144,31 @@ class Party(metaclass=PoolMeta):
 
     def sms_values(self):
         "The values of the placeholders for this customer"
+        return self.sms_values_many([self.id])[self.id]
+
+    @classmethod
+    def sms_values_many(cls, party_ids):
+        "{party id: values of the placeholders} read for all at once"
         pool = Pool()
         Date = pool.get('ir.date')
         Company = pool.get('company.company')
         company_id = Transaction().context.get('company')
-        return {
-            'name': self.name,
-            'code': self.code,
-            'customer_level': (self.customer_level.rec_name
-                if self.customer_level else None),
-            'shop': Company(company_id).rec_name if company_id else None,
-            'date': Date.today().strftime('%Y-%m-%d'),
-            }
+        shop = Company(company_id).rec_name if company_id else None
+        date = Date.today().strftime('%Y-%m-%d')
+        result = {}
+        for sub_ids in grouped_slice(party_ids, 1000):
+            for row in cls.read(list(sub_ids),
+                    ['name', 'code', 'customer_level.rec_name']):
+                result[row['id']] = {
+                    'name': row['name'],
+                    'code': row['code'],
+                    'customer_level': (
+                        row['customer_level.']['rec_name']
+                        if row.get('customer_level.') else None),
+                    'shop': shop,
+                    'date': date,
+                    }
+        return result
 
     @classmethod
     def sms_sample_values(cls):
