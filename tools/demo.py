@@ -153,6 +153,7 @@ def load(database):
     _customers(employees)
     _membership(database)
     _till(database, {k: e.id for k, e in employees.items()})
+    _sms()
     _languages(config)
     _close_config_wizard(config)
     return categories
@@ -573,6 +574,44 @@ def _till(database, employees):
                     sale = pay(Sale(sale.id), methods[method], amount, pin,
                         reference)
         transaction.commit()
+
+
+def _sms():
+    """Templates, greetings and reminders on the log-only gateway a new
+    database starts with"""
+    from proteus import Model
+    Template = Model.get('sms.template')
+    Greeting = Model.get('sms.greeting')
+    templates = {}
+    for key, name, kind, content in [
+            ('birthday', "生日祝福", 'marketing',
+                "${name}您好，示例门店祝您生日快乐！生日当月到店消费享八八折。"),
+            ('holiday', "节日问候", 'marketing',
+                "${name}您好，示例门店祝您节日快乐，阖家幸福！"),
+            ('inactive', "回店邀请", 'marketing',
+                "${name}您好，好久不见！本周到店消费赠送深层护发一次。"),
+            ('top_up', "充值通知", 'service',
+                "${name}您好，您的会员卡${card}余额${balance}元，"
+                "积分${points}。"),
+            ]:
+        template = Template(name=name, kind=kind, content=content)
+        template.save()
+        templates[key] = template
+    for name, occasion, values in [
+            ("生日祝福", 'birthday', {'template': 'birthday', 'hour': 9}),
+            ("春节问候", 'holiday', {'template': 'holiday', 'hour': 10,
+                    'holiday': 'Spring Festival'}),
+            ("中秋问候", 'holiday', {'template': 'holiday', 'hour': 10,
+                    'holiday': 'Mid-autumn Festival'}),
+            ("国庆问候", 'holiday', {'template': 'holiday', 'hour': 10,
+                    'holiday': 'National Day'}),
+            ("店庆", 'date', {'template': 'holiday', 'hour': 10,
+                    'month': 6, 'day': 18}),
+            ("60天未消费", 'inactivity', {'template': 'inactive',
+                    'hour': 11, 'days': 60}),
+            ]:
+        values['template'] = templates[values['template']]
+        Greeting(name=name, occasion=occasion, **values).save()
 
 
 def _party_language(config):

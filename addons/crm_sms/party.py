@@ -9,7 +9,7 @@ from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 
 
@@ -47,7 +47,7 @@ class Party(metaclass=PoolMeta):
             mechanism.party, Min(mechanism.id).as_('id'),
             where=(mechanism.type == 'mobile')
             & (mechanism.active == Literal(True))
-            & reduce_ids(mechanism.party, party_ids),
+            & fields.SQL_OPERATORS['in'](mechanism.party, party_ids),
             group_by=[mechanism.party])
         chosen = ContactMechanism.__table__()
         return first.join(chosen, condition=chosen.id == first.id).select(
@@ -92,7 +92,8 @@ class Party(metaclass=PoolMeta):
             cursor.execute(*party.join(mobile,
                     condition=mobile.party == party.id).select(
                     party.id, mobile.mobile,
-                    where=where & reduce_ids(party.id, sub_ids)))
+                    where=where
+                    & fields.SQL_OPERATORS['in'](party.id, sub_ids)))
             result.update(cursor)
         return result
 
