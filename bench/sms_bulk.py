@@ -24,7 +24,7 @@ UPDATES = {
     'postgresql': [
         "UPDATE party_party SET sms_consent = TRUE, "
         "sms_consent_date = CURRENT_DATE, "
-        "birthday = DATE '1950-01-01' + ((id * 7919) % 20000)::int "
+        "birthday = DATE '1950-01-01' + ((id::bigint * 7919) % 20000)::int "
         "WHERE code LIKE 'B%'",
         "UPDATE party_party SET birthday_calendar = 'lunar', "
         "birthday_lunar_month = 1 + id % 12, "
@@ -93,7 +93,7 @@ def birthdays(db, greeting, today):
     with common.transaction(db) as (pool, transaction):
         Greeting = pool.get('sms.greeting')
         started = time.perf_counter()
-        count = len(birthday_parties(today))
+        count = sum(map(len, birthday_parties(today)))
         selected = time.perf_counter() - started
         started = time.perf_counter()
         Greeting(greeting).send(today)

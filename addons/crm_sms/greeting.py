@@ -108,27 +108,32 @@ class Greeting(DeactivableMixin, ModelSQL, ModelView):
         Message = pool.get('sms.message')
         if self.occasion == 'inactivity':
             return self._send_inactivity(today)
+        if self.occasion == 'birthday':
+            solar, lunar = birthday_parties(today)
+            # A lunar birthday is once a lunar year, which may see it twice
+            # in a solar year and not at all in the next
+            lunar_year = LunarDate.from_solar_date(
+                today.year, today.month, today.day).year
+            return (Message.send_many(solar, self.template, origin=self,
+                    occasion='birthday:%s' % today.year)
+                + Message.send_many(lunar, self.template, origin=self,
+                    occasion='birthday:lunar:%s' % lunar_year))
         occasion = self.occasion_key(today)
         if not occasion:
             return []
-        if self.occasion == 'birthday':
-            parties = birthday_parties(today)
-        else:
-            cursor = Transaction().connection.cursor()
-            cursor.execute(*Party.search(
-                    Party.sms_recipient_domain(self.template.kind),
-                    query=True))
-            parties = [i for i, in cursor]
-        return Message.send_many(parties, self.template, origin=self,
-            occasion=occasion)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*Party.search(
+                Party.sms_recipient_domain(self.template.kind), query=True))
+        return Message.send_many([i for i, in cursor], self.template,
+            origin=self, occasion=occasion)
 
     def occasion_key(self, today):
-        "The key of today's occasion, one message per customer, or None"
-        if self.occasion == 'birthday':
-            return 'birthday:%s' % today.year
+        """The key of today's holiday or shop's date, one message per
+        customer, or None"""
         if self.occasion == 'holiday':
+            # By its first day: New Year's Day may start on 31 December
             if holiday_starts(today) == self.holiday:
-                return 'holiday:%s:%s' % (self.holiday, today.year)
+                return 'holiday:%s:%s' % (self.holiday, today.isoformat())
             return None
         if self.occasion == 'date':
             try:
@@ -208,7 +213,7 @@ def lunar_birthday_keys(today):
 
 def birthday_parties(today):
     """The ids of the customers whose birthday is today, by the calendar
-    each celebrates: one query over the customers"""
+    each celebrates, solar and lunar: one query over the customers"""
     pool = Pool()
     Party = pool.get('party.party')
     party = Party.__table__()
@@ -226,9 +231,12 @@ def birthday_parties(today):
             & (party.birthday_lunar_month == month)
             & (party.birthday_lunar_day == day)
             & (Coalesce(party.birthday_lunar_leap, False) == leap))
-    cursor.execute(*party.select(party.id,
+    cursor.execute(*party.select(party.id, party.birthday_calendar,
             where=where & (party.active == Literal(True))))
-    return [i for i, in cursor]
+    solar, lunar = [], []
+    for party_id, calendar in cursor:
+        (lunar if calendar == 'lunar' else solar).append(party_id)
+    return solar, lunar
 
 
 def _leap_year(year):

@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.
 import datetime as dt
 import logging
+import socket
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -111,6 +112,9 @@ class Message(Workflow, ModelSQL, ModelView):
         help="Quiet hours, the rate limit and retries move it later.")
     attempts = fields.Integer("Attempts", required=True, readonly=True)
     sending_since = fields.DateTime("Sending Since", readonly=True)
+    first_attempt = fields.DateTime("First Attempt", readonly=True,
+        help="When the provider was first called: where to look for the "
+        "message when an answer was lost.")
     out_id = fields.Char("Our Message ID", required=True, readonly=True,
         help="Sent with every request, so that a retry can ask the "
         "provider whether an earlier one was taken.")
@@ -337,15 +341,28 @@ class Message(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def send_due(cls):
-        "Cron: send what is due and recover what a dead process left"
+        """Cron: send what is due, at most a minute's worth per gateway,
+        and recover what a dead process left"""
+        pool = Pool()
+        Gateway = pool.get('sms.gateway')
         now = dt.datetime.now()
-        messages = cls.search(['OR', [
-                    ('state', '=', 'queued'),
-                    ('scheduled', '<=', now),
-                    ], [
-                    ('state', '=', 'sending'),
-                    ('sending_since', '<', now - STALE_SENDING),
-                    ]], order=[('scheduled', 'ASC'), ('id', 'ASC')])
+        messages = cls.search([
+                ('state', '=', 'sending'),
+                ('sending_since', '<', now - STALE_SENDING),
+                ], order=[('id', 'ASC')])
+        for gateway in Gateway.search([]):
+            budget = gateway.rate_limit - cls.search_count([
+                    ('gateway', '=', gateway.id),
+                    ('state', '!=', 'queued'),
+                    ('sending_since', '>=', now - dt.timedelta(minutes=1)),
+                    ])
+            if budget > 0:
+                messages += cls.search([
+                        ('gateway', '=', gateway.id),
+                        ('state', '=', 'queued'),
+                        ('scheduled', '<=', now),
+                        ], order=[('scheduled', 'ASC'), ('id', 'ASC')],
+                    limit=budget)
         cls.process(messages)
 
     @classmethod
@@ -375,12 +392,30 @@ class Message(Workflow, ModelSQL, ModelView):
     def _claim(self):
         """What to do with this message now: 'send', 'find' whether an
         earlier attempt was taken, or None"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Configuration = pool.get('crm.configuration')
         now = dt.datetime.now()
         if self.state == 'sending':
             if self.sending_since and now - self.sending_since < STALE_SENDING:
                 return None
+            self.attempts += 1
+            if self.attempts > Configuration(1).sms_max_attempts + 3:
+                self.state = 'failed'
+                self.error = gettext('crm_sms.msg_error_unknown_outcome')
+                self.save()
+                return None
+            self.sending_since = now
+            self.save()
             return 'find'
         if self.state != 'queued' or self.scheduled > now:
+            return None
+        if self.kind == 'marketing' and (not self.party
+                or not Party.sms_recipients([self.party.id], self.kind)):
+            # Unsubscribed or no more consent since it was queued
+            self.state = 'cancelled'
+            self.error = gettext('crm_sms.msg_cancelled_no_consent')
+            self.save()
             return None
         allowed = self.next_allowed(now)
         if allowed > now:
@@ -393,7 +428,8 @@ class Message(Workflow, ModelSQL, ModelView):
             return None
         sent = self.search_count([
                 ('gateway', '=', self.gateway.id),
-                ('sent_at', '>=', now - dt.timedelta(minutes=1)),
+                ('state', '!=', 'queued'),
+                ('sending_since', '>=', now - dt.timedelta(minutes=1)),
                 ])
         if sent >= self.gateway.rate_limit:
             self.scheduled = now + dt.timedelta(minutes=1)
@@ -401,6 +437,8 @@ class Message(Workflow, ModelSQL, ModelView):
             return None
         self.attempts += 1
         self.sending_since = now
+        if not self.first_attempt:
+            self.first_attempt = now
         self.state = 'sending'
         self.save()
         return 'send'
@@ -425,12 +463,21 @@ class Message(Workflow, ModelSQL, ModelView):
                 try:
                     return provider.send(phone, text, code, values, out_id)
                 except OSError as error:
-                    return Result('transient', code='network',
+                    # urllib wraps the socket's error in its reason
+                    reason = getattr(error, 'reason', error)
+                    if isinstance(reason,
+                            (ConnectionRefusedError, socket.gaierror)):
+                        # Nothing reached the provider
+                        return Result('transient', code='network',
+                            error=str(error))
+                    # The request may have gone out before the failure
+                    return Result('uncertain', code='network',
                         error=str(error))
             return call
         if not provider.can_find:
             return lambda: Result('unknown')
-        since = (self.sending_since or self.create_date).date()
+        since = (self.first_attempt or self.create_date).replace(
+            tzinfo=dt.timezone.utc)
 
         def find():
             try:
@@ -440,13 +487,22 @@ class Message(Workflow, ModelSQL, ModelView):
                     error=str(error))
             if provider_id:
                 return Result('sent', provider_id=provider_id)
-            return Result('resend')
+            if provider.find_proves_absence:
+                return Result('resend')
+            return Result('unknown')
         return find
 
     def _store_result(self, result):
         pool = Pool()
         Configuration = pool.get('crm.configuration')
         now = dt.datetime.now()
+        if result.status == 'sent' and self.state in {'delivered', 'failed'}:
+            # Its delivery report came before this answer was written
+            self.provider_id = self.provider_id or result.provider_id
+            self.sent_at = self.sent_at or now
+            self.cost = self.gateway.cost * (result.fee or parts(self.text))
+            self.save()
+            return
         if self.state != 'sending':
             return
         if result.status == 'sent':
@@ -459,8 +515,10 @@ class Message(Workflow, ModelSQL, ModelView):
             # Not taken: sent again under the same id
             self.state = 'queued'
             self.scheduled = now
-        elif result.status == 'unknown-retry':
-            self.sending_since = now
+        elif result.status in {'unknown-retry', 'uncertain'}:
+            # Left sending: once stale, the provider is asked first
+            self.error_code = result.code
+            self.error = error_text(result.code, result.error)
         elif result.status == 'unknown':
             self.state = 'failed'
             self.error = gettext('crm_sms.msg_error_unknown_outcome')

@@ -184,14 +184,22 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def unsubscribe(cls, parties):
-        "The customers asked for no more marketing messages"
-        Date = Pool().get('ir.date')
+        """The customers asked for no more marketing messages: those
+        waiting are cancelled"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Message = pool.get('sms.message')
         to_write = [p for p in parties if not p.sms_opt_out]
         if to_write:
             cls.write(to_write, {
                     'sms_opt_out': True,
                     'sms_opt_out_date': Date.today(),
                     })
+        Message.cancel(Message.search([
+                    ('party', 'in', [p.id for p in parties]),
+                    ('kind', '=', 'marketing'),
+                    ('state', '=', 'queued'),
+                    ]))
 
 
 def _date(value):

@@ -15,16 +15,20 @@ import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT = 10
+# The providers speak Beijing time
+CHINA = ZoneInfo('Asia/Shanghai')
 
 
 @dataclass
 class Result:
-    """What a provider said of one message: 'sent', 'transient' (try again
-    later) or 'permanent' (never send it again)"""
+    """What a provider said of one message: 'sent', 'transient' (refused
+    for now: try again later), 'permanent' (never send it again) or
+    'uncertain' (it may have been taken: ask before sending again)"""
     status: str
     provider_id: str = None
     code: str = None
@@ -82,7 +86,10 @@ def international(phone, nationcode=None):
 class Provider:
     "The protocol of a kind of gateway"
     callback_answer = {'code': 0, 'msg': 'OK'}
+    # find tells whether a message was taken; if not found proves it was
+    # not, the message may be sent again
     can_find = False
+    find_proves_absence = False
 
     def __init__(self, settings):
         self.settings = settings
@@ -149,6 +156,8 @@ class AliyunProvider(Provider):
     callback_answer = {'code': 0, 'msg': '接收成功'}
     version = '2017-05-25'
     can_find = True
+    # QuerySendDetails lists every message taken, delivered or not yet
+    find_proves_absence = True
 
     def call(self, action, **params):
         settings = self.settings
@@ -187,13 +196,15 @@ class AliyunProvider(Provider):
         code = answer.get('Code')
         if code == 'OK':
             return Result('sent', provider_id=answer.get('BizId'))
-        transient = code in ALIYUN_TRANSIENT or status >= 500
-        return Result('transient' if transient else 'permanent',
-            code=code, error=answer.get('Message'))
+        if status >= 500:
+            return Result('uncertain', code=code,
+                error=answer.get('Message'))
+        return Result('transient' if code in ALIYUN_TRANSIENT
+            else 'permanent', code=code, error=answer.get('Message'))
 
     def find(self, phone, out_id, since):
-        day = since
-        today = dt.date.today()
+        day = since.astimezone(CHINA).date()
+        today = dt.datetime.now(CHINA).date()
         while day <= today:
             status, answer = self.call('QuerySendDetails',
                 PhoneNumber=national(phone),
@@ -231,13 +242,16 @@ class AliyunProvider(Provider):
 
 
 def _parse_time(value):
+    "A Beijing time of a provider as naive UTC, as Tryton stores times"
     if not value:
         return None
     for format_ in ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']:
         try:
-            return dt.datetime.strptime(value, format_)
+            local = dt.datetime.strptime(value, format_)
         except ValueError:
             continue
+        return local.replace(tzinfo=CHINA).astimezone(
+            dt.timezone.utc).replace(tzinfo=None)
     return None
 
 
@@ -329,15 +343,20 @@ class TencentProvider(Provider):
             status)
 
     def _result(self, code, message, status):
-        transient = status >= 500 or (code not in TENCENT_PERMANENT
+        if status >= 500 or (code or '').startswith('InternalError'):
+            return Result('uncertain', code=code, error=message)
+        transient = (code not in TENCENT_PERMANENT
             and (code or '').startswith(TENCENT_TRANSIENT_PREFIXES))
         return Result('transient' if transient else 'permanent',
             code=code, error=message)
 
     def find(self, phone, out_id, since):
+        # Only delivery reports are listed, for 7 days: a message taken
+        # whose report has not come is not found
+        since = max(since, dt.datetime.now(dt.timezone.utc)
+            - dt.timedelta(days=7) + dt.timedelta(minutes=1))
         status, answer = self.call('PullSmsSendStatusByPhoneNumber', {
-                'BeginTime': int(dt.datetime.combine(
-                        since, dt.time()).timestamp()),
+                'BeginTime': int(since.timestamp()),
                 'Offset': 0,
                 'Limit': 100,
                 'PhoneNumber': international(phone),
@@ -369,8 +388,8 @@ class TencentProvider(Provider):
                 phone=international(item.get('mobile'),
                     item.get('nationcode')),
                 text=item.get('text') or '',
-                at=(dt.datetime.fromtimestamp(item['time'])
-                    if item.get('time') else None),
+                at=(dt.datetime.fromtimestamp(item['time'], dt.timezone.utc)
+                    .replace(tzinfo=None) if item.get('time') else None),
                 extra={'sign': item.get('sign'),
                     'extend': item.get('extend')})
             for item in items]
@@ -404,8 +423,11 @@ class HttpProvider(Provider):
         if 200 <= status < 300 and match:
             provider_id = match.groupdict().get('id') if match else None
             return Result('sent', provider_id=provider_id or out_id)
-        return Result('transient' if status >= 500 or status == 429
-            else 'permanent', code='HTTP%s' % status, error=answer[:200])
+        if status >= 500:
+            return Result('uncertain', code='HTTP%s' % status,
+                error=answer[:200])
+        return Result('transient' if status == 429 else 'permanent',
+            code='HTTP%s' % status, error=answer[:200])
 
 
 def _escape(value, content_type):

@@ -103,6 +103,15 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         self.assertEqual(self.greeted(greeting.send(dt.date(2026, 7, 13))),
             [thirtieth.id])
 
+        # Lunar 11-20 falls twice in 2021 (lunar years 2020 and 2021)
+        winter = self.customer(birthday_calendar='lunar',
+            birthday_lunar_month=11, birthday_lunar_day=20)
+        self.assertEqual(self.greeted(greeting.send(dt.date(2021, 1, 3))),
+            [winter.id])
+        self.assertEqual(self.greeted(greeting.send(dt.date(2021, 12, 23))),
+            [winter.id])
+        self.assertEqual(greeting.send(dt.date(2021, 12, 23)), [])
+
     @with_transaction()
     def test_birthday_once_even_if_run_twice(self):
         """The cron greets each customer once a year, however often it
@@ -145,6 +154,12 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         self.assertEqual(spring.send(dt.date(2026, 10, 1)), [])
         self.assertEqual(holiday_starts(dt.date(2026, 2, 15)),
             'Spring Festival')
+
+        # New Year's Day 2023 is off from 31 December 2022
+        new_year = self.greeting('holiday', holiday="New Year's Day")
+        for day in [dt.date(2022, 1, 1), dt.date(2022, 12, 31)]:
+            self.assertEqual(holiday_starts(day), "New Year's Day")
+            self.assertIn(party.id, self.greeted(new_year.send(day)))
 
     @with_transaction()
     def test_holiday_year_unknown(self):

@@ -217,7 +217,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_network_error_retried(self):
-        "A provider out of reach is tried again"
+        "A provider nobody answers for (nothing reached it) is tried again"
         Message = Pool().get('sms.message')
         self.configure()
         with FakeAliyun() as fake:
@@ -260,11 +260,64 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                         'sending_since': (
                             dt.datetime.now() - dt.timedelta(minutes=10)),
                         })
+                # Tencent lists a message once its report came
+                fake.report_body()
                 self.process()
                 message = Message(message.id)
                 self.assertEqual(message.state, 'sent', kind)
                 self.assertEqual(len(fake.sent), 1)
                 self.assertTrue(message.provider_id)
+
+    @with_transaction()
+    def test_answer_lost_asked_first(self):
+        """A server error after the provider took the message: it is not
+        sent again before the provider is asked"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            fake.fail_next('taken-then-500')
+            message, = self.process([
+                    Message.send(self.customer(), self.template(gateway))])
+            self.assertEqual(message.state, 'sending')
+            self.assertEqual(message.error_code, 'InternalError')
+            self.assertEqual(len(fake.sent), 1)
+            self.process()
+            self.assertEqual(Message(message.id).state, 'sending')
+
+            Message.write([message], {
+                    'sending_since': (
+                        dt.datetime.now() - dt.timedelta(minutes=10)),
+                    })
+            self.process()
+            message = Message(message.id)
+            self.assertEqual(message.state, 'sent')
+            self.assertEqual(len(fake.sent), 1)
+
+    @with_transaction()
+    def test_tencent_not_found_not_resent(self):
+        """Tencent lists only the messages whose report came: one not
+        found may have been taken, so it fails rather than goes twice"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeTencent() as fake:
+            gateway = self.gateway(fake, 'tencent')
+            message = Message.send(self.customer(),
+                self.template(gateway, code='100001'))
+            Transaction().commit()
+            with patch.object(Message, '_store_result',
+                    side_effect=SystemExit("killed")):
+                with self.assertRaises(SystemExit):
+                    Message._process_one(message.id)
+            Transaction().commit()
+            Message.write([message], {
+                    'sending_since': (
+                        dt.datetime.now() - dt.timedelta(minutes=10)),
+                    })
+            self.process()
+            message = Message(message.id)
+            self.assertEqual(message.state, 'failed')
+            self.assertEqual(len(fake.sent), 1)
 
     @with_transaction()
     def test_crash_before_send_resent(self):
@@ -299,7 +352,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                     '&key=%s' % fake.key_secret),
                 success=r'"status": "ok", "id": "(?P<id>\w+)"')
             template = self.template(gateway, content="${name}，周年庆满100减20")
-            fake.fail_next('503')
+            fake.fail_next('429')
             message = Message.send(self.customer(name="周杰"), template)
             message, = self.process([message])
             self.assertEqual(message.state, 'queued')
@@ -346,6 +399,20 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         self.assertTrue(Message.send(agreed, marketing))
         self.assertTrue(Message.send(without, service))
         self.assertTrue(Message.send(unsubscribed, service))
+
+        # Queued, then the customer unsubscribes or withdraws consent
+        Party = Pool().get('party.party')
+        replied, withdrawn = self.customer(), self.customer()
+        first = Message.send(replied, marketing)
+        second = Message.send(withdrawn, marketing)
+        notice = Message.send(replied, service)
+        Party.unsubscribe([replied])
+        self.assertEqual(Message(first.id).state, 'cancelled')
+        self.assertEqual(Message(notice.id).state, 'queued')
+        Party.write([withdrawn], {'sms_consent': False})
+        second, = self.process([second])
+        self.assertEqual(second.state, 'cancelled')
+        self.assertTrue(second.error)
 
     @with_transaction()
     def test_quiet_hours(self):
@@ -480,8 +547,10 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 Transaction().set_context(_check_access=True):
             self.assertEqual(Gateway.read([gateway.id], ['name'])[0]['name'],
                 'aliyun')
-            with self.assertRaises(AccessError):
-                Gateway.read([gateway.id], ['key_secret'])
+            for name in ['key_id', 'key_secret', 'body', 'endpoint',
+                    'callback_token', 'callback_report_path']:
+                with self.assertRaises(AccessError):
+                    Gateway.read([gateway.id], [name])
 
 
 def _json(body):

@@ -12,7 +12,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from trytond.modules.crm_sms.provider import (
-    aliyun_signature, national, tc3_authorization)
+    CHINA, aliyun_signature, national, tc3_authorization)
 
 
 class FakeProvider:
@@ -114,7 +114,7 @@ class FakeAliyun(FakeProvider):
                 'calculation.'}
         action = params.get('Action')
         if action == 'SendSms':
-            return 200, self.send_sms(params, request_id)
+            return self.send_sms(params, request_id)
         if action == 'QuerySendDetails':
             return 200, self.query_send_details(params, request_id)
         return 404, {'RequestId': request_id, 'Code': 'InvalidAction',
@@ -122,17 +122,26 @@ class FakeAliyun(FakeProvider):
 
     def send_sms(self, params, request_id):
         error = self._pop_error()
+        if error == 'taken-then-500':
+            self._take(params)
+            return 500, {'RequestId': request_id, 'Code': 'InternalError',
+                'Message': 'The request processing has failed due to some '
+                'unknown error.'}
         if not error and not valid_mobile(params.get('PhoneNumbers')):
             error = 'isv.MOBILE_NUMBER_ILLEGAL'
         if not error and params.get('TemplateCode') not in self.templates:
             error = 'isv.SMS_TEMPLATE_ILLEGAL'
         if error:
-            return {'RequestId': request_id, 'Code': error,
+            return 200, {'RequestId': request_id, 'Code': error,
                 'Message': {
                     'isv.BUSINESS_LIMIT_CONTROL': '触发号码天级流控Permits:10',
                     'isv.MOBILE_NUMBER_ILLEGAL': '非法手机号',
                     'isv.SMS_TEMPLATE_ILLEGAL': '模板不合法',
                     }.get(error, error)}
+        return 200, {'RequestId': request_id, 'Code': 'OK', 'Message': 'OK',
+            'BizId': self._take(params)}
+
+    def _take(self, params):
         biz_id = '%s^0' % uuid.uuid4().int
         self.sent.append({
                 'phone': params['PhoneNumbers'],
@@ -141,12 +150,13 @@ class FakeAliyun(FakeProvider):
                 'template': params['TemplateCode'],
                 'params': json.loads(params.get('TemplateParam') or '{}'),
                 'sign': params.get('SignName'),
-                'date': dt.date.today(),
+                # QuerySendDetails' SendDate is Beijing's
+                'date': dt.datetime.now(CHINA).date(),
                 })
-        return {'RequestId': request_id, 'Code': 'OK', 'Message': 'OK',
-            'BizId': biz_id}
+        return biz_id
 
     def query_send_details(self, params, request_id):
+        "Every message taken on the Beijing date, reported or not"
         day = dt.datetime.strptime(params['SendDate'], '%Y%m%d').date()
         details = [{
                 'PhoneNum': s['phone'], 'SendStatus': 3,
@@ -162,7 +172,7 @@ class FakeAliyun(FakeProvider):
 
     def report_body(self, delivered=True):
         "A delivery report of every message sent (SmsReport)"
-        now = dt.datetime.now().strftime('%Y-%m-%d %H:%M:%S')
+        now = dt.datetime.now(CHINA).strftime('%Y-%m-%d %H:%M:%S')
         return [{
                     'phone_number': s['phone'], 'send_time': now,
                     'report_time': now, 'success': delivered,
@@ -176,7 +186,7 @@ class FakeAliyun(FakeProvider):
         "A customer's reply (SmsUp)"
         return [{
                     'phone_number': phone, 'content': content,
-                    'send_time': dt.datetime.now().strftime(
+                    'send_time': dt.datetime.now(CHINA).strftime(
                         '%Y-%m-%d %H:%M:%S'),
                     'dest_code': '1234', 'sequence_id': '1234567890',
                     }]
@@ -254,12 +264,15 @@ class FakeTencent(FakeProvider):
                 'ReportStatus': 'SUCCESS', 'Description': '用户短信接收成功',
                 'SessionContext': s['session'],
                 } for s in self.sent
-            if s['phone'] == data.get('PhoneNumber')
+            if s['phone'] == data.get('PhoneNumber') and s.get('reported')
             and s['time'] >= data.get('BeginTime', 0)]
         return {'PullSmsSendStatusSet': items, 'RequestId': request_id}
 
     def report_body(self, delivered=True):
-        now = dt.datetime.now().strftime('%Y-%m-%d %H:%M:%S')
+        "The delivery reports of the messages sent; pulls list them now"
+        now = dt.datetime.now(CHINA).strftime('%Y-%m-%d %H:%M:%S')
+        for sent in self.sent:
+            sent['reported'] = True
         return [{
                     'user_receive_time': now, 'nationcode': '86',
                     'mobile': national(s['phone']),
