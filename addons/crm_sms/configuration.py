@@ -1,9 +1,12 @@
 # This file is part of the CRM suite.
 import datetime as dt
 
+from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools.timezone import available_timezones
+
+from .exceptions import SendHoursError
 
 TIMEZONES = [(z, z) for z in sorted(available_timezones())]
 
@@ -27,6 +30,20 @@ class Configuration(metaclass=PoolMeta):
     sms_retry_minutes = fields.Integer("SMS Retry Minutes", required=True,
         domain=[('sms_retry_minutes', '>', 0)],
         help="The wait before the first retry; it doubles at each one.")
+
+    @classmethod
+    def validate_fields(cls, configurations, field_names):
+        super().validate_fields(configurations, field_names)
+        if field_names & {'sms_send_from', 'sms_send_until'}:
+            for configuration in configurations:
+                if (configuration.sms_send_from
+                        and configuration.sms_send_until
+                        and configuration.sms_send_from
+                        >= configuration.sms_send_until):
+                    raise SendHoursError(gettext(
+                            'crm_sms.msg_send_hours',
+                            start=configuration.sms_send_from,
+                            end=configuration.sms_send_until))
 
     @classmethod
     def default_sms_gateway(cls):

@@ -9,3 +9,7 @@ class SendError(UserError):
 
 class TemplateError(ValidationError):
     pass
+
+
+class SendHoursError(ValidationError):
+    pass

@@ -202,10 +202,13 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, messages, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['state', 'attempts', 'sending_since', 'out_id',
-                'provider_id', 'sent_at', 'delivered_at', 'cost',
-                'error_code', 'error', 'dedup_key']:
+        default.setdefault('state', cls.default_state())
+        default.setdefault('attempts', cls.default_attempts())
+        for name in ['sending_since', 'first_attempt', 'provider_id',
+                'sent_at', 'delivered_at', 'cost', 'error_code', 'error',
+                'occasion', 'dedup_key']:
             default.setdefault(name)
+        # A copy is a message of its own
         default['out_id'] = None
         return super().copy(messages, default=default)
 

@@ -224,6 +224,15 @@ class Replace(metaclass=PoolMeta):
 class Erase(metaclass=PoolMeta):
     __name__ = 'party.erase'
 
+    def transition_erase(self):
+        Message = Pool().get('sms.message')
+        # What waits would go to an erased number
+        Message.cancel(Message.search([
+                    ('party', '=', self.ask.party.id),
+                    ('state', '=', 'queued'),
+                    ]))
+        return super().transition_erase()
+
     def to_erase(self, party_id):
         pool = Pool()
         Party = pool.get('party.party')

@@ -415,6 +415,40 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         self.assertTrue(second.error)
 
     @with_transaction()
+    def test_send_hours_checked(self):
+        "The sending hours start before they end"
+        from trytond.modules.crm_sms.exceptions import SendHoursError
+        with self.assertRaises(SendHoursError):
+            self.configure(sms_send_from=dt.time(21),
+                sms_send_until=dt.time(8))
+
+    @with_transaction()
+    def test_erase_cancels_and_copy_queues(self):
+        """Erasing a customer cancels what waits for them; a copied
+        message is a new one"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Erase = pool.get('party.erase', type='wizard')
+        self.configure()
+        gateway = self.gateway(None, 'log')
+        party = self.customer()
+        message = Message.send(party, self.template(gateway))
+        copy, = Message.copy([message])
+        self.assertEqual((copy.state, copy.attempts), ('queued', 0))
+        self.assertNotEqual(copy.out_id, message.out_id)
+        party.active = False
+        party.save()
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = party
+        erase.transition_erase()
+        # Erasing writes in SQL, behind this transaction's cache
+        Transaction().commit()
+        message = Message(message.id)
+        self.assertEqual(message.state, 'cancelled')
+        self.assertEqual(message.phone, '****')
+
+    @with_transaction()
     def test_quiet_hours(self):
         "A message due at night waits for the morning, Shanghai time"
         Message = Pool().get('sms.message')
