@@ -65,7 +65,14 @@ def prepare(db, backend):
                     'name': "生日祝福", 'occasion': 'birthday',
                     'template': template.id, 'hour': 0,
                     }])
-        return template.id, search.id, greeting.id
+        result = template.id, search.id, greeting.id
+    if db.file is None:
+        import psycopg
+        with psycopg.connect(db.uri.rsplit('/', 1)[0] + '/' + db.name,
+                autocommit=True) as conn:
+            # As autovacuum does after the update of every customer
+            conn.execute('VACUUM ANALYZE')
+    return result
 
 
 def bulk(db, template, search, messages):
