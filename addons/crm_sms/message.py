@@ -235,7 +235,8 @@ class Message(Workflow, ModelSQL, ModelView):
     def next_allowed(cls, when=None):
         """The first moment from when (UTC, naive) outside the quiet
         hours"""
-        when = when or dt.datetime.now()
+        # Whole seconds: PostgreSQL rounds the fraction, maybe up
+        when = (when or dt.datetime.now()).replace(microsecond=0)
         start, end, zone = cls.quiet_hours()
         local = when.replace(tzinfo=dt.timezone.utc).astimezone(zone)
         if start <= local.time().replace(tzinfo=None) < end:
@@ -517,7 +518,7 @@ class Message(Workflow, ModelSQL, ModelView):
         elif result.status == 'resend':
             # Not taken: sent again under the same id
             self.state = 'queued'
-            self.scheduled = now
+            self.scheduled = now.replace(microsecond=0)
         elif result.status in {'unknown-retry', 'uncertain'}:
             # Left sending: once stale, the provider is asked first
             self.error_code = result.code
@@ -556,7 +557,7 @@ class Message(Workflow, ModelSQL, ModelView):
                 raise SendError(gettext('crm_sms.msg_retry_sent',
                         message=message.rec_name))
         cls.write(messages, {
-                'scheduled': dt.datetime.now(),
+                'scheduled': dt.datetime.now().replace(microsecond=0),
                 'attempts': 0,
                 'sending_since': None,
                 })

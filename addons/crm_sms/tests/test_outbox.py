@@ -19,6 +19,11 @@ from trytond.transaction import Transaction
 MOBILES = itertools.count(13800000001)
 
 
+def now():
+    "Whole seconds, as PostgreSQL stores them (it may round up)"
+    return dt.datetime.now().replace(microsecond=0)
+
+
 class SmsOutboxTestCase(ModuleDatabaseTestCase):
     "Sending SMS through the outbox"
     module = 'crm_sms'
@@ -185,13 +190,13 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.process()
             self.assertEqual(Message(message.id).attempts, 1)
 
-            Message.write([message], {'scheduled': dt.datetime.now()})
+            Message.write([message], {'scheduled': now()})
             message, = self.process([message])
             self.assertEqual(message.state, 'queued')
             self.assertGreaterEqual(message.scheduled,
                 before + dt.timedelta(minutes=4))
 
-            Message.write([message], {'scheduled': dt.datetime.now()})
+            Message.write([message], {'scheduled': now()})
             message, = self.process([message])
             self.assertEqual(message.state, 'sent')
             self.assertEqual(message.attempts, 3)
@@ -210,7 +215,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 self.template(gateway, code='100001'))
             message, = self.process([message])
             self.assertEqual(message.state, 'queued')
-            Message.write([message], {'scheduled': dt.datetime.now()})
+            Message.write([message], {'scheduled': now()})
             message, = self.process([message])
             self.assertEqual(message.state, 'failed')
             self.assertEqual(message.attempts, 2)
@@ -356,7 +361,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             message = Message.send(self.customer(name="周杰"), template)
             message, = self.process([message])
             self.assertEqual(message.state, 'queued')
-            Message.write([message], {'scheduled': dt.datetime.now()})
+            Message.write([message], {'scheduled': now()})
             message, = self.process([message])
             self.assertEqual(message.state, 'sent')
             sent, = fake.sent
