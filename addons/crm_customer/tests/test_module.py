@@ -106,30 +106,6 @@ class CrmCustomerTestCase(
                         'write_uid', 'write_date', 'rec_name'})
                 self.assertEqual(english, [], msg=model)
 
-    @with_transaction()
-    def test_model_names_cached_across_wizard_contexts(self):
-        "The names of the models are read once per language, not per record"
-        pool = Pool()
-        Model = pool.get('ir.model')
-        Lang = pool.get('ir.lang')
-
-        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
-        Lang.load_translations([zh_cn])
-        with Transaction().set_context(language='zh_CN'):
-            names = Model.get_names()
-        for active_id in range(1, 4):
-            with Transaction().set_context(
-                    language='zh_CN', active_model='sale.point.sale',
-                    active_id=active_id, active_ids=[active_id]):
-                misses = Model._get_names_cache.miss
-                self.assertEqual(Model.get_names(), names)
-                self.assertEqual(
-                    dict(Model.get_name_items()), names)
-                self.assertEqual(Model._get_names_cache.miss, misses)
-        self.assertEqual(names["party.party"], "往来单位")
-        with Transaction().set_context(language='en'):
-            self.assertEqual(Model.get_names()['party.party'], "Party")
-
     def test_name_pinyin(self):
         "Full pinyin and initials of every reading of a name"
         from ..party import name_pinyin
