@@ -68,6 +68,14 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         template.save()
         return template
 
+    @staticmethod
+    def abandon(message, **values):
+        """Leave message sending since long ago, as a process that died
+        while sending it would"""
+        Message = Pool().get('sms.message')
+        Message.write([message], dict(values, sending_since=(
+                    dt.datetime.now() - dt.timedelta(minutes=10))))
+
     def process(self, messages=None):
         "Commit, then send as the queue or the cron does"
         Message = Pool().get('sms.message')
@@ -261,10 +269,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 self.process()
                 self.assertEqual(Message(message.id).state, 'sending')
 
-                Message.write([message], {
-                        'sending_since': (
-                            dt.datetime.now() - dt.timedelta(minutes=10)),
-                        })
+                self.abandon(message)
                 # Tencent lists a message once its report came
                 fake.report_body()
                 self.process()
@@ -290,10 +295,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.process()
             self.assertEqual(Message(message.id).state, 'sending')
 
-            Message.write([message], {
-                    'sending_since': (
-                        dt.datetime.now() - dt.timedelta(minutes=10)),
-                    })
+            self.abandon(message)
             self.process()
             message = Message(message.id)
             self.assertEqual(message.state, 'sent')
@@ -315,10 +317,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(SystemExit):
                     Message._process_one(message.id)
             Transaction().commit()
-            Message.write([message], {
-                    'sending_since': (
-                        dt.datetime.now() - dt.timedelta(minutes=10)),
-                    })
+            self.abandon(message)
             self.process()
             message = Message(message.id)
             self.assertEqual(message.state, 'failed')
@@ -332,11 +331,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         with FakeAliyun() as fake:
             gateway = self.gateway(fake, 'aliyun')
             message = Message.send(self.customer(), self.template(gateway))
-            Message.write([message], {
-                    'state': 'sending', 'attempts': 1,
-                    'sending_since': (
-                        dt.datetime.now() - dt.timedelta(minutes=10)),
-                    })
+            self.abandon(message, state='sending', attempts=1)
             self.process()
             self.assertEqual(Message(message.id).state, 'queued')
             self.process()
@@ -369,11 +364,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(message.provider_id, sent['id'])
 
             stuck = Message.send(self.customer(), template)
-            Message.write([stuck], {
-                    'state': 'sending', 'attempts': 1,
-                    'sending_since': (
-                        dt.datetime.now() - dt.timedelta(minutes=10)),
-                    })
+            self.abandon(stuck, state='sending', attempts=1)
             self.process()
             stuck = Message(stuck.id)
             self.assertEqual(stuck.state, 'failed')
