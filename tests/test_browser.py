@@ -324,18 +324,22 @@ def test_cashier_serves_a_member(page, server, demo_database):
     many2one(page, field('point'), '前台收银台')
 
     lines = form.locator('.form-one2many').first
-    for product in ['洗发水', '护发素']:
+    # 洗发水 68 + 护发素 58; each line is saved only once the server has
+    # priced it, and the sale's total followed before the next one
+    for product, price, total in [
+            ('洗发水', '68.00', '68.00'), ('护发素', '58.00', '126.00')]:
         lines.locator('button[title="新建"]').first.click()
         dialog = page.locator('.modal-dialog:visible').last
         many2one(page, dialog.locator('input[name="product"]:visible').first,
             product)
         fill_number(dialog, 'quantity', 1)
+        expect(dialog.locator('input[name="amount"]:visible').first
+            ).to_have_value(price)
         dialog.locator('.modal-footer button#save').click()
         expect(dialog).to_be_hidden()
+        expect(field('total')).to_have_value(total)
     rows = lines.locator('table.tree tbody > tr')
     expect(rows).to_have_count(2)
-    # 洗发水 68 + 护发素 58
-    expect(field('total')).to_have_value('126.00')
 
     # The card reader types the number: the gold member's 12 % off
     # re-prices the lines already there
