@@ -333,8 +333,8 @@ def test_cashier_serves_a_member(page, server, demo_database):
         many2one(page, dialog.locator('input[name="product"]:visible').first,
             product)
         fill_number(dialog, 'quantity', 1)
-        expect(dialog.locator('input[name="amount"]:visible').first
-            ).to_have_value(price)
+        line_amount = dialog.locator('input[name="amount"]:visible').first
+        expect(line_amount).to_have_value(price)
         dialog.locator('.modal-footer button#save').click()
         expect(dialog).to_be_hidden()
         expect(field('total')).to_have_value(total)

@@ -20,7 +20,9 @@ class Bulk(Workflow, ModelSQL, ModelView):
         domain=[('model', '=', 'party.party')], states=_states,
         help="A filter saved on the customers' list.")
     template = fields.Many2One('sms.template', "Template", required=True,
-        states=_states)
+        domain=[('kind', '=', 'marketing')], states=_states,
+        help="A marketing template: a bulk sending goes only to customers "
+        "who agreed to marketing messages.")
     recipients = fields.Function(fields.Integer("Recipients",
             help="The customers of the filter the message may go to: with "
             "a mobile, and for marketing their consent."),

@@ -89,6 +89,11 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
     unsubscribe_text = fields.Char("Unsubscribe Line",
         help="Appended to marketing messages when the provider asks for "
         "it, e.g. 拒收请回复R.")
+    paused = fields.Boolean("Paused", readonly=True,
+        help="Set when the provider refused the account itself (access "
+        "key, credit, signature): messages wait until it is resumed.")
+    pause_reason = fields.Text("Pause Reason", readonly=True,
+        states={'invisible': ~Eval('paused')})
     callback_token = fields.Char("Callback Token", readonly=True,
         help="The secret part of the address the provider pushes "
         "delivery reports and replies to.")
@@ -105,10 +110,20 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
             ('callback_token_unique', Unique(t, t.callback_token),
                 'crm_sms.msg_gateway_callback_token_unique'),
             ]
+        cls._buttons.update({
+                'resume': {
+                    'invisible': ~Eval('paused'),
+                    'depends': ['paused'],
+                    },
+                })
 
     @classmethod
     def default_kind(cls):
         return 'log'
+
+    @classmethod
+    def default_paused(cls):
+        return False
 
     @classmethod
     def default_method(cls):
@@ -137,6 +152,8 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
         default = default.copy() if default is not None else {}
         default.setdefault('callback_token', None)
         default.setdefault('key_secret', None)
+        default.setdefault('paused', False)
+        default.setdefault('pause_reason', None)
         return super().copy(gateways, default=default)
 
     @classmethod
@@ -146,6 +163,29 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
             if not values.get('callback_token'):
                 values['callback_token'] = cls.default_callback_token()
         return super().create(vlist)
+
+    def pause(self, reason):
+        """Hold every message of the gateway until an administrator fixes
+        the account and resumes it; tell the administrators"""
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        if self.paused:
+            return
+        self.paused = True
+        self.pause_reason = reason
+        self.save()
+        group = ModelData.get_id('crm_customer', 'group_crm_admin')
+        for user in User.search([('groups', '=', group)]):
+            self.__class__.notify_user([self], None,
+                gettext('crm_sms.msg_gateway_paused_label',
+                    gateway=self.rec_name),
+                reason, user=user.id)
+
+    @classmethod
+    @ModelView.button
+    def resume(cls, gateways):
+        cls.write(gateways, {'paused': False, 'pause_reason': None})
 
     @property
     def provider(self):

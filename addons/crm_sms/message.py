@@ -56,13 +56,25 @@ ERRORS = {
     'FailedOperation.InsufficientBalanceInSmsPackage': 'msg_error_no_credit',
     'AuthFailure.SignatureFailure': 'msg_error_credentials',
     'AuthFailure.SecretIdNotFound': 'msg_error_credentials',
+    'InvalidAccessKeyId.Inactive': 'msg_error_credentials',
+    'isv.ACCOUNT_ABNORMAL': 'msg_error_credentials',
+    'isv.ACCOUNT_NOT_EXISTS': 'msg_error_credentials',
+    'UnauthorizedOperation.SmsSdkAppIdVerifyFail': 'msg_error_credentials',
     }
+# Answers about the account rather than the message: every other message
+# would get them too, so they wait for the account to be fixed
+ACCOUNT_ERRORS = {code for code, message in ERRORS.items()
+    if message in {
+        'msg_error_credentials', 'msg_error_no_credit',
+        'msg_error_bad_signature'}}
 
 
 def in_new_transaction(function):
     """Run function in a transaction of its own, committed at once, started
-    again with the locks it asks for as the server does for a request"""
+    again with the locks it asks for or after a concurrent update, as the
+    server does for a request"""
     extras = {}
+    retry = config.getint('database', 'retry')
     while True:
         try:
             with Transaction().new_transaction(**extras) as transaction:
@@ -71,6 +83,10 @@ def in_new_transaction(function):
                 return result
         except TransactionError as error:
             error.fix(extras)
+        except backend.DatabaseOperationalError:
+            if not retry:
+                raise
+            retry -= 1
 
 
 def browse(Model, ids, size=100):
@@ -354,7 +370,7 @@ class Message(Workflow, ModelSQL, ModelView):
                 ('state', '=', 'sending'),
                 ('sending_since', '<', now - STALE_SENDING),
                 ], order=[('id', 'ASC')])
-        for gateway in Gateway.search([]):
+        for gateway in Gateway.search([('paused', '=', False)]):
             budget = gateway.rate_limit - cls.search_count([
                     ('gateway', '=', gateway.id),
                     ('state', '!=', 'queued'),
@@ -383,7 +399,7 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def _process_one(cls, message_id):
         def claim():
-            cls.lock([cls(message_id)])
+            cls._lock_claim(message_id)
             message = cls(message_id)
             action = message._claim()
             # Read now: the provider is called outside any transaction
@@ -392,6 +408,22 @@ class Message(Workflow, ModelSQL, ModelView):
         if call:
             result = call()
             in_new_transaction(lambda: cls(message_id)._store_result(result))
+
+    @classmethod
+    def _lock_claim(cls, message_id):
+        """Hold the message until this transaction ends, so that no other
+        process claims it meanwhile"""
+        transaction = Transaction()
+        if transaction.database.has_select_for():
+            cls.lock([cls(message_id)])
+        else:
+            # SQLite has no row lock, and reads before the first write see
+            # what another process has not committed yet: write first to
+            # take the database's write lock
+            table = cls.__table__()
+            transaction.connection.cursor().execute(*table.update(
+                    [table.state], [table.state],
+                    where=table.id == message_id))
 
     def _claim(self):
         """What to do with this message now: 'send', 'find' whether an
@@ -425,6 +457,9 @@ class Message(Workflow, ModelSQL, ModelView):
         if allowed > now:
             self.scheduled = allowed
             self.save()
+            return None
+        if self.gateway.paused:
+            # Sent by the cron once the gateway is resumed
             return None
         if not self.gateway.active:
             self.scheduled = now + dt.timedelta(minutes=10)
@@ -526,6 +561,13 @@ class Message(Workflow, ModelSQL, ModelView):
         elif result.status == 'unknown':
             self.state = 'failed'
             self.error = gettext('crm_sms.msg_error_unknown_outcome')
+        elif result.code in ACCOUNT_ERRORS:
+            # Not the message's fault: it waits, not counted as an attempt
+            self.state = 'queued'
+            self.attempts -= 1
+            self.error_code = result.code
+            self.error = error_text(result.code, result.error)
+            self.gateway.pause(self.error)
         else:
             self.error_code = result.code
             self.error = error_text(result.code, result.error)

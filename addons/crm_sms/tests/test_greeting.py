@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from trytond.model.exceptions import DomainValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_sms.exceptions import SendError
@@ -283,3 +284,11 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         with self.assertRaises(SendError):
             Bulk.send([nobody])
         self.assertEqual(Bulk(nobody.id).state, 'draft')
+
+        # A service template would reach customers who refused marketing
+        template.kind = 'service'
+        template.save()
+        service = Bulk(name="服务通知", customer_filter=search,
+            template=template)
+        with self.assertRaises(DomainValidationError):
+            service.save()

@@ -7,6 +7,7 @@ import itertools
 import json
 from unittest.mock import patch
 
+from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_sms.exceptions import TemplateError
@@ -14,7 +15,7 @@ from trytond.modules.crm_sms.tests.fakes import (
     FakeAliyun, FakeHttpGateway, FakeTencent)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 MOBILES = itertools.count(13800000001)
 
@@ -131,24 +132,55 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_wrong_credentials(self):
-        "A refused signature fails the message at once, in Chinese"
-        Message = Pool().get('sms.message')
+        """A refused access key pauses the gateway: its messages wait, the
+        administrators are told in Chinese, and the messages go once the
+        key is fixed and the gateway resumed"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Gateway = pool.get('sms.gateway')
+        Notification = pool.get('res.notification')
         self.configure()
-        for Fake, kind in [(FakeAliyun, 'aliyun'), (FakeTencent, 'tencent')]:
+        for Fake, kind, code in [
+                (FakeAliyun, 'aliyun', 'SMS_100001'),
+                (FakeTencent, 'tencent', '100001')]:
             with Fake() as fake:
                 gateway = self.gateway(fake, kind)
                 gateway.key_secret = 'wrong'
                 gateway.save()
-                template = self.template(gateway, code='100001'
-                    if kind == 'tencent' else 'SMS_100001')
-                message, = self.process(
-                    [Message.send(self.customer(), template)])
-                self.assertEqual(message.state, 'failed', kind)
-                self.assertIn(message.error_code, {
+                template = self.template(gateway, code=code)
+                first, second = Message.send_many(
+                    [self.customer(), self.customer()], template)
+                first, = self.process([first])
+                self.assertEqual(first.state, 'queued', kind)
+                self.assertEqual(first.attempts, 0)
+                self.assertIn(first.error_code, {
                         'SignatureDoesNotMatch',
                         'AuthFailure.SignatureFailure'})
-                self.assertIn(message.error_code, message.error)
-                self.assertEqual(fake.sent, [])
+                self.assertIn(first.error_code, first.error)
+                gateway = Gateway(gateway.id)
+                self.assertTrue(gateway.paused)
+                self.assertEqual(gateway.pause_reason, first.error)
+                notification, = Notification.search([
+                        ('model', '=', 'sms.gateway'),
+                        ('records', '=', json.dumps([gateway.id])),
+                        ])
+                self.assertIn(gateway.rec_name, notification.label)
+
+                # The cron leaves the paused gateway's messages waiting
+                self.process()
+                self.assertEqual(
+                    [Message(first.id).state, Message(second.id).state],
+                    ['queued', 'queued'])
+
+                gateway.key_secret = fake.key_secret
+                gateway.save()
+                Gateway.resume([gateway])
+                self.process()
+                self.assertEqual(
+                    [Message(first.id).state, Message(second.id).state],
+                    ['sent', 'sent'])
+                self.assertEqual(len(fake.sent), 2)
+                self.assertFalse(Gateway(gateway.id).paused)
 
     @with_transaction()
     def test_permanent_errors(self):
@@ -339,6 +371,34 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(message.state, 'sent')
             sent, = fake.sent
             self.assertEqual(sent['out_id'], message.out_id)
+
+    @with_transaction()
+    def test_claim_holds_message(self):
+        """Claiming a message holds it until the claim is committed: on
+        PostgreSQL its row is locked, on SQLite the database's write lock
+        is taken before the message is read"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        message = Message.send(
+            self.customer(), self.template(self.gateway(None, 'log')))
+        Transaction().commit()
+        extras = {}
+        while True:
+            try:
+                with Transaction().new_transaction(**extras) as claim:
+                    Message._lock_claim(message.id)
+                    if backend.name == 'sqlite':
+                        self.assertTrue(claim.connection.in_transaction)
+                    else:
+                        with Transaction().new_transaction() as other, \
+                                self.assertRaises(
+                                    backend.DatabaseOperationalError):
+                            other.database.lock_records(other.connection,
+                                Message._table, [message.id])
+                    claim.rollback()
+                break
+            except TransactionError as error:
+                error.fix(extras)
 
     @with_transaction()
     def test_http_gateway(self):
