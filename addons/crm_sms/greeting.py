@@ -100,6 +100,9 @@ class Greeting(DeactivableMixin, ModelSQL, ModelView):
                 # chinese_calendar knows only the years it was released for
                 logger.error(gettext('crm_sms.msg_holiday_year_unknown',
                         year=now.year, error=error))
+            except Exception:
+                # One broken greeting does not keep the others from going
+                logger.exception("SMS greeting %s failed", greeting.id)
 
     def send(self, today):
         "Queue the greeting for its customers of today; return the messages"

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 import json
 from decimal import Decimal
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from trytond.model.exceptions import DomainValidationError
@@ -170,13 +171,40 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         self.greeting('holiday', holiday='Spring Festival', hour=0)
         with self.assertRaises(NotImplementedError):
             holiday_starts(dt.date(2040, 1, 1))
-        from unittest.mock import patch
         with patch('trytond.modules.crm_sms.greeting.holiday_starts',
                 side_effect=NotImplementedError("year 2040")), \
                 self.assertLogs('trytond.modules.crm_sms.greeting',
                     'ERROR') as logs:
             Greeting.run()
         self.assertIn("2040", logs.output[0])
+
+    @with_transaction()
+    def test_broken_greeting_logged(self):
+        "A greeting that fails is in the log, and the others still go"
+        pool = Pool()
+        Greeting = pool.get('sms.greeting')
+        Message = pool.get('sms.message')
+        today = dt.datetime.now(ZoneInfo('Asia/Shanghai')).date()
+        broken, working = [
+            self.greeting('date', month=today.month, day=today.day, hour=0)
+            for _ in range(2)]
+        party = self.customer()
+        send = Greeting.send
+
+        def send_unless_broken(greeting, day):
+            if greeting == broken:
+                raise ValueError("broken")
+            return send(greeting, day)
+        with patch.object(Greeting, 'send', send_unless_broken), \
+                self.assertLogs('trytond.modules.crm_sms.greeting',
+                    'ERROR') as logs:
+            Greeting.run()
+        self.assertIn("SMS greeting %s failed" % broken.id, logs.output[0])
+        messages = Message.search([
+                ('party', '=', party.id),
+                ('origin', 'in', [str(broken), str(working)]),
+                ])
+        self.assertEqual([m.origin for m in messages], [working])
 
     @with_transaction()
     def test_shop_dates(self):
