@@ -2,7 +2,8 @@
 the main menu and the customer list are in Chinese, and save a screenshot
 of the list to var/browser-customers.png; log in as the shop manager and
 top up, report lost and re-issue a member card; log in as a cashier and
-serve a member from the swipe to the receipt."""
+serve a member from the swipe to the receipt; log in as the shop manager
+and send a bulk SMS to the customers of a bookmarked filter."""
 import pathlib
 import re
 
@@ -17,6 +18,7 @@ SCREENSHOT = ROOT / 'var' / 'browser-customers.png'
 SCREENSHOT_FORM = ROOT / 'var' / 'browser-customer-form.png'
 SCREENSHOT_CARD = ROOT / 'var' / 'browser-member-card.png'
 SCREENSHOT_TILL = ROOT / 'var' / 'browser-till.png'
+SCREENSHOT_BULK = ROOT / 'var' / 'browser-sms-bulk.png'
 
 LOGIN = 'sales1'
 PASSWORD = 'demo2026'
@@ -385,3 +387,61 @@ def test_cashier_serves_a_member(page, server, demo_database):
     expect(field('change_amount')).to_have_value('39.20')
     expect(page.locator('.modal-backdrop')).to_have_count(0)
     page.screenshot(path=str(SCREENSHOT_TILL), full_page=True)
+
+
+def test_manager_sends_a_bulk_sms(page, server, demo_database):
+    """店长 bookmarks a filter of the customer list, sends a marketing
+    message to its customers through 群发 after seeing how many it reaches
+    and what it costs, and finds the messages waiting in the outbox"""
+    log_in(page, server, demo_database.name, 'manager', PASSWORD)
+    menu_row(page, '客户管理').locator('.expander').click()
+    customers_menu = menu_row(page, '客户')
+    customers_menu.wait_for(state='visible')
+    customers_menu.locator('.column-char').dblclick()
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    table = tab.locator('.content-box table.tree').first
+    table.locator('tbody > tr').first.wait_for(state='visible')
+    search = tab.locator('.filter-box input').first
+    search.fill('王')
+    search.press('Enter')
+    expect(table.locator('tbody > tr').first).to_contain_text('王')
+    tab.locator('button[title="收藏当前筛选器"]').click()
+    name = page.locator('#ask-dialog-entry[name="bookmark"]')
+    name.fill('王姓客户')
+    name.press('Enter')
+    expect(tab.locator('button[title="移除书签"]')).to_be_visible()
+
+    menu_row(page, '短信').locator('.expander').click()
+    bulk_menu = menu_row(page, '群发')
+    bulk_menu.wait_for(state='visible')
+    bulk_menu.locator('.column-char').dblclick()
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    expect(tab.locator('.tab-form .title').first).to_contain_text('群发')
+    tab.locator('button#new_').first.click()
+    form = tab.locator('.form').first
+
+    def field(name):
+        return form.locator(f'[name="{name}"]:visible').first
+    expect(form.locator('select[name="state"] option:checked')).to_have_text(
+        '草稿')
+    field('name').fill('王姓客户节日问候')
+    many2one(page, field('template'), '节日问候')
+    many2one(page, field('customer_filter'), '王姓客户')
+    expect(field('recipients')).not_to_have_value('')
+    recipients = int(field('recipients').input_value())
+    assert recipients > 0
+    expect(field('estimated_cost')).not_to_have_value('')
+
+    form.locator('button', has_text='发送').first.click()
+    expect(form.locator('select[name="state"] option:checked')).to_have_text(
+        '已发送')
+    expect(field('queued')).to_have_value(str(recipients))
+    page.screenshot(path=str(SCREENSHOT_BULK), full_page=True)
+
+    menu_row(page, '发件箱').locator('.column-char').dblclick()
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    expect(tab.locator('.tab-form .title').first).to_contain_text('发件箱')
+    rows = tab.locator('.content-box table.tree').first.locator(
+        'tbody > tr', has_text='祝您节日快乐')
+    expect(rows).to_have_count(recipients)
+    expect(rows.first).to_contain_text('待发送')

@@ -2,6 +2,7 @@
 import polib
 
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction
 
 
 class Rule(metaclass=PoolMeta):
@@ -11,6 +12,7 @@ class Rule(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls.domain.help += (
+            '\n- "user_id" as the id of the user'
             '\n- "employees" as list of ids of the user\'s employees'
             '\n- "departments" as list of ids of their departments')
 
@@ -20,7 +22,8 @@ class Rule(metaclass=PoolMeta):
         User = pool.get('res.user')
         Department = pool.get('company.department')
         key = super()._get_cache_key(model_names)
-        return (*key, User.get_employees(), Department.get_user_departments())
+        return (*key, Transaction().user, User.get_employees(),
+            Department.get_user_departments())
 
     @classmethod
     def _get_context(cls, model_name):
@@ -28,6 +31,9 @@ class Rule(metaclass=PoolMeta):
         User = pool.get('res.user')
         Department = pool.get('company.department')
         context = super()._get_context(model_name)
+        # Tryton gives it for a few of its own models only: the suite's
+        # rules on what a user made (import tasks, saved filters) need it
+        context['user_id'] = Transaction().user
         context['employees'] = list(User.get_employees())
         context['departments'] = list(Department.get_user_departments())
         return context

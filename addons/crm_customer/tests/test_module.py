@@ -57,8 +57,28 @@ class CrmCustomerTestCase(
                 Transaction().set_context(User.get_preferences(
                         context_only=True)):
             context = Rule._get_context('party.party')
+            self.assertEqual(context['user_id'], user.id)
             self.assertEqual(context['employees'], [employee.id])
             self.assertEqual(context['departments'], [north.id])
+
+    @with_transaction()
+    def test_own_import_tasks(self):
+        "A salesperson sees the import tasks they started, not others'"
+        pool = Pool()
+        User = pool.get('res.user')
+        Task = pool.get('party.party.import.task')
+        ModelData = pool.get('ir.model.data')
+        group = ModelData.get_id('crm_customer', 'group_salesperson')
+        users = User.create([
+                {'login': login, 'groups': [('add', [group])]}
+                for login in ['zhangwei', 'lina']])
+        tasks = []
+        for user in users:
+            with Transaction().set_user(user.id):
+                tasks.append(Task.create([{'file': b'-', 'rows': 0}])[0])
+        for user, task in zip(users, tasks):
+            with Transaction().set_user(user.id), check_access():
+                self.assertEqual(Task.search([]), [task])
 
     @with_transaction()
     def test_new_user_language(self):

@@ -14,7 +14,7 @@ from trytond.modules.crm_sms.exceptions import SendError
 from trytond.modules.crm_sms.greeting import holiday_starts
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, check_access
 
 MOBILES = itertools.count(13900000001)
 
@@ -320,3 +320,27 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
             template=template)
         with self.assertRaises(DomainValidationError):
             service.save()
+
+    @with_transaction()
+    def test_bulk_filters_own_and_shared(self):
+        """A bulk sending's filter is one of the user's own or a shared
+        one, never another user's"""
+        pool = Pool()
+        User = pool.get('res.user')
+        Search = pool.get('ir.ui.view_search')
+        ModelData = pool.get('ir.model.data')
+        group = ModelData.get_id('crm_customer', 'group_sales_manager')
+        manager, other = User.create([
+                {'login': login, 'groups': [('add', [group])]}
+                for login in ['bulk_manager', 'bulk_other']])
+        own, others, shared = Search.create([
+                {'name': name, 'model': 'party.party', 'domain': '[]',
+                    'user': user}
+                for name, user in [
+                    ("我的", manager.id), ("别人的", other.id),
+                    ("共享", None)]])
+        with Transaction().set_user(manager.id), check_access():
+            self.assertEqual(
+                Search.search([('id', 'in', [own.id, others.id, shared.id])],
+                    order=[('id', 'ASC')]),
+                [own, shared])
