@@ -220,6 +220,26 @@ class Replace(metaclass=PoolMeta):
             ('sms.template', 'preview_party'),
             ]
 
+    def transition_replace(self):
+        pool = Pool()
+        Message = pool.get('sms.message')
+        source, destination = self.ask.source, self.ask.destination
+        # The destination was greeted for what the source was, unless it
+        # has its own greeting for the occasion already
+        messages = Message.search([
+                ('party', '=', source.id),
+                ('dedup_key', '!=', None),
+                ])
+        keys = {m: '%s:%s' % (destination.id, m.occasion) for m in messages}
+        taken = set(Message._existing_keys(list(keys.values())))
+        to_write = []
+        for message, key in keys.items():
+            if key not in taken:
+                to_write.extend(([message], {'dedup_key': key}))
+        if to_write:
+            Message.write(*to_write)
+        return super().transition_replace()
+
 
 class Erase(metaclass=PoolMeta):
     __name__ = 'party.erase'

@@ -207,6 +207,28 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         self.assertEqual([m.origin for m in messages], [working])
 
     @with_transaction()
+    def test_merged_customer_not_greeted_twice(self):
+        """A customer merged into another carries its greetings: the other
+        is not greeted again for the same occasion"""
+        pool = Pool()
+        Replace = pool.get('party.replace', type='wizard')
+        anniversary = self.greeting('date', month=6, day=18)
+        day = dt.date(2026, 6, 18)
+        source = self.customer()
+        self.assertIn(source.id, self.greeted(anniversary.send(day)))
+        destination = self.customer()
+        session_id, _, _ = Replace.create()
+        replace = Replace(session_id)
+        replace.ask.source = source
+        replace.ask.destination = destination
+        with Transaction().set_context(_skip_warnings=True):
+            replace.transition_replace()
+        self.assertNotIn(destination.id,
+            self.greeted(anniversary.send(day)))
+        self.assertIn(destination.id,
+            self.greeted(anniversary.send(dt.date(2027, 6, 18))))
+
+    @with_transaction()
     def test_shop_dates(self):
         "The shop's own date, the month's last day for a 31st"
         anniversary = self.greeting('date', month=6, day=18)
