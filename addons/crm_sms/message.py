@@ -16,7 +16,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, TransactionError
 
 from .bulk import parts
-from .provider import placeholders
+from .provider import Result, international, placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,17 @@ def in_new_transaction(function):
             retry -= 1
 
 
+def _network_result(error):
+    "The Result of a request that failed on the network"
+    # urllib wraps the socket's error in its reason
+    reason = getattr(error, 'reason', error)
+    if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+        # Nothing reached the provider
+        return Result('transient', code='network', error=str(error))
+    # The request may have gone out before the failure
+    return Result('uncertain', code='network', error=str(error))
+
+
 def browse(Model, ids, size=100):
     """The records of ids browsed in small groups: each record of a group
     checks every id of its group"""
@@ -134,6 +145,12 @@ class Message(Workflow, ModelSQL, ModelView):
     out_id = fields.Char("Our Message ID", required=True, readonly=True,
         help="Sent with every request, so that a retry can ask the "
         "provider whether an earlier one was taken.")
+    request_id = fields.Char("Request ID", readonly=True,
+        help="The id sent with the request that carried the message: its "
+        "own, or its batch's when it went with others of its template.")
+    single = fields.Boolean("Send Alone", readonly=True,
+        help="Set when a batch it was in was refused: it goes alone, so "
+        "that the refusal shows on the message it concerns.")
     provider_id = fields.Char("Provider Message ID", readonly=True)
     sent_at = fields.DateTime("Sent At", readonly=True)
     delivered_at = fields.DateTime("Delivered At", readonly=True)
@@ -161,6 +178,7 @@ class Message(Workflow, ModelSQL, ModelView):
                 Index(t, (t.state, Index.Equality()),
                     (t.scheduled, Index.Range())),
                 Index(t, (t.provider_id, Index.Equality())),
+                Index(t, (t.request_id, Index.Equality())),
                 Index(t, (t.gateway, Index.Equality()),
                     (t.sent_at, Index.Range())),
                 })
@@ -189,6 +207,10 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'queued'
+
+    @classmethod
+    def default_single(cls):
+        return False
 
     @classmethod
     def default_attempts(cls):
@@ -387,19 +409,97 @@ class Message(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def process(cls, messages):
-        """Send each message in its own transactions: claimed (sending)
-        and committed before the provider is called, the answer written
-        after, so a message is never sent twice"""
-        for message in messages:
+        """Send the messages, claimed (sending) and committed before the
+        provider is called and the answer written after, in transactions
+        of their own, so that a message is never sent twice; those of one
+        template go together where the provider takes batches"""
+        batches, alone = cls._batches(messages)
+        for batch in batches:
+            try:
+                cls._process_batch([m.id for m in batch])
+            except Exception:
+                logger.exception("SMS batch %s could not be processed",
+                    [m.id for m in batch])
+        for message in alone:
             try:
                 cls._process_one(message.id)
             except Exception:
                 logger.exception("SMS %s could not be processed", message.id)
 
     @classmethod
+    def _batches(cls, messages):
+        "(batches, messages to send alone)"
+        groups, alone = {}, []
+        for message in messages:
+            provider = message.gateway.provider
+            if (provider.can_batch and message.state == 'queued'
+                    and not message.single and message.template
+                    and message.template.code):
+                groups.setdefault(
+                    (message.gateway, message.template), []).append(message)
+            else:
+                alone.append(message)
+        batches = []
+        for (gateway, _), group in groups.items():
+            size = gateway.provider.batch_size
+            for index in range(0, len(group), size):
+                batch = group[index:index + size]
+                if len(batch) > 1:
+                    batches.append(batch)
+                else:
+                    alone.extend(batch)
+        return batches, alone
+
+    @classmethod
+    def _process_batch(cls, message_ids):
+        def claim():
+            cls._lock_claim(message_ids)
+            messages = [m for m in cls.browse(message_ids)
+                if m._claim() == 'send']
+            if not messages:
+                return None, None
+            request_id = cls.default_out_id()
+            cls.write(messages, {'request_id': request_id})
+            first = messages[0]
+            provider = first.gateway.provider
+            code = first.template.code
+            names = placeholders(first.template.content)
+            items = [(m.phone,
+                    {n: (m.values or {}).get(n, '') for n in names})
+                for m in messages]
+
+            def call():
+                try:
+                    return provider.send_batch(items, code, request_id)
+                except OSError as error:
+                    return _network_result(error)
+            return [m.id for m in messages], call
+        ids, call = in_new_transaction(claim)
+        if call:
+            result = call()
+            in_new_transaction(lambda: cls._store_batch_result(ids, result))
+
+    @classmethod
+    def _store_batch_result(cls, message_ids, result):
+        messages = cls.browse(message_ids)
+        if (result.status == 'permanent'
+                and result.code not in ACCOUNT_ERRORS):
+            # One bad number or value refuses them all: each goes alone,
+            # so that the refusal shows on the message it concerns
+            for message in messages:
+                if message.state == 'sending':
+                    message.state = 'queued'
+                    message.attempts -= 1
+                    message.single = True
+            cls.save(messages)
+            return
+        for message in messages:
+            message._store_result(result)
+
+    @classmethod
     def _process_one(cls, message_id):
         def claim():
-            cls._lock_claim(message_id)
+            cls._lock_claim([message_id])
             message = cls(message_id)
             action = message._claim()
             # Read now: the provider is called outside any transaction
@@ -410,12 +510,12 @@ class Message(Workflow, ModelSQL, ModelView):
             in_new_transaction(lambda: cls(message_id)._store_result(result))
 
     @classmethod
-    def _lock_claim(cls, message_id):
-        """Hold the message until this transaction ends, so that no other
-        process claims it meanwhile"""
+    def _lock_claim(cls, message_ids):
+        """Hold the messages until this transaction ends, so that no other
+        process claims them meanwhile"""
         transaction = Transaction()
         if transaction.database.has_select_for():
-            cls.lock([cls(message_id)])
+            cls.lock(cls.browse(message_ids))
         else:
             # SQLite has no row lock, and reads before the first write see
             # what another process has not committed yet: write first to
@@ -423,7 +523,7 @@ class Message(Workflow, ModelSQL, ModelView):
             table = cls.__table__()
             transaction.connection.cursor().execute(*table.update(
                     [table.state], [table.state],
-                    where=table.id == message_id))
+                    where=table.id.in_(message_ids)))
 
     def _claim(self):
         """What to do with this message now: 'send', 'find' whether an
@@ -479,6 +579,7 @@ class Message(Workflow, ModelSQL, ModelView):
         if not self.first_attempt:
             self.first_attempt = now
         self.state = 'sending'
+        self.request_id = self.out_id
         self.save()
         return 'send'
 
@@ -486,9 +587,10 @@ class Message(Workflow, ModelSQL, ModelView):
         """A function asking the provider to send the message or whether
         an earlier attempt was taken, returning a Result; a provider that
         cannot tell fails it rather than risk sending it twice"""
-        from .provider import Result
         provider = self.gateway.provider
         phone, out_id = self.phone, self.out_id
+        # Asked by the id of the request that carried it
+        request_id = self.request_id or out_id
         if action == 'send':
             text = self.text
             code = self.template.code if self.template else None
@@ -502,16 +604,7 @@ class Message(Workflow, ModelSQL, ModelView):
                 try:
                     return provider.send(phone, text, code, values, out_id)
                 except OSError as error:
-                    # urllib wraps the socket's error in its reason
-                    reason = getattr(error, 'reason', error)
-                    if isinstance(reason,
-                            (ConnectionRefusedError, socket.gaierror)):
-                        # Nothing reached the provider
-                        return Result('transient', code='network',
-                            error=str(error))
-                    # The request may have gone out before the failure
-                    return Result('uncertain', code='network',
-                        error=str(error))
+                    return _network_result(error)
             return call
         if not provider.can_find:
             return lambda: Result('unknown')
@@ -520,7 +613,7 @@ class Message(Workflow, ModelSQL, ModelView):
 
         def find():
             try:
-                provider_id = provider.find(phone, out_id, since)
+                provider_id = provider.find(phone, request_id, since)
             except OSError as error:
                 return Result('unknown-retry', code='network',
                     error=str(error))
@@ -613,15 +706,22 @@ class Message(Workflow, ModelSQL, ModelView):
         for report in reports:
             domain = [('gateway', '=', gateway.id)]
             if report.out_id:
-                domain.append(('out_id', '=', report.out_id))
+                domain.append(['OR',
+                        ('request_id', '=', report.out_id),
+                        ('out_id', '=', report.out_id),
+                        ])
             elif report.provider_id:
                 domain.append(('provider_id', '=', report.provider_id))
             else:
                 continue
-            messages = cls.search(domain, limit=1)
+            messages = cls.search(domain)
+            if len(messages) > 1 and report.phone:
+                # A batch's messages share its id: the number tells them
+                phone = international(report.phone)
+                messages = [m for m in messages if m.phone == phone]
             if not messages:
                 continue
-            message, = messages
+            message = messages[0]
             if message.state not in {'sent', 'sending'}:
                 continue
             if report.delivered:

@@ -94,7 +94,16 @@ class Provider:
     def __init__(self, settings):
         self.settings = settings
 
+    # Whether many messages of one template go in one request
+    can_batch = False
+    batch_size = 1
+
     def send(self, phone, text, template_code, params, out_id):
+        raise NotImplementedError
+
+    def send_batch(self, items, template_code, out_id):
+        """Send the template to each (phone, params) of items in one
+        request under out_id; only for providers with can_batch"""
         raise NotImplementedError
 
     def find(self, phone, out_id, since):
@@ -186,13 +195,32 @@ class AliyunProvider(Provider):
             answer = {'Code': 'HTTP%s' % status, 'Message': body[:200]}
         return status, answer
 
+    can_batch = True
+    # SendBatchSms takes at most 100 numbers
+    batch_size = 100
+
     def send(self, phone, text, template_code, params, out_id):
-        status, answer = self.call('SendSms',
-            PhoneNumbers=national(phone),
-            SignName=self.settings['signature'],
-            TemplateCode=template_code,
-            TemplateParam=json.dumps(params, ensure_ascii=False),
-            OutId=out_id)
+        return self._result(*self.call('SendSms',
+                PhoneNumbers=national(phone),
+                SignName=self.settings['signature'],
+                TemplateCode=template_code,
+                TemplateParam=json.dumps(params, ensure_ascii=False),
+                OutId=out_id))
+
+    def send_batch(self, items, template_code, out_id):
+        return self._result(*self.call('SendBatchSms',
+                PhoneNumberJson=json.dumps(
+                    [national(phone) for phone, _ in items]),
+                SignNameJson=json.dumps(
+                    [self.settings['signature']] * len(items),
+                    ensure_ascii=False),
+                TemplateCode=template_code,
+                TemplateParamJson=json.dumps(
+                    [params for _, params in items], ensure_ascii=False),
+                OutId=out_id))
+
+    @staticmethod
+    def _result(status, answer):
         code = answer.get('Code')
         if code == 'OK':
             return Result('sent', provider_id=answer.get('BizId'))

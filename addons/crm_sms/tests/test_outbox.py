@@ -113,6 +113,86 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(message.attempts, 1)
 
     @with_transaction()
+    def test_aliyun_batch(self):
+        """Messages of one template go to Aliyun together (SendBatchSms),
+        each with its values, under the batch's id; the delivery reports
+        find each message by its number"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            template = self.template(gateway)
+            parties = [self.customer(name=name) for name in ["李娜", "赵磊"]]
+            other = Message.send(self.customer(name="周杰"),
+                self.template(gateway, code='SMS_100001',
+                    content="${name}您好，您的积分即将到期。"))
+            messages = self.process(
+                Message.send_many(parties, template) + [other])
+            self.assertEqual([m.state for m in messages], ['sent'] * 3)
+            first, second, other = messages
+            batch = [s for s in fake.sent if s['batch']]
+            self.assertEqual(len(batch), 2)
+            self.assertEqual({s['out_id'] for s in batch},
+                {first.request_id})
+            self.assertEqual(first.request_id, second.request_id)
+            self.assertEqual(sorted(s['params']['name'] for s in batch),
+                sorted(["李娜", "赵磊"]))
+            self.assertEqual(first.provider_id, batch[0]['biz_id'])
+            # Alone for its template: SendSms under its own id
+            alone, = [s for s in fake.sent if not s['batch']]
+            self.assertEqual(alone['out_id'], other.out_id)
+            self.assertEqual(other.request_id, other.out_id)
+
+            Message.record_reports(gateway, gateway.provider.parse_reports(
+                    _json([r for r in fake.report_body()
+                            if r['phone_number'] == batch[1]['phone']])))
+            reported = {m.phone: m.state for m in [
+                    Message(first.id), Message(second.id)]}
+            self.assertEqual(reported, {
+                    '+86' + batch[1]['phone']: 'delivered',
+                    '+86' + batch[0]['phone']: 'sent'})
+
+    @with_transaction()
+    def test_aliyun_batch_refused(self):
+        """A batch refused for one bad number goes again message by
+        message: the good ones are sent, the bad one fails with the
+        reason; and a batch whose answer was lost is asked for, not sent
+        again"""
+        Message = Pool().get('sms.message')
+        self.configure()
+        with FakeAliyun() as fake:
+            gateway = self.gateway(fake, 'aliyun')
+            template = self.template(gateway)
+            good = Message.send_many(
+                [self.customer(), self.customer()], template)
+            bad = Message.send(self.customer(), template, phone='+8612345')
+            messages = self.process(good + [bad])
+            self.assertEqual([m.state for m in messages], ['queued'] * 3)
+            self.assertEqual([m.attempts for m in messages], [0] * 3)
+            self.assertTrue(all(m.single for m in messages))
+            self.assertEqual(fake.sent, [])
+
+            messages = self.process(messages)
+            self.assertEqual([m.state for m in messages],
+                ['sent', 'sent', 'failed'])
+            self.assertEqual(messages[2].error_code,
+                'isv.MOBILE_NUMBER_ILLEGAL')
+            self.assertEqual(len(fake.sent), 2)
+            self.assertFalse(any(s['batch'] for s in fake.sent))
+
+            lost = Message.send_many(
+                [self.customer(), self.customer()], template)
+            fake.fail_next('taken-then-500')
+            lost = self.process(lost)
+            self.assertEqual([m.state for m in lost], ['sending'] * 2)
+            self.assertEqual(len(fake.sent), 4)
+            for message in lost:
+                self.abandon(message)
+            lost = self.process(lost)
+            self.assertEqual([m.state for m in lost], ['sent'] * 2)
+            self.assertEqual(len(fake.sent), 4)
+
+    @with_transaction()
     def test_tencent_send(self):
         "A message goes to Tencent Cloud signed with TC3, values in order"
         Message = Pool().get('sms.message')
@@ -386,7 +466,7 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         while True:
             try:
                 with Transaction().new_transaction(**extras) as claim:
-                    Message._lock_claim(message.id)
+                    Message._lock_claim([message.id])
                     if backend.name == 'sqlite':
                         self.assertTrue(claim.connection.in_transaction)
                     else:

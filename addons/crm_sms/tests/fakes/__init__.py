@@ -95,7 +95,15 @@ def valid_mobile(phone):
 
 
 class FakeAliyun(FakeProvider):
-    "Dysmsapi 2017-05-25: SendSms and QuerySendDetails, RPC signature"
+    """Dysmsapi 2017-05-25: SendSms, SendBatchSms and QuerySendDetails, RPC
+    signature. A batch with one bad number is refused whole, the strictest
+    reading of the API's documentation."""
+    messages = {
+        'isv.BUSINESS_LIMIT_CONTROL': '触发号码天级流控Permits:10',
+        'isv.MOBILE_NUMBER_ILLEGAL': '非法手机号',
+        'isv.SMS_TEMPLATE_ILLEGAL': '模板不合法',
+        'isv.INVALID_JSON_PARAM': 'JSON参数不合法',
+        }
 
     def answer(self, handler, body):
         query = urllib.parse.urlsplit(handler.path).query
@@ -115,6 +123,8 @@ class FakeAliyun(FakeProvider):
         action = params.get('Action')
         if action == 'SendSms':
             return self.send_sms(params, request_id)
+        if action == 'SendBatchSms':
+            return self.send_batch_sms(params, request_id)
         if action == 'QuerySendDetails':
             return 200, self.query_send_details(params, request_id)
         return 404, {'RequestId': request_id, 'Code': 'InvalidAction',
@@ -132,27 +142,59 @@ class FakeAliyun(FakeProvider):
         if not error and params.get('TemplateCode') not in self.templates:
             error = 'isv.SMS_TEMPLATE_ILLEGAL'
         if error:
-            return 200, {'RequestId': request_id, 'Code': error,
-                'Message': {
-                    'isv.BUSINESS_LIMIT_CONTROL': '触发号码天级流控Permits:10',
-                    'isv.MOBILE_NUMBER_ILLEGAL': '非法手机号',
-                    'isv.SMS_TEMPLATE_ILLEGAL': '模板不合法',
-                    }.get(error, error)}
+            return self._error(error, request_id)
         return 200, {'RequestId': request_id, 'Code': 'OK', 'Message': 'OK',
             'BizId': self._take(params)}
 
-    def _take(self, params):
+    def send_batch_sms(self, params, request_id):
+        error = self._pop_error()
+        try:
+            phones, signs, values = [
+                json.loads(params.get(name) or '[]') for name in [
+                    'PhoneNumberJson', 'SignNameJson', 'TemplateParamJson']]
+        except ValueError:
+            phones = signs = values = []
+        batch = [{'PhoneNumbers': phone, 'SignName': sign,
+                'TemplateCode': params.get('TemplateCode'),
+                'TemplateParam': json.dumps(value),
+                'OutId': params.get('OutId')}
+            for phone, sign, value in zip(phones, signs, values)]
+        if error == 'taken-then-500':
+            self._take(*batch)
+            return 500, {'RequestId': request_id, 'Code': 'InternalError',
+                'Message': 'The request processing has failed due to some '
+                'unknown error.'}
+        if not error and not (0 < len(phones) <= 100
+                and len(phones) == len(signs) == len(values)):
+            error = 'isv.INVALID_JSON_PARAM'
+        if not error and not all(valid_mobile(p) for p in phones):
+            error = 'isv.MOBILE_NUMBER_ILLEGAL'
+        if not error and params.get('TemplateCode') not in self.templates:
+            error = 'isv.SMS_TEMPLATE_ILLEGAL'
+        if error:
+            return self._error(error, request_id)
+        return 200, {'RequestId': request_id, 'Code': 'OK', 'Message': 'OK',
+            'BizId': self._take(*batch)}
+
+    def _error(self, error, request_id):
+        return 200, {'RequestId': request_id, 'Code': error,
+            'Message': self.messages.get(error, error)}
+
+    def _take(self, *messages):
+        "Take the messages (SendSms' parameters) under one BizId"
         biz_id = '%s^0' % uuid.uuid4().int
-        self.sent.append({
-                'phone': params['PhoneNumbers'],
-                'out_id': params.get('OutId'),
-                'biz_id': biz_id,
-                'template': params['TemplateCode'],
-                'params': json.loads(params.get('TemplateParam') or '{}'),
-                'sign': params.get('SignName'),
-                # QuerySendDetails' SendDate is Beijing's
-                'date': dt.datetime.now(CHINA).date(),
-                })
+        for params in messages:
+            self.sent.append({
+                    'phone': params['PhoneNumbers'],
+                    'out_id': params.get('OutId'),
+                    'biz_id': biz_id,
+                    'template': params['TemplateCode'],
+                    'params': json.loads(params.get('TemplateParam') or '{}'),
+                    'sign': params.get('SignName'),
+                    'batch': len(messages) > 1,
+                    # QuerySendDetails' SendDate is Beijing's
+                    'date': dt.datetime.now(CHINA).date(),
+                    })
         return biz_id
 
     def query_send_details(self, params, request_id):
