@@ -60,7 +60,10 @@ ERRORS = {
     'isv.ACCOUNT_ABNORMAL': 'msg_error_credentials',
     'isv.ACCOUNT_NOT_EXISTS': 'msg_error_credentials',
     'UnauthorizedOperation.SmsSdkAppIdVerifyFail': 'msg_error_credentials',
+    'FailedOperation.PhoneNumberInBlacklist': 'msg_error_unsubscribed',
     }
+# The provider's word that the customer unsubscribed with it
+UNSUBSCRIBED_ERRORS = {'FailedOperation.PhoneNumberInBlacklist'}
 # Answers about the account rather than the message: every other message
 # would get them too, so they wait for the account to be fixed
 ACCOUNT_ERRORS = {code for code, message in ERRORS.items()
@@ -674,6 +677,8 @@ class Message(Workflow, ModelSQL, ModelView):
             else:
                 self.state = 'failed'
         self.save()
+        if result.code in UNSUBSCRIBED_ERRORS and self.party:
+            self.party.__class__.unsubscribe([self.party])
 
     @classmethod
     @ModelView.button

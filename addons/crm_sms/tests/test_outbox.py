@@ -143,9 +143,10 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(alone['out_id'], other.out_id)
             self.assertEqual(other.request_id, other.out_id)
 
-            Message.record_reports(gateway, gateway.provider.parse_reports(
-                    _json([r for r in fake.report_body()
-                            if r['phone_number'] == batch[1]['phone']])))
+            report = [r for r in fake.report_body()
+                if r['phone_number'] == batch[1]['phone']]
+            Message.record_reports(gateway,
+                gateway.provider.parse_reports(_json(report)))
             reported = {m.phone: m.state for m in [
                     Message(first.id), Message(second.id)]}
             self.assertEqual(reported, {
@@ -511,6 +512,30 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(stuck.error_code, None)
             self.assertTrue(stuck.error)
             self.assertEqual(len(fake.sent), 1)
+
+    @with_transaction()
+    def test_provider_unsubscribed(self):
+        """A number the provider lists as unsubscribed fails its message
+        and marks the customer unsubscribed: what waits is cancelled"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Party = pool.get('party.party')
+        self.configure()
+        with FakeTencent() as fake:
+            gateway = self.gateway(fake, 'tencent')
+            template = self.template(gateway, code='100001')
+            party = self.customer()
+            fake.unsubscribed.add(party.sms_mobile)
+            first, later = [Message.send(party, template) for _ in range(2)]
+            first, = self.process([first])
+            self.assertEqual(first.state, 'failed')
+            self.assertEqual(first.error_code,
+                'FailedOperation.PhoneNumberInBlacklist')
+            self.assertIn(first.error_code, first.error)
+            party = Party(party.id)
+            self.assertTrue(party.sms_opt_out)
+            self.assertEqual(Message(later.id).state, 'cancelled')
+            self.assertEqual(fake.sent, [])
 
     @with_transaction()
     def test_consent_and_opt_out(self):

@@ -238,6 +238,11 @@ class FakeTencent(FakeProvider):
     "SMS API 2021-01-11: SendSms and PullSmsSendStatusByPhoneNumber, TC3"
     app_id = '1400000001'
 
+    def __init__(self):
+        super().__init__()
+        # Numbers that unsubscribed at Tencent Cloud (免打扰名单)
+        self.unsubscribed = set()
+
     def answer(self, handler, body):
         headers = handler.headers
         payload = body.decode()
@@ -269,13 +274,15 @@ class FakeTencent(FakeProvider):
     def send_sms(self, data, request_id):
         if data.get('SmsSdkAppId') != self.app_id:
             return {'RequestId': request_id, 'Error': {
-                    'Code': 'FailedOperation.SmsSdkAppIdVerifyFail',
+                    'Code': 'UnauthorizedOperation.SmsSdkAppIdVerifyFail',
                     'Message': 'SmsSdkAppId 校验失败'}}
         statuses = []
         for phone in data.get('PhoneNumberSet') or []:
             error = self._pop_error()
             if not error and not valid_mobile(phone):
                 error = 'InvalidParameterValue.IncorrectPhoneNumber'
+            if not error and phone in self.unsubscribed:
+                error = 'FailedOperation.PhoneNumberInBlacklist'
             if not error and data.get('TemplateId') not in self.templates:
                 error = 'FailedOperation.TemplateIncorrectOrUnapproved'
             if error == 'RequestLimitExceeded':
