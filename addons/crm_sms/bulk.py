@@ -88,6 +88,9 @@ class Bulk(Workflow, ModelSQL, ModelView):
     def send(cls, bulks):
         Message = Pool().get('sms.message')
         for bulk in bulks:
+            if bulk.template.kind != 'marketing':
+                raise SendError(gettext('crm_sms.msg_bulk_marketing_only',
+                        bulk=bulk.rec_name))
             parties = bulk.party_ids()
             if not parties:
                 raise SendError(gettext('crm_sms.msg_bulk_nobody',

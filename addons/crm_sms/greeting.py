@@ -10,6 +10,7 @@ from sql import Literal
 from sql.conditionals import Coalesce
 from sql.functions import Extract
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
 from trytond.modules.crm_customer.party import lunar_birthday_date
@@ -100,6 +101,11 @@ class Greeting(DeactivableMixin, ModelSQL, ModelView):
                 # chinese_calendar knows only the years it was released for
                 logger.error(gettext('crm_sms.msg_holiday_year_unknown',
                         year=now.year, error=error))
+            except (backend.DatabaseOperationalError,
+                    backend.DatabaseIntegrityError,
+                    backend.DatabaseDataError):
+                # The transaction is lost: the cron runs it all again
+                raise
             except Exception:
                 # One broken greeting does not keep the others from going
                 logger.exception("SMS greeting %s failed", greeting.id)

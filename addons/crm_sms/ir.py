@@ -1,4 +1,5 @@
 # This file is part of the CRM suite.
+from trytond.model import fields
 from trytond.pool import PoolMeta
 
 
@@ -12,3 +13,11 @@ class Cron(metaclass=PoolMeta):
                 ('sms.message|send_due', "Send Due SMS"),
                 ('sms.greeting|run', "Send SMS Greetings and Reminders"),
                 ])
+
+
+class ViewSearch(metaclass=PoolMeta):
+    __name__ = 'ir.ui.view_search'
+
+    # Whoever may read a bulk sending may read the filter it names
+    sms_bulks = fields.One2Many('sms.bulk', 'customer_filter',
+        "SMS Bulk Sendings", readonly=True)

@@ -247,8 +247,9 @@ class Message(Workflow, ModelSQL, ModelView):
         default.setdefault('attempts', cls.default_attempts())
         for name in ['sending_since', 'first_attempt', 'provider_id',
                 'sent_at', 'delivered_at', 'cost', 'error_code', 'error',
-                'occasion', 'dedup_key']:
+                'occasion', 'dedup_key', 'request_id']:
             default.setdefault(name)
+        default.setdefault('single', False)
         # A copy is a message of its own
         default['out_id'] = None
         return super().copy(messages, default=default)
@@ -456,9 +457,10 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def _process_batch(cls, message_ids):
         def claim():
-            cls._lock_claim(message_ids)
-            messages = [m for m in cls.browse(message_ids)
-                if m._claim() == 'send']
+            # Those another process holds or changed are left to it; a
+            # stale one is asked for alone by the cron
+            messages = [m for m in cls.browse(cls._lock_claim(message_ids))
+                if m.state == 'queued' and m._claim() == 'send']
             if not messages:
                 return None, None
             request_id = cls.default_out_id()
@@ -485,10 +487,11 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def _store_batch_result(cls, message_ids, result):
         messages = cls.browse(message_ids)
-        if (result.status == 'permanent'
+        if (result.status in {'permanent', 'transient'}
                 and result.code not in ACCOUNT_ERRORS):
-            # One bad number or value refuses them all: each goes alone,
-            # so that the refusal shows on the message it concerns
+            # One bad number or one over its limit refuses them all: each
+            # goes alone, so that the refusal shows on the message it
+            # concerns and the others go
             for message in messages:
                 if message.state == 'sending':
                     message.state = 'queued'
@@ -502,7 +505,9 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def _process_one(cls, message_id):
         def claim():
-            cls._lock_claim([message_id])
+            if not cls._lock_claim([message_id]):
+                # Another process is on it
+                return None
             message = cls(message_id)
             action = message._claim()
             # Read now: the provider is called outside any transaction
@@ -515,18 +520,25 @@ class Message(Workflow, ModelSQL, ModelView):
     @classmethod
     def _lock_claim(cls, message_ids):
         """Hold the messages until this transaction ends, so that no other
-        process claims them meanwhile"""
+        process claims them meanwhile; return the ids held, skipping those
+        another process holds. The first query of its transaction."""
         transaction = Transaction()
-        if transaction.database.has_select_for():
-            cls.lock(cls.browse(message_ids))
-        else:
-            # SQLite has no row lock, and reads before the first write see
-            # what another process has not committed yet: write first to
-            # take the database's write lock
-            table = cls.__table__()
-            transaction.connection.cursor().execute(*table.update(
-                    [table.state], [table.state],
-                    where=table.id.in_(message_ids)))
+        database = transaction.database
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        if database.has_select_for():
+            # Taken before anything is read, so the rows are read as they
+            # are now (a row changed since would fail the transaction)
+            cursor.execute(*table.select(table.id,
+                    where=table.id.in_(message_ids),
+                    for_=database.get_select_for_skip_locked()('UPDATE')))
+            return sorted(i for i, in cursor)
+        # SQLite has no row lock, and the reads before a transaction's
+        # first write are outside it: write first to take the database's
+        # write lock, so that another process's claim waits for this one
+        cursor.execute(*table.update([table.state], [table.state],
+                where=table.id.in_(message_ids)))
+        return sorted(message_ids)
 
     def _claim(self):
         """What to do with this message now: 'send', 'find' whether an
@@ -677,7 +689,8 @@ class Message(Workflow, ModelSQL, ModelView):
             else:
                 self.state = 'failed'
         self.save()
-        if result.code in UNSUBSCRIBED_ERRORS and self.party:
+        if (result.code in UNSUBSCRIBED_ERRORS and self.party
+                and self.phone == self.party.sms_mobile):
             self.party.__class__.unsubscribe([self.party])
 
     @classmethod
@@ -719,16 +732,16 @@ class Message(Workflow, ModelSQL, ModelView):
                 domain.append(('provider_id', '=', report.provider_id))
             else:
                 continue
-            messages = cls.search(domain)
-            if len(messages) > 1 and report.phone:
+            domain.append(('state', 'in', ['sent', 'sending']))
+            messages = cls.search(domain, order=[('id', 'ASC')])
+            if len(messages) > 1:
                 # A batch's messages share its id: the number tells them
-                phone = international(report.phone)
+                phone = international(report.phone or '')
                 messages = [m for m in messages if m.phone == phone]
             if not messages:
                 continue
+            # The first not reported yet: a number may be twice in a batch
             message = messages[0]
-            if message.state not in {'sent', 'sending'}:
-                continue
             if report.delivered:
                 message.state = 'delivered'
                 message.delivered_at = report.at or dt.datetime.now()

@@ -336,12 +336,19 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
         self.assertEqual(Bulk(nobody.id).state, 'draft')
 
         # A service template would reach customers who refused marketing
+        draft = Bulk(name="草稿", customer_filter=search, template=template)
+        draft.save()
         template.kind = 'service'
         template.save()
         service = Bulk(name="服务通知", customer_filter=search,
             template=template)
         with self.assertRaises(DomainValidationError):
             service.save()
+        # Nor is one sent that was saved before the template changed kind
+        with self.assertRaises(SendError):
+            Bulk.send([draft])
+        self.assertEqual(Bulk(draft.id).state, 'draft')
+        self.assertEqual(Message.search([('origin', '=', str(draft))]), [])
 
     @with_transaction()
     def test_bulk_filters_own_and_shared(self):
@@ -361,8 +368,24 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
                 for name, user in [
                     ("我的", manager.id), ("别人的", other.id),
                     ("共享", None)]])
+        ids = [own.id, others.id, shared.id]
         with Transaction().set_user(manager.id), check_access():
             self.assertEqual(
-                Search.search([('id', 'in', [own.id, others.id, shared.id])],
-                    order=[('id', 'ASC')]),
+                Search.search([('id', 'in', ids)], order=[('id', 'ASC')]),
                 [own, shared])
+
+        # Once a bulk sending names it, whoever reads the sending may
+        # read the filter
+        Bulk = pool.get('sms.bulk')
+        Template = pool.get('sms.template')
+        template = Template(name="会员日", kind='marketing',
+            content="${name}您好，会员日全场八折。")
+        template.save()
+        bulk = Bulk(name="别人的群发", customer_filter=others,
+            template=template)
+        bulk.save()
+        with Transaction().set_user(manager.id), check_access():
+            self.assertEqual(
+                Search.search([('id', 'in', ids)], order=[('id', 'ASC')]),
+                [own, others, shared])
+            self.assertEqual(Bulk(bulk.id).customer_filter.name, "别人的")

@@ -11,6 +11,7 @@ from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_sms.exceptions import TemplateError
+from trytond.modules.crm_sms.message import in_new_transaction
 from trytond.modules.crm_sms.tests.fakes import (
     FakeAliyun, FakeHttpGateway, FakeTencent)
 from trytond.pool import Pool
@@ -143,15 +144,17 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
             self.assertEqual(alone['out_id'], other.out_id)
             self.assertEqual(other.request_id, other.out_id)
 
-            report = [r for r in fake.report_body()
-                if r['phone_number'] == batch[1]['phone']]
-            Message.record_reports(gateway,
-                gateway.provider.parse_reports(_json(report)))
-            reported = {m.phone: m.state for m in [
+            for reported in batch:
+                report = [r for r in fake.report_body(
+                            delivered=reported is batch[0])
+                    if r['phone_number'] == reported['phone']]
+                Message.record_reports(gateway,
+                    gateway.provider.parse_reports(_json(report)))
+            states = {m.phone: m.state for m in [
                     Message(first.id), Message(second.id)]}
-            self.assertEqual(reported, {
-                    '+86' + batch[1]['phone']: 'delivered',
-                    '+86' + batch[0]['phone']: 'sent'})
+            self.assertEqual(states, {
+                    '+86' + batch[0]['phone']: 'delivered',
+                    '+86' + batch[1]['phone']: 'failed'})
 
     @with_transaction()
     def test_aliyun_batch_refused(self):
@@ -180,6 +183,21 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 'isv.MOBILE_NUMBER_ILLEGAL')
             self.assertEqual(len(fake.sent), 2)
             self.assertFalse(any(s['batch'] for s in fake.sent))
+
+            # One number over its limit refuses them all: each goes alone
+            limited = Message.send_many(
+                [self.customer(), self.customer()], template)
+            fake.fail_next('isv.BUSINESS_LIMIT_CONTROL')
+            limited = self.process(limited)
+            self.assertEqual([m.state for m in limited], ['queued'] * 2)
+            self.assertTrue(all(m.single for m in limited))
+            self.assertEqual([m.attempts for m in limited], [0, 0])
+            fake.fail_next('isv.BUSINESS_LIMIT_CONTROL')
+            limited = self.process(limited)
+            self.assertEqual(sorted(m.state for m in limited),
+                ['queued', 'sent'])
+            self.assertEqual(len(fake.sent), 3)
+            fake.sent.pop()
 
             lost = Message.send_many(
                 [self.customer(), self.customer()], template)
@@ -262,6 +280,24 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                     ['sent', 'sent'])
                 self.assertEqual(len(fake.sent), 2)
                 self.assertFalse(Gateway(gateway.id).paused)
+
+            if kind == 'aliyun':
+                # Refused for a batch: the same, once for the gateway
+                with Fake() as fake:
+                    gateway = self.gateway(fake, kind, key_secret='wrong')
+                    batch = self.process(Message.send_many(
+                            [self.customer(), self.customer()],
+                            self.template(gateway, code=code)))
+                    self.assertEqual([m.state for m in batch],
+                        ['queued', 'queued'])
+                    self.assertEqual([m.attempts for m in batch], [0, 0])
+                    self.assertFalse(any(m.single for m in batch))
+                    self.assertTrue(Gateway(gateway.id).paused)
+                    self.assertEqual(len(Notification.search([
+                                    ('model', '=', 'sms.gateway'),
+                                    ('records', '=',
+                                        json.dumps([gateway.id])),
+                                    ])), 1)
 
     @with_transaction()
     def test_permanent_errors(self):
@@ -480,6 +516,20 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 break
             except TransactionError as error:
                 error.fix(extras)
+
+    @with_transaction()
+    def test_sending_transaction_retried(self):
+        "A sending transaction that met a concurrent update is run again"
+        calls = []
+
+        def conflict_once():
+            calls.append(True)
+            if len(calls) == 1:
+                raise backend.DatabaseOperationalError("concurrent update")
+            return 'done'
+        Transaction().commit()
+        self.assertEqual(in_new_transaction(conflict_once), 'done')
+        self.assertEqual(len(calls), 2)
 
     @with_transaction()
     def test_http_gateway(self):
