@@ -361,13 +361,21 @@ def test_cashier_serves_a_member(page, server, demo_database):
         if pin:
             dialog.locator('input[name="pin"]:visible').fill(pin)
 
-    form.locator('button', has_text='收款').first.click()
+    def new_payment_proposed(response):
+        # The dialog's payment gets what is left to pay from the server
+        # after it shows: what is typed before that answer is overwritten
+        return ('"method":"model.sale.point.payment.on_change"'
+            in (response.request.post_data or ''))
+
+    with page.expect_response(new_payment_proposed):
+        form.locator('button', has_text='收款').first.click()
     dialog = page.locator('.modal-dialog:visible').last
     # The till drops the fen (抹零)
     amount_text = dialog.locator('input[name="amount"][type="text"]')
     expect(amount_text).to_have_value('110.80')
     pay(dialog, '会员卡', 50, demo.DEMO_PIN)
-    dialog.locator('.modal-footer button.btn-primary').click()
+    with page.expect_response(new_payment_proposed):
+        dialog.locator('.modal-footer button.btn-primary').click()
     # The dialog comes back with what is left to pay
     dialog = page.locator('.modal-dialog:visible').last
     amount_text = dialog.locator('input[name="amount"][type="text"]')
