@@ -325,12 +325,22 @@ def test_cashier_serves_a_member(page, server, demo_database):
         '打开')
     many2one(page, field('point'), '前台收银台')
 
+    def answered(method):
+        "Whether a response answers the client's call of method"
+        return lambda response: (
+            '"method":"%s"' % method in (response.request.post_data or ''))
+
     lines = form.locator('.form-one2many').first
     # 洗发水 68 + 护发素 58; each line is saved only once the server has
     # priced it, and the sale's total followed before the next one
     for product, price, total in [
             ('洗发水', '68.00', '68.00'), ('护发素', '58.00', '126.00')]:
-        lines.locator('button[title="新建"]').first.click()
+        # A new line gets its first values (an amount of 0) from the
+        # server after it shows: what is typed before that answer is
+        # overwritten by it
+        with page.expect_response(
+                answered('model.sale.point.sale.line.on_change_with')):
+            lines.locator('button[title="新建"]').first.click()
         dialog = page.locator('.modal-dialog:visible').last
         many2one(page, dialog.locator('input[name="product"]:visible').first,
             product)
@@ -356,17 +366,21 @@ def test_cashier_serves_a_member(page, server, demo_database):
 
     def pay(dialog, method, value, pin=None):
         expect(dialog.locator('select[name="method"]')).to_be_visible()
-        dialog.locator('select[name="method"]').select_option(label=method)
+        # The form is shown again from the record when the method's
+        # answers come: an amount being typed then is lost
+        with page.expect_response(lambda response: (
+                    answered('model.sale.point.payment.on_change_with')(
+                        response)
+                    and '"member_card"' in response.request.post_data)):
+            dialog.locator('select[name="method"]').select_option(
+                label=method)
         fill_number(dialog, 'amount', value)
         if pin:
             dialog.locator('input[name="pin"]:visible').fill(pin)
 
-    def new_payment_proposed(response):
-        # The dialog's payment gets what is left to pay from the server
-        # after it shows: what is typed before that answer is overwritten
-        return ('"method":"model.sale.point.payment.on_change"'
-            in (response.request.post_data or ''))
-
+    # A new payment gets what is left to pay from the server after it
+    # shows, the same way
+    new_payment_proposed = answered('model.sale.point.payment.on_change')
     with page.expect_response(new_payment_proposed):
         form.locator('button', has_text='收款').first.click()
     dialog = page.locator('.modal-dialog:visible').last
