@@ -364,17 +364,26 @@ def test_cashier_serves_a_member(page, server, demo_database):
     tab.locator('button#save').first.click()
     expect(field('total')).to_have_value('110.88')
 
+    in_flight = set()
+    page.on('request', lambda request: in_flight.add(request))
+    page.on('requestfinished', lambda request: in_flight.discard(request))
+    page.on('requestfailed', lambda request: in_flight.discard(request))
+
+    def settle():
+        "Wait until the client has had no call to the server for 300 ms"
+        quiet = 0
+        while quiet < 3:
+            page.wait_for_timeout(100)
+            quiet = 0 if in_flight else quiet + 1
+
     def pay(dialog, method, value, pin=None):
         expect(dialog.locator('select[name="method"]')).to_be_visible()
-        # The form is shown again from the record when the method's
-        # answers come: an amount being typed then is lost
-        with page.expect_response(lambda response: (
-                    answered('model.sale.point.payment.on_change_with')(
-                        response)
-                    and '"member_card"' in response.request.post_data)):
-            dialog.locator('select[name="method"]').select_option(
-                label=method)
+        # The form is shown again from the record when the answers for the
+        # new payment and its method come: an amount typed before is lost
+        dialog.locator('select[name="method"]').select_option(label=method)
+        settle()
         fill_number(dialog, 'amount', value)
+        settle()
         if pin:
             dialog.locator('input[name="pin"]:visible').fill(pin)
 
