@@ -111,6 +111,14 @@ def menu_row(page, text):
         has=page.locator(f'.column-char[title="{text}"]'))
 
 
+def open_menu(page, folder, entry):
+    "Expand the menu's folder and open its entry"
+    menu_row(page, folder).locator('.expander').click()
+    row = menu_row(page, entry)
+    row.wait_for(state='visible')
+    row.locator('.column-char').dblclick()
+
+
 def top_level_menu_entries(page):
     """The texts of the menu tree's top-level rows (depth 1: their expander
     is not indented)"""
@@ -298,10 +306,7 @@ def test_cashier_serves_a_member(page, server, demo_database):
     re-prices them and shows the member; pays part from the card with its
     PIN and the rest in cash, sees the change and gets the receipt PDF"""
     log_in(page, server, demo_database.name, 'cashier1', PASSWORD)
-    menu_row(page, '销售').locator('.expander').click()
-    sales_menu = menu_row(page, '收银单')
-    sales_menu.wait_for(state='visible')
-    sales_menu.locator('.column-char').dblclick()
+    open_menu(page, '销售', '收银单')
     tab = page.locator('#tabcontent > .tab-pane.active')
     tab.locator('button#new_').first.click()
     form = tab.locator('.form').first
@@ -425,10 +430,7 @@ def test_manager_sends_a_bulk_sms(page, server, demo_database):
     message to its customers through 群发 after seeing how many it reaches
     and what it costs, and finds the messages waiting in the outbox"""
     log_in(page, server, demo_database.name, 'manager', PASSWORD)
-    menu_row(page, '客户管理').locator('.expander').click()
-    customers_menu = menu_row(page, '客户')
-    customers_menu.wait_for(state='visible')
-    customers_menu.locator('.column-char').dblclick()
+    open_menu(page, '客户管理', '客户')
     tab = page.locator('#tabcontent > .tab-pane.active')
     table = tab.locator('.content-box table.tree').first
     table.locator('tbody > tr').first.wait_for(state='visible')
@@ -442,10 +444,7 @@ def test_manager_sends_a_bulk_sms(page, server, demo_database):
     name.press('Enter')
     expect(tab.locator('button[title="移除书签"]')).to_be_visible()
 
-    menu_row(page, '短信').locator('.expander').click()
-    bulk_menu = menu_row(page, '群发')
-    bulk_menu.wait_for(state='visible')
-    bulk_menu.locator('.column-char').dblclick()
+    open_menu(page, '短信', '群发')
     tab = page.locator('#tabcontent > .tab-pane.active')
     expect(tab.locator('.tab-form .title').first).to_contain_text('群发')
     tab.locator('button#new_').first.click()

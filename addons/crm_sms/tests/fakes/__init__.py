@@ -131,20 +131,7 @@ class FakeAliyun(FakeProvider):
             'Message': 'Specified api is not found'}
 
     def send_sms(self, params, request_id):
-        error = self._pop_error()
-        if error == 'taken-then-500':
-            self._take(params)
-            return 500, {'RequestId': request_id, 'Code': 'InternalError',
-                'Message': 'The request processing has failed due to some '
-                'unknown error.'}
-        if not error and not valid_mobile(params.get('PhoneNumbers')):
-            error = 'isv.MOBILE_NUMBER_ILLEGAL'
-        if not error and params.get('TemplateCode') not in self.templates:
-            error = 'isv.SMS_TEMPLATE_ILLEGAL'
-        if error:
-            return self._error(error, request_id)
-        return 200, {'RequestId': request_id, 'Code': 'OK', 'Message': 'OK',
-            'BizId': self._take(params)}
+        return self._send([params], request_id, self._pop_error())
 
     def send_batch_sms(self, params, request_id):
         error = self._pop_error()
@@ -154,22 +141,28 @@ class FakeAliyun(FakeProvider):
                     'PhoneNumberJson', 'SignNameJson', 'TemplateParamJson']]
         except ValueError:
             phones = signs = values = []
-        batch = [{'PhoneNumbers': phone, 'SignName': sign,
-                'TemplateCode': params.get('TemplateCode'),
-                'TemplateParam': json.dumps(value),
-                'OutId': params.get('OutId')}
-            for phone, sign, value in zip(phones, signs, values)]
+        if not error and not (0 < len(phones) <= 100
+                and len(phones) == len(signs) == len(values)):
+            error = 'isv.INVALID_JSON_PARAM'
+        return self._send([{'PhoneNumbers': phone, 'SignName': sign,
+                    'TemplateCode': params.get('TemplateCode'),
+                    'TemplateParam': json.dumps(value),
+                    'OutId': params.get('OutId')}
+                for phone, sign, value in zip(phones, signs, values)],
+            request_id, error)
+
+    def _send(self, batch, request_id, error):
+        "Answer for the messages of batch (SendSms' parameters each)"
         if error == 'taken-then-500':
             self._take(*batch)
             return 500, {'RequestId': request_id, 'Code': 'InternalError',
                 'Message': 'The request processing has failed due to some '
                 'unknown error.'}
-        if not error and not (0 < len(phones) <= 100
-                and len(phones) == len(signs) == len(values)):
-            error = 'isv.INVALID_JSON_PARAM'
-        if not error and not all(valid_mobile(p) for p in phones):
+        if not error and not all(
+                valid_mobile(m.get('PhoneNumbers')) for m in batch):
             error = 'isv.MOBILE_NUMBER_ILLEGAL'
-        if not error and params.get('TemplateCode') not in self.templates:
+        if not error and any(m.get('TemplateCode') not in self.templates
+                for m in batch):
             error = 'isv.SMS_TEMPLATE_ILLEGAL'
         if error:
             return self._error(error, request_id)
