@@ -31,6 +31,7 @@ def generate(db, rows, seed=2026):
     with common.transaction(db) as (pool, transaction):
         Party = pool.get('party.party')
         Mechanism = pool.get('party.contact_mechanism')
+        Reading = pool.get('party.party.name_reading')
         party, mechanism = Party.__table__(), Mechanism.__table__()
         cursor = transaction.connection.cursor()
         cursor.execute(*party.select(party.id, order_by=party.id.desc,
@@ -67,6 +68,7 @@ def generate(db, rows, seed=2026):
             cursor.execute(*party.select(party.id, party.code,
                     where=party.code.in_([p[1] for p in parties])))
             ids = dict((c, i) for i, c in cursor)
+            Reading.update_parties(list(ids.values()))
             for values, party_values in zip(mechanisms, parties):
                 values[0] = ids[party_values[1]]
             cursor.execute(*mechanism.insert([mechanism.party,

@@ -1,5 +1,6 @@
 # This file is part of the CRM suite.
 import re
+from unittest.mock import patch
 
 from trytond.exceptions import UserWarning
 from trytond.model.exceptions import ValidationError
@@ -126,6 +127,30 @@ class CrmCustomerTestCase(
                         'write_uid', 'write_date', 'rec_name'})
                 self.assertEqual(english, [], msg=model)
 
+    @with_transaction()
+    def test_model_names_cached_across_wizard_contexts(self):
+        "The names of the models are read once per language, not per record"
+        pool = Pool()
+        Model = pool.get('ir.model')
+        Lang = pool.get('ir.lang')
+
+        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.load_translations([zh_cn])
+        with Transaction().set_context(language='zh_CN'):
+            names = Model.get_names()
+        for active_id in range(1, 4):
+            with Transaction().set_context(
+                    language='zh_CN', active_model='sale.point.sale',
+                    active_id=active_id, active_ids=[active_id]):
+                misses = Model._get_names_cache.miss
+                self.assertEqual(Model.get_names(), names)
+                self.assertEqual(
+                    dict(Model.get_name_items()), names)
+                self.assertEqual(Model._get_names_cache.miss, misses)
+        self.assertEqual(names["party.party"], "往来单位")
+        with Transaction().set_context(language='en'):
+            self.assertEqual(Model.get_names()['party.party'], "Party")
+
     def test_name_pinyin(self):
         "Full pinyin and initials of every reading of a name"
         from ..party import name_pinyin
@@ -166,6 +191,54 @@ class CrmCustomerTestCase(
         zhang.save()
         self.assertEqual(find('zs'), [])
         self.assertEqual(find('ww'), [zhang])
+
+    @with_transaction()
+    def test_search_common_spelling_from_first_in_name_order(self):
+        """A spelling many customers share finds the same customers, walked
+        in name order from the first, as one few share"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Reading = pool.get('party.party.name_reading')
+
+        parties = Party.create([{'name': n} for n in [
+                    "张三", "赵四", "周山", "单田芳", "王张森", "李四",
+                    "曾志华", "Zhou Li"]])
+        by_name = {p.name: p for p in parties}
+
+        def find(text):
+            return Party.search(
+                [('rec_name', 'ilike', '%%%s%%' % text)], order=[])
+
+        expected = {
+            'zs': {"张三", "赵四", "周山"},
+            # 单 is also read dan, 曾 ceng
+            'd': {"单田芳"},
+            'czh': {"曾志华"},
+            'z': {"张三", "赵四", "周山", "曾志华", "Zhou Li"},
+            'zh': {"张三", "赵四", "周山", "Zhou Li"},
+            'zhou': {"周山", "Zhou Li"},
+            }
+        few = {t: set(p.name for p in find(t)) for t in expected}
+        self.assertEqual(few, expected)
+        with patch('trytond.modules.crm_customer.party.SPELLING_FEW', 0):
+            domain = Party.search_rec_name('rec_name', ('rec_name', 'ilike',
+                    '%zs%'))
+            self.assertEqual(domain[0], ('name', '>=', "周山"))
+            for text, names in expected.items():
+                self.assertEqual(
+                    set(p.name for p in find(text)), names, msg=text)
+            for text, first in [
+                    ('z', "Zhou Li"), ('zhang', "张三"), ('ceng', "曾志华")]:
+                domain = Party.search_rec_name(
+                    'rec_name', ('rec_name', 'ilike', text))
+                self.assertEqual(domain[0], ('name', '>=', first), msg=text)
+
+        # The readings follow the name
+        Party.write([by_name["张三"]], {'name': "王五"})
+        self.assertEqual(Reading.parties('zs', 10), sorted(
+                [by_name["赵四"].id, by_name["周山"].id]))
+        self.assertEqual(Reading.parties('ww', 10), [by_name["张三"].id])
+        self.assertIsNone(Reading.parties('z', 2))
 
     @with_transaction()
     def test_mobile_belongs_to_one_customer(self):

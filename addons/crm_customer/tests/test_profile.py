@@ -292,6 +292,7 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Party = pool.get('party.party')
         ContactPerson = pool.get('party.contact_person')
+        Reading = pool.get('party.party.name_reading')
         Erase = pool.get('party.erase', type='wizard')
 
         company = create_company()
@@ -322,6 +323,11 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         self.assertFalse(party.sms_consent)
         person, = ContactPerson.search([('party', '=', party.id)])
         self.assertEqual(person.name, '****')
+        # Nor is the name left in the readings the search box uses
+        readings = Reading.search([('party', '=', party.id)])
+        self.assertTrue(readings)
+        self.assertEqual(
+            {(r.party_name, r.reading) for r in readings}, {(None, '')})
         self.assertIsNone(person.phone)
 
     @with_transaction()
