@@ -167,7 +167,9 @@ class Party(metaclass=PoolMeta):
         # Chinese names have no accents, and unaccent() can not be indexed
         cls.name.search_unaccented = False
         t = cls.__table__()
-        # Char columns that may be empty are searched as COALESCE(c, '')
+        # Char columns that may be empty are searched as COALESCE(c, '');
+        # name_pinyin and name_initials have none: the readings' table
+        # (party.party.name_reading) serves the search box
         cls._sql_indexes.update({
                 Index(t, (t.owner, Index.Range())),
                 # The lists in name order, and the parties of a common
@@ -175,13 +177,6 @@ class Party(metaclass=PoolMeta):
                 Index(t, (Coalesce(t.name, ''), Index.Range()),
                     (t.id, Index.Range())),
                 Index(t, (Coalesce(t.name, ''), Index.Similarity(
-                            begin=True))),
-                Index(t, (Coalesce(t.name_pinyin, ''), Index.Similarity())),
-                Index(t, (Coalesce(t.name_pinyin, ''), Index.Similarity(
-                            begin=True))),
-                Index(t, (Coalesce(t.name_initials, ''),
-                        Index.Similarity())),
-                Index(t, (Coalesce(t.name_initials, ''), Index.Similarity(
                             begin=True))),
                 Index(t, (t.code_digit, Index.Range())),
                 # Tryton compares an optional Char as COALESCE(column, '')
@@ -295,8 +290,6 @@ class Party(metaclass=PoolMeta):
         every match (zh starts the readings of one customer in seven)"""
         pool = Pool()
         Reading = pool.get('party.party.name_reading')
-        table = cls.__table__()
-        cursor = Transaction().connection.cursor()
         others = []
         if text:
             others = [
@@ -310,6 +303,7 @@ class Party(metaclass=PoolMeta):
         for name in ['name_pinyin', 'name_initials']:
             domain.append((name, 'like', spelling + '%'))
             domain.append((name, 'like', '% ' + spelling + '%'))
+        table = cls.__table__()
         queries = Reading.first_name_queries(spelling)
         if text:
             # Their names, not their least: PostgreSQL would find the least
@@ -321,6 +315,7 @@ class Party(metaclass=PoolMeta):
                             '%' + text + '%'))))
         # The database compares the names, in its collation
         names = Union(*queries, all_=True)
+        cursor = Transaction().connection.cursor()
         cursor.execute(*names.select(Min(names.name)))
         first, = cursor.fetchone()
         return [('name', '>=', first or ''), domain]
