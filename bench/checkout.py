@@ -2,16 +2,21 @@
 makes them, beside cash sales without a member run the same way.
 
     .venv/bin/python bench/checkout.py [--tills 20] [--sales 10]
-        [--backend postgresql]
+        [--pause 10] [--workers 2] [--backend postgresql]
 
-Each till sells to its own member 3 lines, paid by the member card and the
-rest in cash with change, through one Pay wizard (open, a round of its form
-per payment, close) as the web client does; the cash sales sell the same 3
-lines paid in cash. Prints the
-p50/p95 of a whole checkout and the sales per second of each, and their
-ratio. Goal: p95 <= 300 ms at 20 tills and <= 1.3 times the cash sale.
+Each till sells to its own member 3 lines, paid from the member card and
+the rest in cash with change in one round of the Pay wizard (open, the form
+with the card part, close) as the web client does; the cash sales sell the
+same 3 lines paid in cash. Each till makes one sale before the clock
+starts. Between two sales a till waits about --pause seconds (from half to
+one and a half times, at random), the time its cashier takes to ring up
+the next customer; --pause 0 gives what the server can do at most. The tills are spread over --workers trytond
+processes, as behind a load balancer. Prints the p50/p95 of a whole
+checkout and the sales per second of each, and their ratio. Goal: p95 <=
+300 ms at 20 tills and <= 1.3 times the cash sale.
 """
 import argparse
+import random
 import threading
 import time
 from decimal import Decimal
@@ -98,26 +103,30 @@ def setup(db, tills):
 
 def pay(client, sale, payments):
     """Pay sale through one Pay wizard, as the web client does: each
-    payment (method, amount) is a round of its form until nothing is left"""
+    payment (method, amount, part from the card) is a round of its form
+    until nothing is left"""
     context = dict(client.context, active_model='sale.point.sale',
         active_id=sale, active_ids=[sale])
     session, _, _ = client.call('wizard.sale.point.sale.pay.create',
         context)
     answer = client.call('wizard.sale.point.sale.pay.execute',
         session, {}, 'payment', context)
-    for method, amount in payments:
+    for method, amount, card_amount in payments:
         assert answer['view']['state'] == 'payment', answer
+        values = {
+            'sale': sale, 'method': method, 'amount': decimal(amount),
+            }
+        if card_amount:
+            values['card_amount'] = decimal(card_amount)
         answer = client.call('wizard.sale.point.sale.pay.execute', session, {
-                'payment': {
-                    'sale': sale, 'method': method,
-                    'amount': decimal(amount),
-                    },
+                'payment': values,
                 }, 'pay', context)
     client.call('wizard.sale.point.sale.pay.delete', session, context)
 
 
 def checkout(client, ids, point, card):
-    "One sale of the 3 products; with card, the member pays 100 from it"
+    """One sale of the 3 products; with card, the member pays 100 from it
+    and the rest in cash"""
     lines = [{'product': product, 'quantity': 1,
             'unit_list_price': decimal(price),
             'unit_gross_price': decimal(price),
@@ -128,33 +137,39 @@ def checkout(client, ids, point, card):
     if card:
         values['card'] = card
     sale, = client.model('sale.point.sale', 'create', [values])
-    payments = []
-    if card:
-        payments.append((ids['card_method'], Decimal(100)))
     # Cash over the total, the till gives change
-    payments.append((ids['cash'], Decimal(200)))
-    pay(client, sale, payments)
+    pay(client, sale, [(ids['cash'], Decimal(200),
+                Decimal(100) if card else None)])
     state, = client.model('sale.point.sale', 'read', [sale], ['state'])
     assert state['state'] == 'done', state
 
 
-def run(db, ids, sales, member):
+def run(db, ids, sales, member, pause, workers):
     "Every till at once: (latencies, sales per second)"
     tills = list(zip(ids['points'], ids['cards']))
     durations = []
     errors = []
-    with common.server(db) as first:
-        clients = [first] + [common.Client(first.url, 'admin',
-                common.crm_admin.ADMIN_PASSWORD) for _ in tills[1:]]
+    with common.server(db, workers) as first:
+        clients = [first] + [common.Client(
+                first.urls[index % len(first.urls)], 'admin',
+                common.crm_admin.ADMIN_PASSWORD)
+            for index in range(1, len(tills))]
         for client in clients:
             client.context['company'] = ids['company']
-        barrier = threading.Barrier(len(tills))
+        barrier = threading.Barrier(len(tills) + 1)
 
         def till(index):
             client = clients[index]
             point, card = tills[index]
+            # A sale of each till before the clock starts: a server that has
+            # just started loads its caches
+            checkout(client, ids, point, card if member else None)
             barrier.wait()
-            for _ in range(sales):
+            # The tills do not all start at the same second
+            time.sleep(random.uniform(0, pause))
+            for sale in range(sales):
+                if sale:
+                    time.sleep(random.uniform(0.5, 1.5) * pause)
                 started = time.perf_counter()
                 try:
                     checkout(client, ids, point, card if member else None)
@@ -162,11 +177,12 @@ def run(db, ids, sales, member):
                     errors.append(exception)
                     continue
                 durations.append(time.perf_counter() - started)
-        started = time.perf_counter()
         threads = [threading.Thread(target=till, args=(i,))
             for i in range(len(tills))]
         for thread in threads:
             thread.start()
+        barrier.wait()
+        started = time.perf_counter()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
@@ -181,6 +197,10 @@ def main():
     parser.add_argument('--tills', type=int, default=20)
     parser.add_argument('--sales', type=int, default=10,
         help="sales per till and per kind")
+    parser.add_argument('--pause', type=float, default=10,
+        help="seconds a till waits between two sales, on average")
+    parser.add_argument('--workers', type=int, default=2,
+        help="trytond processes serving the tills")
     parser.add_argument('--backend', action='append',
         choices=['sqlite', 'postgresql'])
     args = parser.parse_args()
@@ -189,12 +209,14 @@ def main():
         try:
             ids = setup(db, args.tills)
             print(f"\n{backend}: {args.tills} tills, {args.sales} sales "
-                "each")
+                f"each, {args.pause:g} s between sales, {args.workers} "
+                "trytond workers")
             print(f"{'checkout':<22} {'p50':>8} {'p95':>8} {'sales/s':>8}")
             results = {}
             for name, member in [("cash, no member", False),
                     ("member card + cash", True)]:
-                durations, rate = run(db, ids, args.sales, member)
+                durations, rate = run(db, ids, args.sales, member,
+                    args.pause, args.workers)
                 p50, p95 = common.percentiles(durations)
                 results[member] = p95
                 print(f"{name:<22} {p50:>6.0f}ms {p95:>6.0f}ms "

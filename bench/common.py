@@ -83,26 +83,46 @@ def run_in_transaction(db, function):
 
 
 @contextlib.contextmanager
-def server(db):
-    "Serve db with trytond; yield a logged-in JSON-RPC client"
+def server(db, workers=1):
+    """Serve db with trytond, in workers processes on their own ports as
+    behind a load balancer; yield a logged-in JSON-RPC client of the first,
+    whose urls are those of all"""
     host, port = crm_admin.listen_address(db)
-    log = open(crm_admin.VAR / 'bench-server.log', 'w')
-    process = subprocess.Popen(
-        [str(crm_admin.BIN / 'trytond'), '-c', *db.config_files,
-            '-d', db.name],
-        env=db.environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    ports = [port] + [free_port() for _ in range(workers - 1)]
+    processes, logs = [], []
     try:
-        if not crm_admin.wait_for_port(host, port, process):
-            raise SystemExit("trytond did not start, see var/bench-server.log")
-        yield Client(f'http://{host}:{port}/{db.name}/rpc/', 'admin',
-            crm_admin.ADMIN_PASSWORD)
+        for index, port_ in enumerate(ports):
+            config = list(db.config_files)
+            if index:
+                extra = crm_admin.VAR / f'trytond-{db.name}-{port_}.conf'
+                extra.write_text(f'[web]\nlisten = {host}:{port_}\n')
+                config.append(str(extra))
+            suffix = f'-{index}' if index else ''
+            log = open(crm_admin.VAR / f'bench-server{suffix}.log', 'w')
+            logs.append(log)
+            process = subprocess.Popen(
+                [str(crm_admin.BIN / 'trytond'), '-c', *config,
+                    '-d', db.name],
+                env=db.environ, cwd=ROOT, stdout=log,
+                stderr=subprocess.STDOUT)
+            processes.append(process)
+            if not crm_admin.wait_for_port(host, port_, process):
+                raise SystemExit(
+                    "trytond did not start, see var/bench-server*.log")
+        urls = [f'http://{host}:{p}/{db.name}/rpc/' for p in ports]
+        client = Client(urls[0], 'admin', crm_admin.ADMIN_PASSWORD)
+        client.urls = urls
+        yield client
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
 
 
 class Client:

@@ -8,14 +8,16 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from lunardate import LunarDate
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.crm_customer.party import lunar_birthday_date
-from trytond.modules.crm_membership.ledger import line_key
+from trytond.modules.crm_membership.ledger import line_key, lock_together
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import StateReport
 
@@ -197,6 +199,10 @@ class POSSale(metaclass=PoolMeta):
                 'depends': ['state', 'refund_of'],
                 },
             )
+        # The till reads them a dozen times per sale on stored sales; the
+        # on_change_with methods stay for the form's unsaved values
+        for name in ['total', 'amount_paid', 'amount_to_pay']:
+            getattr(cls, name).getter = 'get_amounts'
 
     @classmethod
     def default_member_counted(cls):
@@ -225,9 +231,60 @@ class POSSale(metaclass=PoolMeta):
             if line.package_use or (
                 line.refund_of and line.refund_of.package_use))
 
+    @classmethod
+    def stored_lines_totals(cls, sales):
+        """{sale id: (total of the lines, total of those paid in money)}
+        of the lines as stored, in one query for all sales"""
+        pool = Pool()
+        Line = pool.get('sale.point.sale.line')
+        currencies = {s.id: s.currency for s in sales}
+        totals = {s.id: (Decimal(0), Decimal(0)) for s in sales}
+        for sub_sales in grouped_slice(
+                list(currencies), backend.MAX_QUERY_PARAMS):
+            for line in Line.search_read([
+                        ('sale', 'in', list(sub_sales)),
+                        ], fields_names=['sale', 'quantity',
+                        'unit_gross_price', 'package_use',
+                        'refund_of.package_use']):
+                # As sale_point's gross_amount
+                amount = (Decimal(str(line['quantity'] or 0))
+                    * (line['unit_gross_price'] or Decimal(0)))
+                if currency := currencies[line['sale']]:
+                    amount = currency.round(amount)
+                refund_of = line.get('refund_of.') or {}
+                total, money = totals[line['sale']]
+                if not (line['package_use'] or refund_of.get('package_use')):
+                    money += amount
+                totals[line['sale']] = (total + amount, money)
+        return totals
+
+    @classmethod
+    def get_amounts(cls, sales, names):
+        pool = Pool()
+        Payment = pool.get('sale.point.payment')
+        lines_totals = cls.stored_lines_totals(sales)
+        paid = {s.id: Decimal(0) for s in sales}
+        for sub_ids in grouped_slice(list(paid), backend.MAX_QUERY_PARAMS):
+            for payment in Payment.search_read([
+                        ('sale', 'in', list(sub_ids)),
+                        ], fields_names=['sale', 'amount']):
+                paid[payment['sale']] += payment['amount'] or 0
+        result = {name: {} for name in names}
+        for sale in sales:
+            total = lines_totals[sale.id][0] + (sale.rounding_amount or 0)
+            for name, value in [
+                    ('total', total),
+                    ('amount_paid', paid[sale.id]),
+                    ('amount_to_pay', total - paid[sale.id]),
+                    ]:
+                if name in result:
+                    result[name][sale.id] = value
+        return result
+
     def expected_rounding(self):
-        "The rounding the till's mode gives the lines paid in money"
-        total = self._rounded_lines_total()
+        """The rounding the till's mode gives the lines paid in money, as
+        stored"""
+        total = self.stored_lines_totals([self])[self.id][1]
         return rounded(total, self.point.rounding) - total
 
     def apply_rounding(self):
@@ -379,6 +436,19 @@ class POSSale(metaclass=PoolMeta):
                     point=self.point.rec_name,
                     cashier=shift.employee.rec_name))
         return shift
+
+    def lock_for_payment(self):
+        """Lock what a payment of the sale may lock: the card it is paid
+        from, the member whose spend it counts and the till's sequence that
+        numbers it when the last payment processes it"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Sequence = pool.get('ir.sequence.strict')
+        lock_together(
+            [Sequence(self.point.sequence.id)] if self.point else [],
+            [Card(self.card.id)] if self.card else [],
+            [Party(self.member.id)] if self.member else [])
 
     @classmethod
     @ModelView.button_action('crm_cashier.wizard_sale_refund')
@@ -955,10 +1025,20 @@ class POSPayment(metaclass=PoolMeta):
             "Reference Required"), 'on_change_with_reference_required')
     pin = fields.Function(fields.Char("PIN", strip=False,
             states={
-                'invisible': ~Eval('member_card'),
+                'invisible': ~Eval('member_card') & ~Eval('card_amount'),
                 }), 'get_pin', setter='set_pin')
     member_card = fields.Function(fields.Boolean("Member Card"),
         'on_change_with_member_card')
+    card_amount = fields.Function(Monetary(
+            "From the Member Card", currency='currency', digits='currency',
+            states={
+                'invisible': ~Eval('sale_card') | Eval('member_card'),
+                },
+            help="The part paid from the card's stored value together "
+            "with this payment, which pays the rest."),
+        'get_card_amount', setter='set_card_amount')
+    sale_card = fields.Function(fields.Boolean("Sale with Member Card"),
+        'on_change_with_sale_card')
     refund_of = fields.Many2One(
         'sale.point.payment', "Refund of", readonly=True,
         ondelete='RESTRICT',
@@ -989,6 +1069,50 @@ class POSPayment(metaclass=PoolMeta):
     @fields.depends('method')
     def on_change_with_reference_required(self, name=None):
         return bool(self.method and self.method.reference_required)
+
+    @fields.depends('sale', '_parent_sale.card')
+    def on_change_with_sale_card(self, name=None):
+        return bool(self.sale and self.sale.card)
+
+    @fields.depends('card_amount', 'sale', '_parent_sale.id')
+    def on_change_card_amount(self):
+        # What is left for this payment, the cashier then types the cash
+        # received over it
+        if self.sale and self.sale.id >= 0 and self.card_amount:
+            self.amount = max(
+                self.sale.__class__(self.sale.id).amount_to_pay
+                - self.card_amount, 0)
+
+    def get_card_amount(self, name):
+        # The card part becomes a payment of its own
+        return None
+
+    @classmethod
+    def set_card_amount(cls, payments, name, value):
+        pass
+
+    def pay_card_part(self, pin=None):
+        """Pay the card part of this payment as a payment of its own by the
+        company's stored value method and return it"""
+        pool = Pool()
+        Method = pool.get('sale.point.payment.method')
+        if self.method and self.method.from_card:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_card_part_from_card',
+                    method=self.method.rec_name))
+        methods = Method.search([
+                ('company', '=', self.sale.company.id),
+                ('member_card', '=', True),
+                ], limit=1)
+        if not methods:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_card_part_no_method'))
+        method, = methods
+        payment = self.__class__(sale=self.sale, method=method,
+            amount=self.card_amount)
+        payment.pay_from_card(pin)
+        payment.save()
+        return payment
 
     def get_pin(self, name):
         # The PIN is checked, never kept
@@ -1248,10 +1372,12 @@ class POSPay(metaclass=PoolMeta):
             self.record.apply_rounding()
         default = super().default_payment(fields)
         default['amount'] = self.model(self.record.id).amount_to_pay
+        default['sale_card'] = bool(self.record.card)
         return default
 
     def transition_pay(self):
         sale = self.record
+        sale.lock_for_payment()
         shift = sale.current_shift()
         if sale.shift != shift:
             sale.shift = shift
@@ -1265,17 +1391,28 @@ class POSPay(metaclass=PoolMeta):
         else:
             sale.apply_rounding()
         to_pay = self.model(self.record.id).amount_to_pay
+        if (method and method.reference_required
+                and not self.payment.reference):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_payment_reference_required',
+                    method=method.rec_name))
+        if self.payment.card_amount:
+            self.payment.sale = self.record
+            self.payment.pay_card_part(self.payment.pin)
+            self.payment.card_amount = None
+            to_pay = self.model(self.record.id).amount_to_pay
+            if not self.payment.amount:
+                # The card part was all the cashier took this time
+                if to_pay:
+                    return 'payment'
+                self.model.process([self.record])
+                return 'receipt' if self.record.state == 'done' else 'end'
         if (method and method.cash and to_pay > 0
                 and (self.payment.amount or 0) > to_pay):
             # The cash drawer keeps what was paid; the rest goes back
             self.payment.cash_received = self.payment.amount
             self.payment.change = self.payment.amount - to_pay
             self.payment.amount = to_pay
-        if (method and method.reference_required
-                and not self.payment.reference):
-            raise CashierError(gettext(
-                    'crm_cashier.msg_payment_reference_required',
-                    method=method.rec_name))
         if method and method.from_card:
             self.payment.sale = self.record
             self.payment.pay_from_card(self.payment.pin)

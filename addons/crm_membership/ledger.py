@@ -16,7 +16,7 @@ from trytond.model.fields import SQL_OPERATORS
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 from .configuration import MONEY
 from .exceptions import LedgerError
@@ -105,6 +105,36 @@ class LedgerMixin(AppendOnlyMixin, ModelSQL, ModelView):
                 ('key', '=', key),
                 ('key', 'like', escaped + '#%'),
                 ], order=[('id', 'ASC')])
+
+
+class _LocksError(TransactionError):
+    "Several locks missing, taken together when the transaction restarts"
+
+    def __init__(self, errors):
+        super().__init__()
+        self.errors = errors
+
+    def fix(self, extras):
+        super().fix(extras)
+        for error in self.errors:
+            error.fix(extras)
+
+
+def lock_together(*records):
+    """Lock each list of records of one model; Tryton restarts the
+    transaction for each lock it does not hold yet, so an operation that
+    will lock records of several models asks for all of them before it
+    starts working, to be done once instead of once per model"""
+    errors = []
+    for records_ in records:
+        if not records_:
+            continue
+        try:
+            records_[0].__class__.lock(records_)
+        except TransactionError as error:
+            errors.append(error)
+    if errors:
+        raise _LocksError(errors)
 
 
 def line_key(key, index):

@@ -159,6 +159,65 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                 sale.__class__.open([sale])
 
     @with_transaction()
+    def test_pay_card_part_with_cash(self):
+        """The card part of a cash payment is paid from the card as a
+        payment of its own, the cash pays the rest with change, in one step;
+        a wrong PIN, a card part over the total, one with a card method or
+        on a sale without card writes nothing"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        ValueLine = pool.get('crm.membership.value.line')
+        Payment = pool.get('sale.point.payment')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, cigarettes = (
+                setup_shop(company))
+            sale = new_sale(point, card, shampoo, cigarettes)
+            anonymous = new_sale(point, None, cigarettes)
+
+            for sale_, method, card_amount, pin, error in [
+                    (sale, cash, 100, '000000', PinError),
+                    (sale, cash, 150, '123456', CashierError),
+                    (sale, card_method, 100, '123456', CashierError),
+                    (anonymous, cash, 10, '123456', CashierError),
+                    ]:
+                with self.assertRaises(error):
+                    pay(sale_, method, 100, pin, card_amount=card_amount)
+                self.assertEqual(Card(card.id).balance, D(200))
+                self.assertEqual(ValueLine.search([
+                            ('card', '=', card.id),
+                            ('kind', '=', 'payment')]), [])
+                self.assertEqual(Payment.search([]), [])
+
+            # The form leaves to the cash what the card part does not pay
+            payment = Payment(sale=sale, method=cash, amount=D(138),
+                card_amount=D(100))
+            payment.on_change_card_amount()
+            self.assertEqual(payment.amount, D(38))
+
+            sale = pay(sale, cash, 100, '123456', card_amount=100)
+            self.assertEqual(sale.state, 'done')
+            self.assertEqual(Card(card.id).balance, D(100))
+            from_card, in_cash = sorted(
+                sale.payments, key=lambda p: bool(p.method.cash))
+            self.assertEqual(from_card.method, card_method)
+            self.assertEqual(from_card.amount, D(100))
+            self.assertEqual(from_card.card_line.amount, D(-100))
+            self.assertEqual(in_cash.amount, D(38))
+            self.assertEqual(in_cash.cash_received, D(100))
+            self.assertEqual(in_cash.change, D(62))
+            self.assertEqual(sale.change_amount, D(62))
+            self.assertEqual(Card(card.id).points, 276)
+
+            # The card part alone pays all: no empty cash payment
+            sale = pay(new_sale(point, card, cigarettes), cash, 0, '123456',
+                card_amount=50)
+            self.assertEqual(sale.state, 'done')
+            payment, = sale.payments
+            self.assertEqual(payment.method, card_method)
+            self.assertEqual(Card(card.id).balance, D(50))
+
+    @with_transaction()
     def test_points_not_on_bonus(self):
         "The bonus part of a card payment earns no points unless configured"
         pool = Pool()

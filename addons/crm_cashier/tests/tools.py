@@ -157,8 +157,9 @@ def rounding_account(company):
     return account
 
 
-def pay(sale, method, amount, pin=None, reference=None):
-    "Pay amount of sale with method through the pay wizard"
+def pay(sale, method, amount, pin=None, reference=None, card_amount=None):
+    """Pay amount of sale with method, and card_amount from its card,
+    through the pay wizard"""
     pool = Pool()
     Sale = pool.get('sale.point.sale')
     Pay = pool.get('sale.point.sale.pay', type='wizard')
@@ -171,5 +172,7 @@ def pay(sale, method, amount, pin=None, reference=None):
         wizard.payment.amount = D(amount)
         wizard.payment.pin = pin
         wizard.payment.reference = reference
+        wizard.payment.card_amount = (
+            D(card_amount) if card_amount is not None else None)
         wizard.transition_pay()
     return Sale(sale.id)
