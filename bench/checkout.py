@@ -10,10 +10,11 @@ with the card part, close) as the web client does; the cash sales sell the
 same 3 lines paid in cash. Each till makes one sale before the clock
 starts. Between two sales a till waits about --pause seconds (from half to
 one and a half times, at random), the time its cashier takes to ring up
-the next customer; --pause 0 gives what the server can do at most. The tills are spread over --workers trytond
-processes, as behind a load balancer. Prints the p50/p95 of a whole
-checkout and the sales per second of each, and their ratio. Goal: p95 <=
-300 ms at 20 tills and <= 1.3 times the cash sale.
+the next customer; --pause 0 gives what the server can do at most. The
+tills are spread over --workers trytond processes, as behind a load
+balancer. Prints the p50/p95 of a whole checkout and the sales per second
+of each, and their ratio. Goal: p95 <= 300 ms at 20 tills and <= 1.3
+times the cash sale.
 """
 import argparse
 import random
