@@ -5,6 +5,7 @@ once done, counts the member's spend and earns the points"""
 import datetime as dt
 import uuid
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from weakref import WeakKeyDictionary
 
 from lunardate import LunarDate
 
@@ -24,6 +25,8 @@ from trytond.wizard import StateReport
 from .exceptions import CashierError
 
 RATE = (16, 4)
+# {transaction: {'counter': its write counter, sale id: amounts}}
+_stored_amounts = WeakKeyDictionary()
 ROUNDINGS = {
     'drop_fen': (Decimal('0.1'), ROUND_DOWN),
     'drop_jiao': (Decimal(1), ROUND_DOWN),
@@ -232,17 +235,26 @@ class POSSale(metaclass=PoolMeta):
                 line.refund_of and line.refund_of.package_use))
 
     @classmethod
-    def stored_lines_totals(cls, sales):
-        """{sale id: (total of the lines, total of those paid in money)}
-        of the lines as stored, in one query for all sales"""
+    def stored_amounts(cls, sales):
+        """{sale id: (total of the lines, total of those paid in money,
+        amount paid)} as stored, in one query each for all sales; read again
+        only once the transaction has written something since"""
         pool = Pool()
         Line = pool.get('sale.point.sale.line')
-        currencies = {s.id: s.currency for s in sales}
-        totals = {s.id: (Decimal(0), Decimal(0)) for s in sales}
-        for sub_sales in grouped_slice(
+        Payment = pool.get('sale.point.payment')
+        transaction = Transaction()
+        memo = _stored_amounts.setdefault(transaction, {})
+        if memo.get('counter') != transaction.counter:
+            memo.clear()
+            memo['counter'] = transaction.counter
+        currencies = {s.id: s.currency for s in sales if s.id not in memo}
+        amounts = {i: [Decimal(0), Decimal(0), Decimal(0)]
+            for i in currencies}
+        for sub_ids in grouped_slice(
                 list(currencies), backend.MAX_QUERY_PARAMS):
+            sub_ids = list(sub_ids)
             for line in Line.search_read([
-                        ('sale', 'in', list(sub_sales)),
+                        ('sale', 'in', sub_ids),
                         ], fields_names=['sale', 'quantity',
                         'unit_gross_price', 'package_use',
                         'refund_of.package_use']):
@@ -252,30 +264,27 @@ class POSSale(metaclass=PoolMeta):
                 if currency := currencies[line['sale']]:
                     amount = currency.round(amount)
                 refund_of = line.get('refund_of.') or {}
-                total, money = totals[line['sale']]
+                amounts[line['sale']][0] += amount
                 if not (line['package_use'] or refund_of.get('package_use')):
-                    money += amount
-                totals[line['sale']] = (total + amount, money)
-        return totals
+                    amounts[line['sale']][1] += amount
+            for payment in Payment.search_read([
+                        ('sale', 'in', sub_ids),
+                        ], fields_names=['sale', 'amount']):
+                amounts[payment['sale']][2] += payment['amount'] or 0
+        memo.update((i, tuple(a)) for i, a in amounts.items())
+        return {s.id: memo[s.id] for s in sales}
 
     @classmethod
     def get_amounts(cls, sales, names):
-        pool = Pool()
-        Payment = pool.get('sale.point.payment')
-        lines_totals = cls.stored_lines_totals(sales)
-        paid = {s.id: Decimal(0) for s in sales}
-        for sub_ids in grouped_slice(list(paid), backend.MAX_QUERY_PARAMS):
-            for payment in Payment.search_read([
-                        ('sale', 'in', list(sub_ids)),
-                        ], fields_names=['sale', 'amount']):
-                paid[payment['sale']] += payment['amount'] or 0
+        amounts = cls.stored_amounts(sales)
         result = {name: {} for name in names}
         for sale in sales:
-            total = lines_totals[sale.id][0] + (sale.rounding_amount or 0)
+            lines_total, _, paid = amounts[sale.id]
+            total = lines_total + (sale.rounding_amount or 0)
             for name, value in [
                     ('total', total),
-                    ('amount_paid', paid[sale.id]),
-                    ('amount_to_pay', total - paid[sale.id]),
+                    ('amount_paid', paid),
+                    ('amount_to_pay', total - paid),
                     ]:
                 if name in result:
                     result[name][sale.id] = value
@@ -284,7 +293,7 @@ class POSSale(metaclass=PoolMeta):
     def expected_rounding(self):
         """The rounding the till's mode gives the lines paid in money, as
         stored"""
-        total = self.stored_lines_totals([self])[self.id][1]
+        total = self.stored_amounts([self])[self.id][1]
         return rounded(total, self.point.rounding) - total
 
     def apply_rounding(self):
