@@ -247,7 +247,8 @@ class POSSale(metaclass=PoolMeta):
         if memo.get('counter') != transaction.counter:
             memo.clear()
             memo['counter'] = transaction.counter
-        currencies = {s.id: s.currency for s in sales if s.id not in memo}
+        currencies = {s.id: s.company.currency
+            for s in sales if s.id not in memo}
         amounts = {i: [Decimal(0), Decimal(0), Decimal(0)]
             for i in currencies}
         for sub_ids in grouped_slice(
@@ -1070,6 +1071,15 @@ class POSPayment(metaclass=PoolMeta):
                 ('cash', '=', True),
                 ()),
             ]
+
+    @classmethod
+    def fields_view_get(cls, view_id=None, view_type='form', level=None):
+        # The form of the Pay dialog is the same for every sale but Tryton
+        # caches views per whole context, which carries the sale's id there
+        with Transaction().set_context(
+                active_id=None, active_ids=None, active_model=None):
+            return super().fields_view_get(
+                view_id=view_id, view_type=view_type, level=level)
 
     @fields.depends('method')
     def on_change_with_member_card(self, name=None):
