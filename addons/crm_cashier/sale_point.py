@@ -632,10 +632,12 @@ class POSSale(metaclass=PoolMeta):
     def do(cls, sales):
         for sale in sales:
             sale.apply_rounding()
+        # Counted before the transition, which saves the member's figures
+        # with the number, so that the sale is written once less
+        cls.count_for_members(
+            [s for s in sales if s.card and s.state == 'open'])
         super().do(sales)
-        done = [s for s in sales if s.state == 'done']
-        cls.count_for_members([s for s in done if s.card])
-        cls.create_commissions(done)
+        cls.create_commissions([s for s in sales if s.state == 'done'])
 
     @classmethod
     def create_commissions(cls, sales):
@@ -669,7 +671,7 @@ class POSSale(metaclass=PoolMeta):
     def count_for_members(cls, sales):
         """Add each sale to its member's spend and give its card the points
         of the level on what was paid, not on the bonus of the card; a
-        refund takes them off"""
+        refund takes them off. The caller saves the sales"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
         Party = pool.get('party.party')
@@ -677,8 +679,9 @@ class POSSale(metaclass=PoolMeta):
             if sale.member_counted:
                 continue
             card = Card(sale.card.id)
-            # Points and packages are not money spent
-            spent = sale.money_spent()
+            # Points and packages are not money spent; as stored, with the
+            # rounding just applied
+            spent = cls(sale.id).money_spent()
             if sale.member:
                 Party.record_spend(sale.member, spent, sale.date,
                     visit=not sale.refund_of)
@@ -690,7 +693,6 @@ class POSSale(metaclass=PoolMeta):
             sale.member_balance_after = card.balance
             sale.member_points_after = card.points
             sale.member_counted = True
-        cls.save(sales)
 
     def _earn_points(self, card, spent):
         """Give card the points of the level on spent, less the card's
