@@ -2,7 +2,7 @@
 makes them, beside cash sales without a member run the same way.
 
     .venv/bin/python bench/checkout.py [--tills 20] [--sales 10]
-        [--pause 10] [--workers 2] [--backend postgresql]
+        [--pause 10] [--workers 4] [--backend postgresql]
 
 Each till sells to its own member 3 lines, paid from the member card and
 the rest in cash with change in one round of the Pay wizard (open, the form
@@ -200,7 +200,7 @@ def main():
         help="sales per till and per kind")
     parser.add_argument('--pause', type=float, default=10,
         help="seconds a till waits between two sales, on average")
-    parser.add_argument('--workers', type=int, default=2,
+    parser.add_argument('--workers', type=int, default=4,
         help="trytond processes serving the tills")
     parser.add_argument('--backend', action='append',
         choices=['sqlite', 'postgresql'])
