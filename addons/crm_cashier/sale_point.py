@@ -25,7 +25,7 @@ from trytond.wizard import StateReport
 from .exceptions import CashierError
 
 RATE = (16, 4)
-# {transaction: {'counter': its write counter, sale id: amounts}}
+# {transaction: (its write counter, {sale id: amounts})}
 _stored_amounts = WeakKeyDictionary()
 ROUNDINGS = {
     'drop_fen': (Decimal('0.1'), ROUND_DOWN),
@@ -243,10 +243,10 @@ class POSSale(metaclass=PoolMeta):
         Line = pool.get('sale.point.sale.line')
         Payment = pool.get('sale.point.payment')
         transaction = Transaction()
-        memo = _stored_amounts.setdefault(transaction, {})
-        if memo.get('counter') != transaction.counter:
-            memo.clear()
-            memo['counter'] = transaction.counter
+        counter, memo = _stored_amounts.get(transaction, (None, {}))
+        if counter != transaction.counter:
+            memo = {}
+            _stored_amounts[transaction] = (transaction.counter, memo)
         currencies = {s.id: s.company.currency
             for s in sales if s.id not in memo}
         amounts = {i: [Decimal(0), Decimal(0), Decimal(0)]
@@ -451,14 +451,10 @@ class POSSale(metaclass=PoolMeta):
         """Lock what a payment of the sale may lock: the card it is paid
         from, the member whose spend it counts and the till's sequence that
         numbers it when the last payment processes it"""
-        pool = Pool()
-        Card = pool.get('crm.membership.card')
-        Party = pool.get('party.party')
-        Sequence = pool.get('ir.sequence.strict')
         lock_together(
-            [Sequence(self.point.sequence.id)] if self.point else [],
-            [Card(self.card.id)] if self.card else [],
-            [Party(self.member.id)] if self.member else [])
+            [self.point.sequence] if self.point else [],
+            [self.card] if self.card else [],
+            [self.member] if self.member else [])
 
     @classmethod
     @ModelView.button_action('crm_cashier.wizard_sale_refund')

@@ -110,14 +110,24 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     ])
             self.assertEqual(Sale(sale.id).member_reminders, "提醒：对花生过敏")
 
+    def assert_nothing_paid(self, card, balance):
+        "No payment and no debit of card, which still holds balance"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        ValueLine = pool.get('crm.membership.value.line')
+        Payment = pool.get('sale.point.payment')
+        self.assertEqual(Card(card.id).balance, balance)
+        self.assertEqual(ValueLine.search([
+                    ('card', '=', card.id),
+                    ('kind', '=', 'payment')]), [])
+        self.assertEqual(Payment.search([]), [])
+
     @with_transaction()
     def test_pay_card_and_cash(self):
         """Card and cash pay a sale; a wrong PIN or paying more than is
         due writes nothing; once done the member earns points and spend"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
-        ValueLine = pool.get('crm.membership.value.line')
-        Payment = pool.get('sale.point.payment')
         company = create_company()
         with set_company(company):
             point, cash, card_method, card, shampoo, cigarettes = (
@@ -131,11 +141,7 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     ]:
                 with self.assertRaises(error):
                     pay(sale, card_method, amount, pin)
-                self.assertEqual(Card(card.id).balance, D(200))
-                self.assertEqual(ValueLine.search([
-                            ('card', '=', card.id),
-                            ('kind', '=', 'payment')]), [])
-                self.assertEqual(Payment.search([]), [])
+                self.assert_nothing_paid(card, D(200))
 
             sale = pay(sale, card_method, 100, '123456')
             self.assertEqual(sale.amount_to_pay, D(38))
@@ -166,7 +172,6 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         on a sale without card writes nothing"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
-        ValueLine = pool.get('crm.membership.value.line')
         Payment = pool.get('sale.point.payment')
         company = create_company()
         with set_company(company):
@@ -183,11 +188,7 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     ]:
                 with self.assertRaises(error):
                     pay(sale_, method, 100, pin, card_amount=card_amount)
-                self.assertEqual(Card(card.id).balance, D(200))
-                self.assertEqual(ValueLine.search([
-                            ('card', '=', card.id),
-                            ('kind', '=', 'payment')]), [])
-                self.assertEqual(Payment.search([]), [])
+                self.assert_nothing_paid(card, D(200))
 
             # The form leaves to the cash what the card part does not pay
             payment = Payment(sale=sale, method=cash, amount=D(138),
