@@ -303,7 +303,8 @@ def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
 
 def test_cashier_serves_a_member(page, server, demo_database):
     """收银员 opens a sale, adds two items, swipes the member's card, which
-    re-prices them and shows the member; pays part from the card with its
+    re-prices them and shows the member, her reminder and her open
+    complaint; pays part from the card with its
     PIN and the rest in cash in one step, sees the change and gets the
     receipt PDF"""
     log_in(page, server, demo_database.name, 'cashier1', PASSWORD)
@@ -364,6 +365,10 @@ def test_cashier_serves_a_member(page, server, demo_database):
     many2one(page, field('card'), '880000000002')
     expect(field('member')).not_to_have_value('')
     expect(field('member_level')).to_have_value('金卡会员')
+    # Her note that says 提醒 and her complaint still open come up with her
+    expect(field('member_reminders')).to_have_value(re.compile('对染发剂过敏'))
+    expect(field('member_complaints')).to_have_value(
+        re.compile(r'服务投诉 上次烫发等候一个多小时'))
     expect(rows.first).to_contain_text('59.84')
     expect(field('total')).to_have_value('110.88')
     assert amount(field('member_balance').input_value()) >= 50

@@ -498,8 +498,12 @@ def _till(database, employees):
         Card = pool.get('crm.membership.card')
         Category = pool.get('product.category')
         Company = pool.get('company.company')
+        Complaint = pool.get('sale.complaint')
+        ComplaintType = pool.get('sale.complaint.type')
         Employee = pool.get('company.employee')
         Method = pool.get('sale.point.payment.method')
+        Model = pool.get('ir.model')
+        Note = pool.get('ir.note')
         Party = pool.get('party.party')
         Plan = pool.get('commission.plan')
         POS = pool.get('sale.point')
@@ -542,6 +546,24 @@ def _till(database, employees):
             Party.record_spend(loaded.party, Decimal(3200),
                 date=dt.date.today() - dt.timedelta(days=30))
             Card.top_up(loaded, Decimal(1000))
+            # What the till shows the cashier when she swipes that card
+            Note.create([{
+                        'resource': str(loaded.party),
+                        'message': "提醒：对染发剂过敏，勿推荐染发",
+                        }])
+            sale_model, = Model.search([('name', '=', 'sale.sale')])
+            complaint_type, = ComplaintType.create([{
+                        'name': "服务投诉",
+                        'origin': sale_model.id,
+                        }])
+            complaint, = Complaint.create([{
+                        'customer': loaded.party.id,
+                        'company': company.id,
+                        'type': complaint_type.id,
+                        'date': dt.date.today() - dt.timedelta(days=3),
+                        'description': "上次烫发等候一个多小时",
+                        }])
+            Complaint.wait([complaint])
             point, = POS.search([])
             cashier = Employee(employees['cashier1'])
             open_shift(point, cashier)

@@ -160,6 +160,9 @@ class POSSale(metaclass=PoolMeta):
     member_reminders = fields.Function(fields.Text("Reminders",
             help="The member's notes that say 提醒."),
         'on_change_with_member_reminders')
+    member_complaints = fields.Function(fields.Text("Open Complaints",
+            help="The member's complaints not yet settled, newest first."),
+        'on_change_with_member_complaints')
     member_counted = fields.Boolean("Counted for the Member", readonly=True,
         help="The member's spend and points include this sale.")
     refund_of = fields.Many2One(
@@ -379,6 +382,25 @@ class POSSale(metaclass=PoolMeta):
                 ('message', 'ilike', '%提醒%'),
                 ], order=[('id', 'DESC')])
         return '\n'.join(n.message for n in notes) or None
+
+    @fields.depends('card')
+    def on_change_with_member_complaints(self, name=None):
+        pool = Pool()
+        Complaint = pool.get('sale.complaint')
+        Lang = pool.get('ir.lang')
+        if not self.card or not self.card.party:
+            return
+        lang = Lang.get()
+        complaints = Complaint.search([
+                ('customer', '=', self.card.party.id),
+                ('state', 'in', ['draft', 'waiting', 'approved']),
+                ])
+        return '\n'.join(
+            ' '.join(filter(None, [
+                        c.number, lang.strftime(c.date) if c.date else None,
+                        c.type.rec_name,
+                        (c.description or '').strip().split('\n')[0]]))
+            for c in complaints) or None
 
     @fields.depends('card')
     def on_change_with_member_days_since_visit(self, name=None):

@@ -10,6 +10,7 @@ from trytond.modules.crm_cashier.tests.tools import (
 from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 D = Decimal
 
@@ -109,6 +110,46 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     {'resource': str(party), 'message': "喜欢靠窗座位"},
                     ])
             self.assertEqual(Sale(sale.id).member_reminders, "提醒：对花生过敏")
+
+    @with_transaction()
+    def test_member_open_complaints(self):
+        "The sale shows the member's unsettled complaints, newest first"
+        pool = Pool()
+        Complaint = pool.get('sale.complaint')
+        ComplaintType = pool.get('sale.complaint.type')
+        Model = pool.get('ir.model')
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            point, _, _, card, shampoo, _ = setup_shop(company)
+            sale = new_sale(point, card, shampoo)
+            self.assertIsNone(Sale(sale.id).member_complaints)
+
+            sale_model, = Model.search([('name', '=', 'sale.sale')])
+            type_, = ComplaintType.create([{
+                        'name': "服务投诉", 'origin': sale_model.id}])
+            other, = Party.create([{'name': "李四"}])
+            waiting, draft, done, elsewhere = Complaint.create([{
+                        'customer': customer.id, 'type': type_.id,
+                        'date': date, 'description': description,
+                        } for customer, date, description in [
+                        (card.party, dt.date(2026, 11, 2),
+                            "烫发等候太久\n等了一个多小时"),
+                        (card.party, dt.date(2026, 11, 20), "洗发水过敏"),
+                        (card.party, dt.date(2026, 11, 25), "已处理"),
+                        (other, dt.date(2026, 11, 26), "别人的投诉"),
+                        ]])
+            Complaint.wait([waiting, done])
+            Complaint.approve([done])
+            Complaint.process([done])
+
+            with Transaction().set_context(language='zh_CN'):
+                complaints = Sale(sale.id).member_complaints
+            self.assertEqual(complaints.split('\n'), [
+                    f"{draft.number} 2026-11-20 服务投诉 洗发水过敏",
+                    f"{waiting.number} 2026-11-02 服务投诉 烫发等候太久",
+                    ])
 
     def assert_nothing_paid(self, card, balance):
         "No payment and no debit of card, which still holds balance"
