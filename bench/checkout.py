@@ -114,8 +114,10 @@ def pay(client, sale, payments):
         session, {}, 'payment', context)
     for method, amount, card_amount in payments:
         assert answer['view']['state'] == 'payment', answer
+        # The form's key of what it takes from the card goes back with it
         values = {
             'sale': sale, 'method': method, 'amount': decimal(amount),
+            'card_key': answer['view']['defaults'].get('card_key'),
             }
         if card_amount:
             values['card_amount'] = decimal(card_amount)

@@ -1130,9 +1130,10 @@ class POSPayment(metaclass=PoolMeta):
     def set_card_amount(cls, payments, name, value):
         pass
 
-    def pay_card_part(self, pin=None):
+    def pay_card_part(self, pin=None, key=None):
         """Pay the card part of this payment as a payment of its own by the
-        company's stored value method and return it"""
+        company's stored value method, with the idempotency key, and return
+        it"""
         pool = Pool()
         Method = pool.get('sale.point.payment.method')
         if self.method and self.method.from_card:
@@ -1149,7 +1150,7 @@ class POSPayment(metaclass=PoolMeta):
         method, = methods
         payment = self.__class__(sale=self.sale, method=method,
             amount=self.card_amount)
-        payment.pay_from_card(pin)
+        payment.pay_from_card(pin, key=key)
         payment.save()
         return payment
 
@@ -1412,11 +1413,24 @@ class POSPay(metaclass=PoolMeta):
         default = super().default_payment(fields)
         default['amount'] = self.model(self.record.id).amount_to_pay
         default['sale_card'] = bool(self.record.card)
+        # The key of what this form takes from the card: the same request
+        # sent again finds it paid
+        default['card_key'] = str(uuid.uuid4())
         return default
 
     def transition_pay(self):
+        pool = Pool()
+        Payment = pool.get('sale.point.payment')
         sale = self.record
         sale.lock_for_payment()
+        key, self.payment.card_key = self.payment.card_key, None
+        if key and Payment.search([
+                    ('sale', '=', sale.id),
+                    ('card_key', '=', key),
+                    ], limit=1):
+            if self.model(sale.id).amount_to_pay:
+                return 'payment'
+            return 'receipt' if sale.state == 'done' else 'end'
         shift = sale.current_shift()
         if sale.shift != shift:
             sale.shift = shift
@@ -1437,7 +1451,7 @@ class POSPay(metaclass=PoolMeta):
                     method=method.rec_name))
         if self.payment.card_amount:
             self.payment.sale = self.record
-            self.payment.pay_card_part(self.payment.pin)
+            self.payment.pay_card_part(self.payment.pin, key=key)
             self.payment.card_amount = None
             to_pay = self.model(self.record.id).amount_to_pay
             if not self.payment.amount:
@@ -1454,7 +1468,7 @@ class POSPay(metaclass=PoolMeta):
             self.payment.amount = to_pay
         if method and method.from_card:
             self.payment.sale = self.record
-            self.payment.pay_from_card(self.payment.pin)
+            self.payment.pay_from_card(self.payment.pin, key=key)
         state = super().transition_pay()
         if state == 'end' and self.record.state == 'done':
             return 'receipt'

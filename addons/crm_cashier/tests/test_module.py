@@ -260,6 +260,49 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual(Card(card.id).balance, D(50))
 
     @with_transaction()
+    def test_pay_request_sent_again(self):
+        """The Pay dialog's form carries the key of what it takes from the
+        card: the same request sent again pays nothing more, and the next
+        form has a key of its own"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Payment = pool.get('sale.point.payment')
+        Sale = pool.get('sale.point.sale')
+        ValueLine = pool.get('crm.membership.value.line')
+        Pay = pool.get('sale.point.sale.pay', type='wizard')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, cigarettes = (
+                setup_shop(company))
+            sale = new_sale(point, card, shampoo, cigarettes)
+            with Transaction().set_context(active_model=Sale.__name__,
+                    active_id=sale.id, active_ids=[sale.id]):
+                session_id, _, _ = Pay.create()
+                form = Pay.execute(session_id, {}, 'payment')['view']
+                key = form['defaults']['card_key']
+                values = {k: v for k, v in form['defaults'].items()
+                    if not k.endswith('.')}
+                data = {'payment': dict(values, method=cash.id,
+                        amount=D(50), card_amount=D(38), pin='123456')}
+                # 138 due: 38 from the card and 50 in cash, twice
+                for _ in range(2):
+                    form = Pay.execute(session_id, data, 'pay')['view']
+                    self.assertEqual(form['state'], 'payment')
+                    self.assertNotEqual(form['defaults']['card_key'], key)
+
+            debit, = ValueLine.search([
+                    ('card', '=', card.id), ('kind', '=', 'payment')])
+            self.assertEqual(debit.key, key)
+            self.assertEqual(Card(card.id).balance, D(162))
+            from_card, in_cash = sorted(Payment.search([
+                        ('sale', '=', sale.id)]),
+                key=lambda p: bool(p.method.cash))
+            self.assertEqual((from_card.amount, from_card.card_key),
+                (D(38), key))
+            self.assertEqual((in_cash.amount, in_cash.card_key), (D(50), None))
+            self.assertEqual(Sale(sale.id).amount_to_pay, D(50))
+
+    @with_transaction()
     def test_points_not_on_bonus(self):
         "The bonus part of a card payment earns no points unless configured"
         pool = Pool()
