@@ -387,6 +387,12 @@ def test_cashier_serves_a_member(page, server, demo_database):
             page.wait_for_timeout(100)
             quiet = 0 if in_flight else quiet + 1
 
+    def pay_sent(request):
+        "Whether a request is the Pay dialog's payment"
+        data = request.post_data or ''
+        return ('"method":"wizard.sale.point.sale.pay.execute"' in data
+            and '"pay"' in data)
+
     # A new payment gets what is left to pay from the server after it
     # shows: what is typed before that answer is overwritten by it
     new_payment_proposed = answered('model.sale.point.payment.on_change')
@@ -407,8 +413,12 @@ def test_cashier_serves_a_member(page, server, demo_database):
     dialog.locator('input[name="pin"]:visible').fill(demo.DEMO_PIN)
     fill_number(dialog, 'amount', 100)
     settle()
-    with page.expect_download() as download:
+    # The form sends back its key of what it takes from the card
+    with page.expect_request(pay_sent) as pay_request, \
+            page.expect_download() as download:
         dialog.locator('.modal-footer button.btn-primary').click()
+    assert re.search(r'"card_key":\s*"[0-9a-f-]{36}"',
+        pay_request.value.post_data)
     receipt = ROOT / 'var' / 'browser-receipt.pdf'
     download.value.save_as(receipt)
     assert receipt.read_bytes().startswith(b'%PDF')
