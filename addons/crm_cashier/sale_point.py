@@ -1413,9 +1413,10 @@ class POSPay(metaclass=PoolMeta):
         default = super().default_payment(fields)
         default['amount'] = self.model(self.record.id).amount_to_pay
         default['sale_card'] = bool(self.record.card)
-        # The key of what this form takes from the card: the same request
-        # sent again finds it paid
-        default['card_key'] = str(uuid.uuid4())
+        if self.record.card:
+            # The key of what this form takes from the card: the same
+            # request sent again finds it paid
+            default['card_key'] = str(uuid.uuid4())
         return default
 
     def transition_pay(self):

@@ -302,6 +302,14 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
             self.assertEqual((in_cash.amount, in_cash.card_key), (D(50), None))
             self.assertEqual(Sale(sale.id).amount_to_pay, D(50))
 
+            # Without a card, nothing is taken from one: no key
+            anonymous = new_sale(point, None, cigarettes)
+            with Transaction().set_context(active_model=Sale.__name__,
+                    active_id=anonymous.id, active_ids=[anonymous.id]):
+                session_id, _, _ = Pay.create()
+                form = Pay.execute(session_id, {}, 'payment')['view']
+            self.assertNotIn('card_key', form['defaults'])
+
     @with_transaction()
     def test_points_not_on_bonus(self):
         "The bonus part of a card payment earns no points unless configured"
