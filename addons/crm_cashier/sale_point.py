@@ -495,9 +495,16 @@ class POSSale(metaclass=PoolMeta):
         return left
 
     def money_spent(self):
-        "The total less what points and count packages paid"
-        return self.total - sum(
-            p.amount for p in self.payments if p.card and not p.card_line)
+        "The total less what points and count packages paid, as stored"
+        pool = Pool()
+        Payment = pool.get('sale.point.payment')
+        lines_total, _, _ = self.stored_amounts([self])[self.id]
+        return (lines_total + (self.rounding_amount or 0)
+            - sum(p['amount'] for p in Payment.search_read([
+                        ('sale', '=', self.id),
+                        ('card', '!=', None),
+                        ('card_line', '=', None),
+                        ], fields_names=['amount'])))
 
     @classmethod
     def refund_lines(cls, sale, quantities, employee=None):
@@ -699,7 +706,7 @@ class POSSale(metaclass=PoolMeta):
             card = Card(sale.card.id)
             # Points and packages are not money spent; as stored, with the
             # rounding just applied
-            spent = cls(sale.id).money_spent()
+            spent = sale.money_spent()
             if sale.member:
                 Party.record_spend(sale.member, spent, sale.date,
                     visit=not sale.refund_of)
@@ -1452,9 +1459,10 @@ class POSPay(metaclass=PoolMeta):
                     method=method.rec_name))
         if self.payment.card_amount:
             self.payment.sale = self.record
-            self.payment.pay_card_part(self.payment.pin, key=key)
+            card_payment = self.payment.pay_card_part(
+                self.payment.pin, key=key)
             self.payment.card_amount = None
-            to_pay = self.model(self.record.id).amount_to_pay
+            to_pay -= card_payment.amount
             if not self.payment.amount:
                 # The card part was all the cashier took this time
                 if to_pay:

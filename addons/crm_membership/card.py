@@ -594,7 +594,9 @@ class Card(Workflow, ModelSQL, ModelView):
             raise CardError(gettext('crm_membership.msg_card_overdrawn',
                     card=card.rec_name, balance=principal + bonus,
                     amount=amount))
-        order = Configuration(1).bucket_order
+        # The order of the buckets matters only to a card that holds both
+        order = (Configuration(1).bucket_order if principal and bonus
+            else 'principal')
         if order == 'principal':
             from_principal = min(principal, amount)
         elif order == 'bonus':
@@ -1213,8 +1215,9 @@ class Card(Workflow, ModelSQL, ModelView):
         Date = pool.get('ir.date')
         date = date or Date.today()
         cards = [c for c in cards if c.party]
-        order = {x.id: i for i, x in enumerate(Level.search([]))}
-        reached = levels_for({c.party for c in cards}, date)
+        levels = Level.search([])
+        order = {x.id: i for i, x in enumerate(levels)}
+        reached = levels_for({c.party for c in cards}, date, levels=levels)
         changes = []
         for card in cards:
             if not reached.get(card.party.id):

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from sql.aggregate import Max, Min, Sum
+from sql.conditionals import Coalesce, Greatest, Least
+from sql.functions import CurrentTimestamp
 
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
@@ -57,23 +59,37 @@ class MemberMonth(ModelSQL, ModelView):
     def record(cls, party, amount, date, visit=True):
         """Add amount (negative for a refund) spent by party on date, in one
         visit or none; the caller holds the lock of the party"""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
         amount = Decimal(amount)
-        month = cls.search([
-                ('party', '=', party.id),
-                ('period', '=', period(date)),
-                ], limit=1)
-        if month:
-            month, = month
-        else:
-            month = cls(party=party, month=date.replace(day=1),
-                period=period(date), amount=ZERO, visits=0,
-                first_visit=None, last_visit=None)
-        month.amount += amount
+        # Every checkout of a member adds to its month: one UPDATE, without
+        # reading the row first, and the ORM only for the month's first
+        columns = [table.write_uid, table.write_date, table.amount]
+        values = [transaction.user, CurrentTimestamp(), table.amount + amount]
         if visit:
-            month.visits += 1
-            month.first_visit = min(filter(None, [month.first_visit, date]))
-            month.last_visit = max(filter(None, [month.last_visit, date]))
-        month.save()
+            columns += [table.visits, table.first_visit, table.last_visit]
+            values += [table.visits + 1,
+                Least(Coalesce(table.first_visit, date), date),
+                Greatest(Coalesce(table.last_visit, date), date)]
+        cursor.execute(*table.update(columns, values,
+                where=(table.party == party.id)
+                & (table.period == period(date))))
+        if cursor.rowcount:
+            # As ModelStorage does on write: no record read before is kept
+            transaction.counter += 1
+            for cache in transaction.cache.values():
+                cache.pop(cls.__name__, None)
+            return
+        cls.create([{
+                    'party': party.id,
+                    'month': date.replace(day=1),
+                    'period': period(date),
+                    'amount': amount,
+                    'visits': 1 if visit else 0,
+                    'first_visit': date if visit else None,
+                    'last_visit': date if visit else None,
+                    }])
 
     @classmethod
     def summaries(cls, party_ids, today):
@@ -149,17 +165,19 @@ class LevelChange(ModelSQL, ModelView):
         cls._order.insert(1, ('id', 'DESC'))
 
 
-def levels_for(parties, today=None):
+def levels_for(parties, today=None, levels=None):
     """{party id: (level, spend)} the level each party's spend reaches: the
     last level, in their order, whose upgrade spend it reaches within the
-    level's window; None when no level is reached"""
+    level's window; None when no level is reached. levels: the active
+    levels in their order, when the caller has them"""
     pool = Pool()
     Level = pool.get('crm.membership.level')
     Month = pool.get('crm.membership.member.month')
     Date = pool.get('ir.date')
     today = today or Date.today()
     ids = [p.id for p in parties]
-    levels = Level.search([])
+    if levels is None:
+        levels = Level.search([])
     spends = {}
     for window in {x.window_months for x in levels}:
         since = (today - relativedelta(months=window - 1)
