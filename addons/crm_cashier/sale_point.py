@@ -10,6 +10,7 @@ from weakref import WeakKeyDictionary
 from lunardate import LunarDate
 
 from trytond import backend
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.crm_customer.party import lunar_birthday_date
@@ -714,9 +715,10 @@ class POSSale(metaclass=PoolMeta):
                 sale._take_back_points(card, spent)
             else:
                 sale._earn_points(card, spent)
-            card = Card(card.id)
-            sale.member_balance_after = card.balance
-            sale.member_points_after = card.points
+            # The sums of the ledgers, without reading the card again
+            after = Card.get_balances([card], ['balance', 'points'])
+            sale.member_balance_after = after['balance'][card.id]
+            sale.member_points_after = after['points'][card.id]
             sale.member_counted = True
 
     def _earn_points(self, card, spent):
@@ -1020,6 +1022,9 @@ class POSPaymentMethod(metaclass=PoolMeta):
         help="The cashier records the reference of the payment, as for a "
         "bank card, WeChat Pay or Alipay.")
 
+    _card_method_cache = Cache(
+        'sale.point.payment.method.card_method', context=False)
+
     @classmethod
     def default_member_card(cls):
         return False
@@ -1040,6 +1045,25 @@ class POSPaymentMethod(metaclass=PoolMeta):
     def from_card(self):
         "Whether the method takes value, points or counts from the card"
         return self.member_card or self.member_points or self.member_package
+
+    @classmethod
+    def on_modification(cls, mode, methods, field_names=None):
+        super().on_modification(mode, methods, field_names=field_names)
+        cls._card_method_cache.clear()
+
+    @classmethod
+    def card_method(cls, company):
+        "The company's stored value method, or None"
+        # Looked up by each checkout that takes a part from the card
+        method_id = cls._card_method_cache.get(company.id, -1)
+        if method_id == -1:
+            methods = cls.search([
+                    ('company', '=', company.id),
+                    ('member_card', '=', True),
+                    ], limit=1)
+            method_id = methods[0].id if methods else None
+            cls._card_method_cache.set(company.id, method_id)
+        return cls(method_id) if method_id is not None else None
 
 
 class POSPayment(metaclass=PoolMeta):
@@ -1138,27 +1162,22 @@ class POSPayment(metaclass=PoolMeta):
         pass
 
     def pay_card_part(self, pin=None, key=None):
-        """Pay the card part of this payment as a payment of its own by the
-        company's stored value method, with the idempotency key, and return
-        it"""
+        """Pay the card part of this payment from the card, with the
+        idempotency key, and return it as a payment of its own by the
+        company's stored value method, which the caller saves"""
         pool = Pool()
         Method = pool.get('sale.point.payment.method')
         if self.method and self.method.from_card:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_part_from_card',
                     method=self.method.rec_name))
-        methods = Method.search([
-                ('company', '=', self.sale.company.id),
-                ('member_card', '=', True),
-                ], limit=1)
-        if not methods:
+        method = Method.card_method(self.sale.company)
+        if not method:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_part_no_method'))
-        method, = methods
         payment = self.__class__(sale=self.sale, method=method,
             amount=self.card_amount)
         payment.pay_from_card(pin, key=key)
-        payment.save()
         return payment
 
     def get_pin(self, name):
@@ -1465,10 +1484,13 @@ class POSPay(metaclass=PoolMeta):
             to_pay -= card_payment.amount
             if not self.payment.amount:
                 # The card part was all the cashier took this time
+                card_payment.save()
                 if to_pay:
                     return 'payment'
                 self.model.process([self.record])
                 return 'receipt' if self.record.state == 'done' else 'end'
+        else:
+            card_payment = None
         if (method and method.cash and to_pay > 0
                 and (self.payment.amount or 0) > to_pay):
             # The cash drawer keeps what was paid; the rest goes back
@@ -1478,6 +1500,15 @@ class POSPay(metaclass=PoolMeta):
         if method and method.from_card:
             self.payment.sale = self.record
             self.payment.pay_from_card(self.payment.pin, key=key)
+        if card_payment:
+            # As sale_point's transition_pay, the card part and the rest
+            # saved in one create
+            self.payment.sale = self.record
+            Payment.save([card_payment, self.payment])
+            if to_pay - self.payment.amount:
+                return 'payment'
+            self.model.process([self.record])
+            return 'receipt' if self.record.state == 'done' else 'end'
         state = super().transition_pay()
         if state == 'end' and self.record.state == 'done':
             return 'receipt'
