@@ -1226,14 +1226,15 @@ class POSPayment(metaclass=PoolMeta):
             raise CashierError(gettext(
                     'crm_cashier.msg_card_payment_amount',
                     amount=self.amount or 0))
-        paid = sum(p.amount or 0 for p in self.search([
-                    ('sale', '=', sale.id),
-                    ('id', '!=', self.id or -1),
-                    ]))
-        if paid + self.amount > sale.total:
+        # As stored, the sums the sale's total and amount paid are made of
+        lines_total, _, paid = sale.stored_amounts([sale])[sale.id]
+        total = lines_total + (sale.rounding_amount or 0)
+        if self.id is not None and self.id >= 0:
+            paid -= self.__class__(self.id).amount
+        if paid + self.amount > total:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_payment_over',
-                    amount=self.amount, to_pay=sale.total - paid))
+                    amount=self.amount, to_pay=total - paid))
         self.card = sale.card
         self.card_key = key = key or str(uuid.uuid4())
         if self.method.member_points:
