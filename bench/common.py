@@ -3,6 +3,7 @@ it on a free loopback port, a JSON-RPC client and percentiles."""
 import base64
 import contextlib
 import json
+import os
 import pathlib
 import socket
 import statistics
@@ -86,7 +87,7 @@ def run_in_transaction(db, function):
 def server(db, workers=1):
     """Serve db with trytond, in workers processes on their own ports as
     behind a load balancer; yield a logged-in JSON-RPC client of the first,
-    whose urls are those of all"""
+    whose urls are those of all and pids the processes'"""
     host, port = crm_admin.listen_address(db)
     ports = [port] + [free_port() for _ in range(workers - 1)]
     processes, logs = [], []
@@ -112,6 +113,7 @@ def server(db, workers=1):
         urls = [f'http://{host}:{p}/{db.name}/rpc/' for p in ports]
         client = Client(urls[0], 'admin', crm_admin.ADMIN_PASSWORD)
         client.urls = urls
+        client.pids = [p.pid for p in processes]
         yield client
     finally:
         for process in processes:
@@ -152,6 +154,37 @@ class Client:
 
     def model(self, model, method, *params):
         return self.call(f'model.{model}.{method}', *params, self.context)
+
+
+def cpu_times(pids=None):
+    """{pid: CPU seconds used} of the processes pids, or of PostgreSQL's
+    server processes (Linux)"""
+    if pids is None:
+        pids = [p.name for p in pathlib.Path('/proc').iterdir()
+            if p.name.isdigit() and _command(p).startswith('postgres')]
+    times = {}
+    for pid in pids:
+        try:
+            stat = pathlib.Path(f'/proc/{pid}/stat').read_text()
+        except OSError:
+            # Gone since
+            continue
+        utime, stime = stat.rsplit(')', 1)[1].split()[11:13]
+        times[str(pid)] = (int(utime) + int(stime)) / os.sysconf(
+            'SC_CLK_TCK')
+    return times
+
+
+def cpu_used(before, after):
+    "CPU seconds used between two cpu_times, by the processes still there"
+    return sum(t - before.get(pid, 0) for pid, t in after.items())
+
+
+def _command(path):
+    try:
+        return (path / 'comm').read_text()
+    except OSError:
+        return ''
 
 
 def percentiles(durations):
