@@ -151,6 +151,33 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
                     f"{waiting.number} 2026-11-02 服务投诉 烫发等候太久",
                     ])
 
+    @with_transaction()
+    def test_card_part_stored_value_method(self):
+        """The card part is paid by the company's stored value method: none
+        refuses it and writes nothing, one checked since is found"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, cigarettes = (
+                setup_shop(company))
+            sale = new_sale(point, card, shampoo, cigarettes)
+            card_method.member_card = False
+            card_method.save()
+
+            with self.assertRaises(CashierError) as refused:
+                pay(sale, cash, 38, '123456', card_amount=100)
+            self.assertIn("Member Card", str(refused.exception))
+            self.assert_nothing_paid(card, D(200))
+
+            card_method.member_card = True
+            card_method.save()
+            sale = pay(sale, cash, 38, '123456', card_amount=100)
+            self.assertEqual(sale.state, 'done')
+            from_card, = [p for p in sale.payments if p.card_line]
+            self.assertEqual(from_card.method, card_method)
+            self.assertEqual(Card(card.id).balance, D(100))
+
     def assert_nothing_paid(self, card, balance):
         "No payment and no debit of card, which still holds balance"
         pool = Pool()
