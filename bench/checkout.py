@@ -14,9 +14,8 @@ the next customer; --pause 0 gives what the server can do at most. The
 tills are spread over --workers trytond processes, as behind a load
 balancer. Prints the p50/p95 of a whole checkout and the sales per second
 of each, and their ratio; and the CPU time a sale takes in the trytond
-processes and in PostgreSQL's, which depends less than latency on what
-else the machine does. Goal: p95 <= 300 ms at 20 tills and <= 1.3 times
-the cash sale.
+processes and in PostgreSQL's, and its ratio. Goal: p95 <= 300 ms at 20
+tills and <= 1.3 times the cash sale.
 """
 import argparse
 import random
