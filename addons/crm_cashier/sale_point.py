@@ -1483,13 +1483,6 @@ class POSPay(metaclass=PoolMeta):
                 self.payment.pin, key=key)
             self.payment.card_amount = None
             to_pay -= card_payment.amount
-            if not self.payment.amount:
-                # The card part was all the cashier took this time
-                card_payment.save()
-                if to_pay:
-                    return 'payment'
-                self.model.process([self.record])
-                return 'receipt' if self.record.state == 'done' else 'end'
         else:
             card_payment = None
         if (method and method.cash and to_pay > 0
@@ -1503,10 +1496,15 @@ class POSPay(metaclass=PoolMeta):
             self.payment.pay_from_card(self.payment.pin, key=key)
         if card_payment:
             # As sale_point's transition_pay, the card part and the rest
-            # saved in one create
-            self.payment.sale = self.record
-            Payment.save([card_payment, self.payment])
-            if to_pay - self.payment.amount:
+            # saved in one create; the card part alone when it was all the
+            # cashier took this time
+            payments = [card_payment]
+            if self.payment.amount:
+                self.payment.sale = self.record
+                payments.append(self.payment)
+                to_pay -= self.payment.amount
+            Payment.save(payments)
+            if to_pay:
                 return 'payment'
             self.model.process([self.record])
             return 'receipt' if self.record.state == 'done' else 'end'
