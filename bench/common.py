@@ -2,6 +2,7 @@
 it on a free loopback port, a JSON-RPC client and percentiles."""
 import base64
 import contextlib
+import gzip
 import json
 import os
 import pathlib
@@ -141,13 +142,21 @@ class Client:
         self.context = self.call('model.res.user.get_preferences', True, {})
 
     def call(self, method, *params):
+        # A browser accepts gzip: trytond then sends an answer over 1400
+        # bytes compressed in a few chunks, not one chunk per JSON token
         request = urllib.request.Request(self.url, json.dumps({
                     'id': 1, 'method': method, 'params': list(params),
-                    }).encode(), {'Content-Type': 'application/json'})
+                    }).encode(), {
+                'Content-Type': 'application/json',
+                'Accept-Encoding': 'gzip',
+                })
         if self.authorization:
             request.add_header('Authorization', self.authorization)
         with urllib.request.urlopen(request, timeout=600) as response:
-            answer = json.loads(response.read())
+            body = response.read()
+            if response.headers.get('Content-Encoding') == 'gzip':
+                body = gzip.decompress(body)
+            answer = json.loads(body)
         if answer.get('error'):
             raise RuntimeError(answer['error'])
         return answer['result']
