@@ -1,5 +1,6 @@
 """Member checkouts at N tills at once over JSON-RPC, as the web client
-makes them, beside cash sales without a member run the same way.
+makes them, beside cash sales without a member run the same way, on the
+suite and on a database of Tryton's sale_point alone.
 
     .venv/bin/python bench/checkout.py [--tills 20] [--sales 10]
         [--pause 10] [--workers 4] [--backend postgresql]
@@ -7,16 +8,18 @@ makes them, beside cash sales without a member run the same way.
 Each till sells to its own member 3 lines, paid from the member card and
 the rest in cash with change in one round of the Pay wizard (open, the form
 with the card part, close) as the web client does; the cash sales sell the
-same 3 lines paid in cash. Each till makes one sale before the clock
-starts. Between two sales a till waits about --pause seconds (from half to
-one and a half times, at random), the time its cashier takes to ring up
-the next customer; --pause 0 gives what the server can do at most. The
-tills are spread over --workers trytond processes, as behind a load
-balancer; each till is run by its own cashier, logged in as the web client
-does. Prints the p50/p95 of a whole checkout and the sales per second
-of each, and their ratio; and the CPU time a sale takes in the trytond
-processes and in PostgreSQL's, and its ratio. Goal: p95 <= 300 ms at 20
-tills and <= 1.3 times the cash sale.
+same 3 lines paid in cash, on the suite's database and on one of stock
+sale_point (its own tills, products and cashiers). Each till makes one
+sale before the clock starts. Between two sales a till waits about
+--pause seconds (from half to one and a half times, at random), the time
+its cashier takes to ring up the next customer; --pause 0 gives what the
+server can do at most. The tills are spread over --workers trytond
+processes, as behind a load balancer; each till is run by its own
+cashier, logged in as the web client does. Prints the p50/p95 of a whole
+checkout, the sales per second and the CPU time a sale takes in the
+trytond processes and in PostgreSQL's, of each kind; and the member
+checkout's ratios to each cash sale. Goal: p95 <= 300 ms at 20 tills and
+<= 1.3 times the stock sale.
 """
 import argparse
 import random
@@ -34,18 +37,21 @@ def decimal(value):
     return {'__class__': 'Decimal', 'decimal': str(value)}
 
 
-def setup(db, tills):
+def setup(db, tills, stock=False):
     """A company with its chart, tills each with a cashier and the
     cashier's open shift, the products and a member card a till: return
-    ids"""
-    from trytond.modules.account.tests import create_chart, get_fiscalyear
-    from trytond.modules.company.tests import create_company, set_company
-    from trytond.modules.crm_cashier.tests.tools import (
-        create_method, create_product, open_shift)
-    from trytond.modules.crm_membership.tests.tools import (
-        create_card_type, issue_card)
+    ids; stock, of Tryton's sale_point alone (no member)"""
 
     def create(pool):
+        # Imported once trytond is configured for db: importing it sets
+        # its backend
+        from trytond.modules.account.tests import (
+            create_chart, get_fiscalyear)
+        from trytond.modules.company.tests import create_company, set_company
+        from trytond.modules.crm_cashier.tests.tools import (
+            create_method, create_product)
+        from trytond.modules.crm_membership.tests.tools import (
+            create_card_type, issue_card)
         Account = pool.get('account.account')
         Employee = pool.get('company.employee')
         FiscalYear = pool.get('account.fiscalyear')
@@ -55,6 +61,7 @@ def setup(db, tills):
         Party = pool.get('party.party')
         POS = pool.get('sale.point')
         Sequence = pool.get('ir.sequence.strict')
+        Shift = pool.get('sale.point.cash.session')
         SequenceType = pool.get('ir.sequence.type')
         User = pool.get('res.user')
         company = create_company()
@@ -74,9 +81,10 @@ def setup(db, tills):
                 [('name', '=', "POS")], limit=1)
             storage, = Location.search([('code', '=', 'STO')])
             customer, = Location.search([('code', '=', 'CUS')])
-            groups = [ModelData.get_id(*ref.split('.')) for ref in [
-                    'crm_customer.group_cashier',
-                    'sale_point.group_sale_point']]
+            groups = [ModelData.get_id(*ref.split('.')) for ref in (
+                    ['sale_point.group_sale_point'] if stock else [
+                        'crm_customer.group_cashier',
+                        'sale_point.group_sale_point'])]
             points, logins = [], []
             for index in range(tills):
                 cashier = Employee(company=company,
@@ -101,29 +109,35 @@ def setup(db, tills):
                         sequence_type=sequence_type, company=company))
                 point.sequence.save()
                 point.save()
-                open_shift(point, cashier)
+                # The suite's shift belongs to its cashier
+                shift = Shift(point=point,
+                    **({} if stock else {'employee': cashier}))
+                shift.on_change_point()
+                shift.save()
                 points.append(point)
             cash = create_method("现金", cash=True)
-            card_method = create_method("会员卡", member_card=True)
             products = [create_product(name, price)
                 for name, price in PRODUCTS]
-            card_type = create_card_type(pin_required=False)
-            cards = []
-            for index in range(tills):
-                party = Party(name="会员%02d" % (index + 1))
-                party.save()
-                cards.append(issue_card(card_type, party=party,
-                        amount=Decimal(5000)))
-            return {
+            ids = {
+                'stock': stock,
                 'company': company.id,
                 'points': [p.id for p in points],
                 'logins': logins,
                 'cash': cash.id,
-                'card_method': card_method.id,
                 'products': [(p.id, Decimal(price))
                     for p, (_, price) in zip(products, PRODUCTS)],
-                'cards': [c.id for c in cards],
                 }
+            if not stock:
+                ids['card_method'] = create_method(
+                    "会员卡", member_card=True).id
+                card_type = create_card_type(pin_required=False)
+                ids['cards'] = []
+                for index in range(tills):
+                    party = Party(name="会员%02d" % (index + 1))
+                    party.save()
+                    ids['cards'].append(issue_card(card_type, party=party,
+                            amount=Decimal(5000)).id)
+            return ids
     return common.run_in_transaction(db, create)
 
 
@@ -140,10 +154,9 @@ def pay(client, sale, payments):
     for method, amount, card_amount in payments:
         assert answer['view']['state'] == 'payment', answer
         # The form's key of what it takes from the card goes back with it
-        values = {
-            'sale': sale, 'method': method, 'amount': decimal(amount),
-            'card_key': answer['view']['defaults'].get('card_key'),
-            }
+        values = {'sale': sale, 'method': method, 'amount': decimal(amount)}
+        if 'card_key' in answer['view']['defaults']:
+            values['card_key'] = answer['view']['defaults']['card_key']
         if card_amount:
             values['card_amount'] = decimal(card_amount)
         answer = client.call('wizard.sale.point.sale.pay.execute', session, {
@@ -155,19 +168,25 @@ def pay(client, sale, payments):
 def checkout(client, ids, point, card):
     """One sale of the 3 products; with card, the member pays 100 from it
     and the rest in cash"""
+    prices = ['unit_list_price', 'unit_gross_price']
+    if not ids['stock']:
+        # The suite's line keeps the prices before the discounts
+        prices += ['base_list_price', 'base_gross_price']
     lines = [{'product': product, 'quantity': 1,
-            'unit_list_price': decimal(price),
-            'unit_gross_price': decimal(price),
-            'base_list_price': decimal(price),
-            'base_gross_price': decimal(price)}
+            **{name: decimal(price) for name in prices}}
         for product, price in ids['products']]
     values = {'point': point, 'lines': [('create', lines)]}
     if card:
         values['card'] = card
     sale, = client.model('sale.point.sale', 'create', [values])
-    # Cash over the total, the till gives change
-    pay(client, sale, [(ids['cash'], Decimal(200),
-                Decimal(100) if card else None)])
+    if ids['stock']:
+        # Stock sale_point gives change in a second round of its form: its
+        # cheapest sale is paid the exact amount
+        cash = sum(price for _, price in ids['products'])
+    else:
+        # Cash over the total, the till gives change
+        cash = Decimal(200)
+    pay(client, sale, [(ids['cash'], cash, Decimal(100) if card else None)])
     state, = client.model('sale.point.sale', 'read', [sale], ['state'])
     assert state['state'] == 'done', state
 
@@ -175,7 +194,7 @@ def checkout(client, ids, point, card):
 def run(db, ids, sales, member, pause, workers):
     """Every till at once: (latencies, sales per second, CPU seconds per sale
     of trytond and of PostgreSQL)"""
-    tills = list(zip(ids['points'], ids['cards']))
+    tills = list(zip(ids['points'], ids.get('cards') or ids['points']))
     durations = []
     errors = []
     with common.server(db, workers) as first:
@@ -189,7 +208,12 @@ def run(db, ids, sales, member, pause, workers):
             point, card = tills[index]
             # A sale of each till before the clock starts: a server that has
             # just started loads its caches
-            checkout(client, ids, point, card if member else None)
+            try:
+                checkout(client, ids, point, card if member else None)
+            except Exception as exception:
+                errors.append(exception)
+                barrier.abort()
+                return
             barrier.wait()
             # The tills do not all start at the same second
             time.sleep(random.uniform(0, pause))
@@ -207,7 +231,10 @@ def run(db, ids, sales, member, pause, workers):
             for i in range(len(tills))]
         for thread in threads:
             thread.start()
-        barrier.wait()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            raise SystemExit("a till's first sale failed: %s" % errors[0])
         started = time.perf_counter()
         trytond, postgresql = (
             common.cpu_times(first.pids), common.cpu_times())
@@ -239,29 +266,40 @@ def main():
         choices=['sqlite', 'postgresql'])
     args = parser.parse_args()
     for backend in common.each_backend(args.backend or ['postgresql']):
-        db = common.database(backend, 'bench_checkout')
+        databases = []
         try:
-            ids = setup(db, args.tills)
+            databases.append(common.database(
+                    backend, 'bench_checkout_stock', ['sale_point']))
+            databases.append(common.database(backend, 'bench_checkout'))
+            stock, suite = databases
+            stock_ids = setup(stock, args.tills, stock=True)
+            ids = setup(suite, args.tills)
             print(f"\n{backend}: {args.tills} tills, {args.sales} sales "
                 f"each, {args.pause:g} s between sales, {args.workers} "
                 "trytond workers")
-            print(f"{'checkout':<22} {'p50':>8} {'p95':>8} {'sales/s':>8}"
+            print(f"{'checkout':<28} {'p50':>8} {'p95':>8} {'sales/s':>8}"
                 f" {'CPU/sale: trytond':>18} {'PostgreSQL':>10}")
             results = {}
-            for name, member in [("cash, no member", False),
-                    ("member card + cash", True)]:
-                durations, rate, (trytond, postgresql) = run(db, ids,
+            for key, name, db, ids_, member in [
+                    ('stock', "cash, stock sale_point", stock, stock_ids,
+                        False),
+                    ('cash', "cash, no member", suite, ids, False),
+                    ('member', "member card + cash", suite, ids, True)]:
+                durations, rate, (trytond, postgresql) = run(db, ids_,
                     args.sales, member, args.pause, args.workers)
                 p50, p95 = common.percentiles(durations)
-                results[member] = p95, trytond + postgresql
-                print(f"{name:<22} {p50:>6.0f}ms {p95:>6.0f}ms "
+                results[key] = p95, trytond + postgresql
+                print(f"{name:<28} {p50:>6.0f}ms {p95:>6.0f}ms "
                     f"{rate:>8.1f} {trytond * 1000:>16.0f}ms "
                     f"{postgresql * 1000:>8.0f}ms")
-            print("member/cash p95 ratio: %.2f, CPU ratio: %.2f" % (
-                    results[True][0] / results[False][0],
-                    results[True][1] / results[False][1]))
+            for key, name in [('stock', "stock sale_point"),
+                    ('cash', "cash, no member")]:
+                print("member / %s: p95 ratio %.2f, CPU ratio %.2f" % (
+                        name, results['member'][0] / results[key][0],
+                        results['member'][1] / results[key][1]))
         finally:
-            db.drop()
+            for db in databases:
+                db.drop()
 
 
 if __name__ == '__main__':

@@ -40,8 +40,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def database(backend, name):
-    "A new database of the suite without demo data"
+def database(backend, name, modules=None):
+    """A new database of the suite without demo data, or of Tryton's
+    modules alone"""
     if backend == 'sqlite':
         url = f'sqlite:///{crm_admin.VAR}/bench/{name}.sqlite'
     else:
@@ -50,7 +51,14 @@ def database(backend, name):
     db.drop()
     if db.file:
         db.directory.mkdir(parents=True, exist_ok=True)
-    crm_admin.setup(db, demo=False)
+    if modules:
+        db.create()
+        db.admin('--all', '--email', 'admin@example.com',
+            '-l', crm_admin.LANGUAGE)
+        db.admin('-u', *modules, '--activate-dependencies',
+            '-l', crm_admin.LANGUAGE)
+    else:
+        crm_admin.setup(db, demo=False)
     return db
 
 
