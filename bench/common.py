@@ -99,13 +99,14 @@ def server(db, workers=1):
     whose urls are those of all and pids the processes'"""
     host, port = crm_admin.listen_address(db)
     ports = [port] + [free_port() for _ in range(workers - 1)]
-    processes, logs = [], []
+    processes, logs, extras = [], [], []
     try:
         for index, port_ in enumerate(ports):
             config = list(db.config_files)
             if index:
                 extra = crm_admin.VAR / f'trytond-{db.name}-{port_}.conf'
                 extra.write_text(f'[web]\nlisten = {host}:{port_}\n')
+                extras.append(extra)
                 config.append(str(extra))
             suffix = f'-{index}' if index else ''
             log = open(crm_admin.VAR / f'bench-server{suffix}.log', 'w')
@@ -134,6 +135,8 @@ def server(db, workers=1):
                 process.kill()
         for log in logs:
             log.close()
+        for extra in extras:
+            extra.unlink()
 
 
 class Client:
