@@ -194,7 +194,8 @@ def checkout(client, ids, point, card):
 def run(db, ids, sales, member, pause, workers):
     """Every till at once: (latencies, sales per second, CPU seconds per sale
     of trytond and of PostgreSQL)"""
-    tills = list(zip(ids['points'], ids.get('cards') or ids['points']))
+    tills = list(zip(ids['points'],
+            ids.get('cards') or [None] * len(ids['points'])))
     durations = []
     errors = []
     with common.server(db, workers) as first:
