@@ -52,11 +52,7 @@ def database(backend, name, modules=None):
     if db.file:
         db.directory.mkdir(parents=True, exist_ok=True)
     if modules:
-        db.create()
-        db.admin('--all', '--email', 'admin@example.com',
-            '-l', crm_admin.LANGUAGE)
-        db.admin('-u', *modules, '--activate-dependencies',
-            '-l', crm_admin.LANGUAGE)
+        crm_admin.create(db, modules)
     else:
         crm_admin.setup(db, demo=False)
     return db

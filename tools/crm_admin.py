@@ -188,19 +188,23 @@ def module_digests():
     return digests
 
 
+def create(database, modules, *options):
+    """Create the database with modules activated, in Chinese; options go
+    to trytond-admin's activation"""
+    print(f"创建数据库 {database.name} (creating the database)…")
+    database.create()
+    database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
+    database.admin('-u', *modules, '--activate-dependencies', '-l', LANGUAGE,
+        *options)
+
+
 def setup(database, demo=True):
     "Create the database with the demo data, or upgrade changed modules"
     digests = module_digests()
     digests['regions'] = regions_digest()
     if not database.exists():
-        print(f"创建数据库 {database.name} (creating the database)…")
-        database.create()
         try:
-            database.admin(
-                '--all', '--email', 'admin@example.com', '-l', LANGUAGE)
-            database.admin(
-                '-u', *suite_modules(), '--activate-dependencies',
-                '-l', LANGUAGE)
+            create(database, suite_modules())
             load_regions(database)
             if demo:
                 import demo as demo_data
@@ -342,10 +346,7 @@ def po():
     "Regenerate each module's locale/zh_CN.po from a fresh database"
     with tempfile.TemporaryDirectory() as directory:
         database = Database(f'sqlite:///{directory}/po.sqlite')
-        database.create()
-        database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
-        database.admin('-u', *suite_modules(), '--activate-dependencies',
-            '-l', LANGUAGE, '--export-translations')
+        create(database, suite_modules(), '--export-translations')
         for module in suite_modules():
             print(f"{module}: locale/{LANGUAGE}.po")
         import po_override
