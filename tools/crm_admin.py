@@ -126,7 +126,11 @@ class Database:
 
     def drop(self):
         if self.file:
-            self.file.unlink(missing_ok=True)
+            # With its write-ahead log, which a new file of the same name
+            # must not find
+            for suffix in ['', '-wal', '-shm']:
+                self.file.with_name(self.file.name + suffix).unlink(
+                    missing_ok=True)
         else:
             self._maintenance(
                 f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
