@@ -1,20 +1,17 @@
 """What the benchmarks share: a database with the suite, a trytond serving
 it on a free loopback port, a JSON-RPC client and percentiles."""
-import base64
 import contextlib
-import gzip
-import json
 import os
 import pathlib
 import socket
 import statistics
 import subprocess
 import sys
-import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))
 import crm_admin  # noqa: E402
+from rpc import Client  # noqa: E402,F401
 
 POSTGRESQL = 'postgresql://postgres@127.0.0.1:5432'
 
@@ -133,43 +130,6 @@ def server(db, workers=1):
             log.close()
         for extra in extras:
             extra.unlink()
-
-
-class Client:
-    "A JSON-RPC client, as the web client talks to trytond"
-
-    def __init__(self, url, login, password):
-        self.url = url
-        self.authorization = None
-        self.context = {}
-        user_id, session = self.call(
-            'common.db.login', login, {'password': password}, 'zh_CN')[:2]
-        self.authorization = 'Session ' + base64.b64encode(
-            f'{login}:{user_id}:{session}'.encode()).decode()
-        self.context = self.call('model.res.user.get_preferences', True, {})
-
-    def call(self, method, *params):
-        # A browser accepts gzip: trytond then sends an answer over 1400
-        # bytes compressed in a few chunks, not one chunk per JSON token
-        request = urllib.request.Request(self.url, json.dumps({
-                    'id': 1, 'method': method, 'params': list(params),
-                    }).encode(), {
-                'Content-Type': 'application/json',
-                'Accept-Encoding': 'gzip',
-                })
-        if self.authorization:
-            request.add_header('Authorization', self.authorization)
-        with urllib.request.urlopen(request, timeout=600) as response:
-            body = response.read()
-            if response.headers.get('Content-Encoding') == 'gzip':
-                body = gzip.decompress(body)
-            answer = json.loads(body)
-        if answer.get('error'):
-            raise RuntimeError(answer['error'])
-        return answer['result']
-
-    def model(self, model, method, *params):
-        return self.call(f'model.{model}.{method}', *params, self.context)
 
 
 def cpu_times(pids=None):

@@ -63,3 +63,16 @@ def chromium_path():
         pytest.fail("Debian's chromium is missing: run make test as root "
             "or apt-get install chromium")
     return path
+
+
+@pytest.fixture(scope='session')
+def rpc(server, demo_database):
+    "rpc(login): a JSON-RPC client logged in as login, as the web client"
+    import demo
+    from rpc import Client
+
+    def login(name):
+        password = (crm_admin.ADMIN_PASSWORD if name == 'admin'
+            else demo.PASSWORD)
+        return Client(f'{server}{demo_database.name}/rpc/', name, password)
+    return login
