@@ -20,7 +20,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .configuration import MONEY
-from .exceptions import CardError, CardValidationError, PinError
+from .exceptions import (
+    CardAccessError, CardError, CardValidationError, PinError)
 from .ledger import CENT, ZERO, line_key
 from .statistic import levels_for
 
@@ -31,6 +32,12 @@ MANAGER_GROUPS = [
     ('crm_customer', 'group_sales_manager'),
     ('crm_customer', 'group_crm_admin'),
     ]
+# Set by the workflow and the wizards of a card, never by a client
+SERVER_FIELDS = {
+    'number', 'state', 'level', 'issue_date', 'expiry', 'replaced_by',
+    'pin_hash', 'pin_reset'}
+# What a client chooses of a card, while it is a draft
+DRAFT_FIELDS = {'party', 'type'}
 
 
 def is_manager():
@@ -43,6 +50,37 @@ def is_manager():
         return True
     groups = User.get_groups()
     return any(ModelData.get_id(m, g) in groups for m, g in MANAGER_GROUPS)
+
+
+def check_role(groups, action):
+    """Refuse action to a user in none of groups (no groups: anyone).
+    A wizard runs without access checks once started and the action it says
+    it was started from is the client's word, so the wizards that move
+    money or cards check the user's role again in their transitions"""
+    pool = Pool()
+    User = pool.get('res.user')
+    if (Transaction().user and groups
+            and not groups & set(User.get_groups())):
+        raise CardAccessError(gettext(
+                'crm_membership.msg_role_refused', action=action))
+
+
+def check_button_role(name):
+    "Refuse the wizard of the card button name to whom the button is not"
+    pool = Pool()
+    Button = pool.get('ir.model.button')
+    model = 'crm.membership.card'
+    check_role(Button.get_groups(model, name),
+        Button.get_view_attributes(model, name).get('string') or name)
+
+
+def check_action_role(module, fs_id):
+    "Refuse the action with the XML id module.fs_id to whom it is not"
+    pool = Pool()
+    Action = pool.get('ir.action')
+    ModelData = pool.get('ir.model.data')
+    action = Action(ModelData.get_id(module, fs_id))
+    check_role({g.id for g in action.groups}, action.name)
 
 
 class CardType(DeactivableMixin, ModelSQL, ModelView):
@@ -216,8 +254,7 @@ class Card(Workflow, ModelSQL, ModelView):
     registered = fields.Function(fields.Boolean("Registered"),
         'on_change_with_registered')
     level = fields.Many2One('crm.membership.level', "Level",
-        ondelete='RESTRICT',
-        states={'readonly': Eval('state') != 'draft'},
+        ondelete='RESTRICT', readonly=True,
         help="Follows the member's spend once the card is issued.")
     issue_date = fields.Date("Issued", readonly=True)
     expiry = fields.Date("Expiry", readonly=True)
@@ -428,6 +465,35 @@ class Card(Workflow, ModelSQL, ModelView):
                     raise CardValidationError(gettext(
                             'crm_membership.msg_card_registered_party',
                             type=card.type.rec_name))
+
+    @classmethod
+    def check_modification(cls, mode, cards, values=None, external=False):
+        super().check_modification(
+            mode, cards, values=values, external=external)
+        if not external:
+            return
+        # A client creates a draft card with its member and type; the rest
+        # comes from the buttons and the wizards, which check the role
+        for card in cards:
+            if mode == 'create':
+                names = {n for n in SERVER_FIELDS - {'state', 'pin_hash'}
+                    if getattr(card, n) is not None}
+                if card.state != 'draft':
+                    names.add('state')
+                if card.stored_pin_hash():
+                    names.add('pin_hash')
+            elif mode == 'write':
+                names = SERVER_FIELDS & values.keys()
+                if DRAFT_FIELDS & values.keys() and card.state != 'draft':
+                    raise CardAccessError(gettext(
+                            'crm_membership.msg_card_draft_field',
+                            card=card.rec_name))
+            else:
+                names = set()
+            if names:
+                raise CardAccessError(gettext(
+                        'crm_membership.msg_card_server_field',
+                        card=card.rec_name, **cls.__names__(min(names))))
 
     @classmethod
     def copy(cls, cards, default=None):
@@ -1413,6 +1479,7 @@ class CardIssue(Wizard):
             }
 
     def transition_issue(self):
+        check_button_role('issue')
         _check_pins(self.start)
         self.model.do_issue([self.record], amount=self.start.amount,
             pin=self.start.pin or None)
@@ -1457,6 +1524,7 @@ class CardTopUp(Wizard):
             }
 
     def transition_top_up(self):
+        check_button_role('top_up_wizard')
         self.model.top_up(self.record, self.start.amount,
             key='top_up-%s' % self._session_id)
         return 'end'
@@ -1491,6 +1559,7 @@ class CardReissue(Wizard):
             }
 
     def transition_reissue(self):
+        check_button_role('reissue')
         self.model.do_reissue(self.record)
         return 'end'
 
@@ -1530,6 +1599,7 @@ class CardChangePin(Wizard):
             }
 
     def transition_change(self):
+        check_button_role('change_pin')
         _check_pins(self.start)
         self.record.set_pin(self.start.pin, self.start.old_pin)
         return 'end'
@@ -1568,6 +1638,7 @@ class CardCancel(Wizard):
             }
 
     def transition_cancel(self):
+        check_button_role('cancel')
         self.model.do_cancel(self.record,
             key='cancel-%s' % self._session_id)
         return 'end'
@@ -1618,6 +1689,7 @@ class CardRedeem(Wizard):
             }
 
     def transition_redeem(self):
+        check_button_role('redeem_wizard')
         self.model.redeem(self.record, self.start.product,
             self.start.quantity, pin=self.start.pin or None,
             key='redeem-%s' % self._session_id)
@@ -1656,9 +1728,7 @@ class CardAdjust(Wizard):
     def transition_adjust(self):
         pool = Pool()
         User = pool.get('res.user')
-        if not is_manager():
-            raise CardError(gettext(
-                    'crm_membership.msg_adjustment_manager'))
+        check_button_role('adjust_wizard')
         self.model.adjust(self.record, principal=self.start.principal,
             bonus=self.start.bonus, points=self.start.points or 0,
             reason=self.start.reason,

@@ -8,6 +8,11 @@ class CardError(UserError):
     pass
 
 
+class CardAccessError(AccessError):
+    "What the user's role or the client may not do to a card"
+    pass
+
+
 class PinError(UserError):
     pass
 

@@ -17,6 +17,7 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .card import check_action_role
 from .exceptions import CardError
 from .ledger import CENT, ZERO
 
@@ -324,6 +325,7 @@ class CardMigrate(Wizard):
         return defaults
 
     def transition_check(self):
+        check_action_role('crm_membership', 'wizard_card_migrate')
         migrator = CardMigrator(self.start.file)
         self.result.cards = len(migrator.cards)
         self.result.principal = sum(
@@ -338,5 +340,6 @@ class CardMigrate(Wizard):
                 'cards', 'principal', 'bonus', 'points', 'errors']}
 
     def transition_import_(self):
+        check_action_role('crm_membership', 'wizard_card_migrate')
         CardMigrator(self.start.file).save()
         return 'end'
