@@ -9,9 +9,12 @@ from unittest.mock import patch
 
 from trytond import backend
 from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import (
+    create_company, create_employee, set_company)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_sms.exceptions import TemplateError
 from trytond.modules.crm_sms.message import in_new_transaction
+from trytond.modules.crm_sms.provider import LogProvider
 from trytond.modules.crm_sms.tests.fakes import (
     FakeAliyun, FakeHttpGateway, FakeTencent)
 from trytond.pool import Pool
@@ -658,6 +661,143 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
         message = Message(message.id)
         self.assertEqual(message.state, 'cancelled')
         self.assertEqual(message.phone, '****')
+
+    @with_transaction()
+    def test_erase_blanks_every_copy_of_the_number(self):
+        """Erasing a customer blanks the number on their messages and
+        replies, and on a reply from it that found no customer; another
+        customer's records on a number they share stay"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Reply = pool.get('sms.reply')
+        Erase = pool.get('party.erase', type='wizard')
+        self.configure()
+        gateway = self.gateway(None, 'log')
+        landline = '+862088880000'
+        party, other = self.customer(), self.customer()
+        for customer in [party, other]:
+            customer.contact_mechanisms += (
+                {'type': 'phone', 'value': landline},)
+            customer.save()
+        mobile = party.sms_mobile
+        message = Message.send(party, self.template(gateway))
+        Message.write([message], {'error': "号码 %s 无效" % mobile})
+        own, before, shared, theirs = Reply.create([
+                {'party': party.id, 'phone': mobile, 'text': "好的",
+                    'received_at': now()},
+                # Before the number was on the customer
+                {'party': None, 'phone': mobile, 'text': "退订",
+                    'received_at': now()},
+                {'party': None, 'phone': landline, 'text': "在吗",
+                    'received_at': now()},
+                {'party': other.id, 'phone': landline, 'text': "好",
+                    'received_at': now()},
+                ])
+        party.active = False
+        party.save()
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = party
+        erase.transition_erase()
+        # Erasing writes in SQL, behind this transaction's cache
+        Transaction().commit()
+        message = Message(message.id)
+        self.assertEqual((message.phone, message.text, message.error),
+            ('****', '****', None))
+        self.assertEqual(
+            [(r.phone, r.text) for r in Reply.browse(
+                    [own, before, shared])],
+            [('****', None)] * 3)
+        self.assertEqual(Reply(theirs.id).phone, landline)
+
+    def test_log_gateway_masks_number(self):
+        "The log gateway's lines keep no number nor text to erase later"
+        with self.assertLogs('trytond.modules.crm_sms.provider',
+                'INFO') as logs:
+            LogProvider({}).send(
+                '+8613800138000', "李娜您好", None, {}, 'abc')
+        self.assertIn("138****8000", logs.output[0])
+        self.assertNotIn("13800138000", logs.output[0])
+        self.assertNotIn("李娜", logs.output[0])
+
+    @with_transaction()
+    def test_messages_follow_customers(self):
+        """Messages and replies are seen as their customers are: a
+        salesperson's own and unowned, a sales manager's departments, the
+        administrators all; those without customer managers only"""
+        pool = Pool()
+        Message = pool.get('sms.message')
+        Reply = pool.get('sms.reply')
+        User = pool.get('res.user')
+        Department = pool.get('company.department')
+        ModelData = pool.get('ir.model.data')
+        self.configure()
+        template = self.template(self.gateway(None, 'log'))
+        company = create_company()
+        with set_company(company):
+            shop = Department(name="门店", code='MD')
+            shop.save()
+            sales = Department(name="销售部", code='XS', parent=shop)
+            sales.save()
+            elsewhere = Department(name="分店", code='FD')
+            elsewhere.save()
+            employees = {}
+            for name, department in [('sales1', sales), ('sales2', sales),
+                    ('manager', shop), ('stranger', elsewhere)]:
+                employee = create_employee(company, name)
+                employee.department = department
+                employee.save()
+                employees[name] = employee
+        users = {}
+        for login, group in [('sales1', 'group_salesperson'),
+                ('manager', 'group_sales_manager'),
+                ('admin', 'group_crm_admin'),
+                ('service', 'group_service')]:
+            employee = employees.get(login)
+            users[login], = User.create([{
+                        'login': 'sms_' + login,
+                        'company': company.id,
+                        'companies': [('add', [company.id])],
+                        'employees': [('add', [employee.id])]
+                        if employee else [],
+                        'employee': employee.id if employee else None,
+                        'groups': [('add', [ModelData.get_id(
+                                        'crm_customer', group)])],
+                        }])
+        messages, replies = {}, {}
+        for key in ['sales1', 'sales2', 'stranger', None]:
+            with set_company(company):
+                party = self.customer(owner=employees.get(key))
+            messages[key] = Message.send(party, template)
+            replies[key], = Reply.create([{'party': party.id,
+                        'phone': party.sms_mobile, 'received_at': now()}])
+        messages['nobody'] = Message.send(self.customer(), template)
+        Message.write([messages['nobody']], {'party': None})
+        replies['nobody'], = Reply.create([{
+                    'phone': '+8613999999999', 'received_at': now()}])
+
+        def seen(login, Model):
+            with Transaction().set_user(users[login].id), \
+                    Transaction().set_context(User.get_preferences(
+                        context_only=True), _check_access=True):
+                return set(Model.search([]))
+
+        for Model, records in [(Message, messages), (Reply, replies)]:
+            for login, keys in [
+                    ('sales1', ['sales1', None]),
+                    ('manager', ['sales1', 'sales2', None, 'nobody']),
+                    ('admin', list(records)),
+                    ('service', list(records)),
+                    ]:
+                self.assertEqual(seen(login, Model),
+                    {records[k] for k in keys}, (Model.__name__, login))
+            with Transaction().set_user(users['sales1'].id), \
+                    Transaction().set_context(User.get_preferences(
+                        context_only=True), _check_access=True):
+                with self.assertRaises(AccessError):
+                    Model.read([records['sales2'].id], ['phone'])
+                self.assertEqual(Model.search([
+                            ('party', '=', records['sales2'].party.id)]), [])
 
     @with_transaction()
     def test_quiet_hours(self):
