@@ -259,12 +259,37 @@ class Erase(metaclass=PoolMeta):
         Message = pool.get('sms.message')
         Reply = pool.get('sms.reply')
         to_erase = super().to_erase(party_id)
+        # Read now: the contact mechanisms are erased before these run. A
+        # reply from a number not yet on the customer and a message whose
+        # customer link was lost hold it too; another customer's records
+        # on a shared number stay that customer's.
+        domain = ['OR',
+            ('party', '=', party_id),
+            [
+                ('party', '=', None),
+                ('phone', 'in', self.sms_numbers(party_id)),
+                ],
+            ]
         to_erase.extend([
                 (Party, [('id', '=', party_id)], False,
                     ['sms_opt_out', 'sms_opt_out_date'], [False, None]),
-                (Message, [('party', '=', party_id)], False,
-                    ['phone', 'text', 'values'], ['****', '****', None]),
-                (Reply, [('party', '=', party_id)], False,
+                # Providers may quote the number in their error
+                (Message, domain, False,
+                    ['phone', 'text', 'values', 'error'],
+                    ['****', '****', None, None]),
+                (Reply, domain, False,
                     ['phone', 'text'], ['****', None]),
                 ])
         return to_erase
+
+    @classmethod
+    def sms_numbers(cls, party_id):
+        "The numbers of the party's contact mechanisms, old ones included"
+        pool = Pool()
+        ContactMechanism = pool.get('party.contact_mechanism')
+        mechanism = ContactMechanism.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*mechanism.select(
+                mechanism.value_compact, mechanism.value,
+                where=mechanism.party == party_id))
+        return sorted({n for row in cursor for n in row if n})

@@ -2,6 +2,7 @@
 "The address SMS providers push delivery reports and replies to"
 import json
 import logging
+import re
 
 from trytond.protocols.wrappers import (
     HTTPStatus, Response, abort, allow_null_origin, with_pool,
@@ -9,7 +10,11 @@ from trytond.protocols.wrappers import (
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from .provider import masked
+
 logger = logging.getLogger(__name__)
+# What may be a mobile number in what a provider pushed
+PHONE = re.compile(r'\+?\d{7,}')
 
 
 @app.route('/<database_name>/sms/callback/<token>/<any(report,reply):kind>',
@@ -36,8 +41,11 @@ def callback(request, pool, token, kind):
         else:
             Reply.record(gateway, provider.parse_replies(body))
     except (ValueError, KeyError, TypeError, AttributeError):
+        # Masked: a log is out of reach of the erasure of a customer
         logger.warning("SMS %s of gateway %s not understood: %r",
-            kind, gateway.id, body[:500])
+            kind, gateway.id, PHONE.sub(
+                lambda m: masked(m.group()), body[:500].decode(
+                    errors='replace')))
         abort(HTTPStatus.BAD_REQUEST)
     return Response(json.dumps(provider.callback_answer,
             ensure_ascii=False), content_type='application/json')
