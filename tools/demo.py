@@ -91,6 +91,9 @@ PAYMENT_METHODS = [
 TECHNICIANS = [("周师傅", '4500'), ("吴技师", '4000')]
 BASE_PAY = {'cashier1': '3800', 'cashier2': '3600', 'sales1': '4200',
     'sales2': '4200', 'manager': '6800', 'service': '3800'}
+# The largest manual discount at the till; the others may give none
+TILL_DISCOUNT_LIMITS = {'cashier1': '0.10', 'cashier2': '0.10',
+    'manager': '0.30'}
 # Chinese names of the accounts of the chart the shop uses
 ACCOUNT_NAMES = {'cash': "库存现金", 'receivable': "应收账款",
     'payable': "应付账款", 'revenue': "主营业务收入", 'expense': "管理费用",
@@ -515,6 +518,9 @@ def _till(database, employees):
             for login, pay_ in BASE_PAY.items():
                 Employee.write([Employee(employees[login])],
                     {'base_pay': Decimal(pay_)})
+            for login, limit in TILL_DISCOUNT_LIMITS.items():
+                Employee.write([Employee(employees[login])],
+                    {'till_discount_limit': Decimal(limit)})
             hair, = Category.search([('name', '=', "美发服务")])
             commission_product = create_product("员工提成", 0, type='service')
             commission_product.template.salable = False

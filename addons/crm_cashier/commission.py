@@ -10,8 +10,9 @@ from sql.aggregate import Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.modules.product import price_digits
+from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 MONEY = (16, 2)
@@ -157,3 +158,113 @@ class Payroll(ModelSQL, ModelView):
                 amount.as_('commission'),
                 (base_pay + amount).as_('total'),
                 where=(employee.company == company) & active)
+
+
+class POSSale(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale'
+
+    @classmethod
+    def create_commissions(cls, sales):
+        """Give the staff of each line the commission of their plan, or
+        take back that of a refunded line"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        commissions, totals = [], {}
+        for sale in sales:
+            for line in sale.lines:
+                if line.commissions:
+                    continue
+                if line.refund_of:
+                    commissions.extend(line.reversed_commissions())
+                else:
+                    commissions.extend(line.get_commissions(totals))
+        Commission.save(commissions)
+
+
+class POSSaleLine(metaclass=PoolMeta):
+    __name__ = 'sale.point.sale.line'
+
+    staff = fields.Many2One(
+        'company.employee', "Staff",
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ],
+        states={
+            'readonly': Eval('sale_state') != 'open',
+            },
+        help="The salesperson or technician whose commission the line "
+        "earns.")
+    commissions = fields.One2Many('commission', 'origin', "Commissions",
+        readonly=True,
+        states={
+            'invisible': ~Eval('commissions'),
+            })
+    @classmethod
+    def copy(cls, lines, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('commissions')
+        return super().copy(lines, default=default)
+
+    @property
+    def staff_agent(self):
+        "The commission agent of the line's staff"
+        pool = Pool()
+        Agent = pool.get('commission.agent')
+        if not self.staff:
+            return
+        agents = Agent.search([
+                ('party', '=', self.staff.party.id),
+                ('company', '=', self.sale.company.id),
+                ('type_', '=', 'agent'),
+                ('plan', '!=', None),
+                ], limit=1)
+        return agents[0] if agents else None
+
+    def get_commissions(self, totals):
+        """The commission the staff earns on the line by their plan, with
+        the month's total so far in totals"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        agent = self.staff_agent
+        if not agent or not self.amount:
+            return []
+        if agent not in totals:
+            totals[agent] = agent.month_total(self.sale.date)
+        with Transaction().set_context(commission_names={
+                    'quantity': Decimal(str(self.quantity)),
+                    'month_total': totals[agent],
+                    }):
+            amount = agent.plan.compute(self.amount, self.product)
+        totals[agent] += self.amount
+        if not amount:
+            return []
+        return [Commission(origin=self, agent=agent, date=self.sale.date,
+                product=agent.plan.commission_product,
+                base_amount=self.amount, amount=round_price(amount))]
+
+    def reversed_commissions(self):
+        """The commissions that take back those of the refunded line, in
+        proportion, all that is left of them on its last refund"""
+        pool = Pool()
+        Commission = pool.get('commission')
+        sold = self.refund_of
+        last = not sold.sale.refundable_quantities()[sold]
+        share = Decimal(str(-self.quantity)) / Decimal(str(sold.quantity))
+        reversed_ = Commission.search([
+                ('origin.refund_of', '=', sold.id, 'sale.point.sale.line'),
+                ])
+        commissions = []
+        for commission in sold.commissions:
+            left = commission.amount + sum(
+                c.amount for c in reversed_ if c.agent == commission.agent)
+            amount = left if last else min(
+                round_price(commission.amount * share), left)
+            if amount:
+                commissions.append(Commission(origin=self,
+                        agent=commission.agent, date=self.sale.date,
+                        product=commission.product,
+                        base_amount=-round_price(
+                            commission.base_amount * share),
+                        amount=-amount))
+        return commissions
+

@@ -3,7 +3,7 @@
 from trytond.model import fields
 from trytond.pool import PoolMeta
 
-from .sale_point import RATE
+from .member import RATE
 
 
 class Employee(metaclass=PoolMeta):

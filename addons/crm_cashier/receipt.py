@@ -16,6 +16,15 @@ class Receipt(Report):
     reprint = False
 
     @classmethod
+    def format_currency(cls, value, lang, currency, symbol=True,
+            grouping=True, digits=None):
+        # Tryton's zh_CN puts the minus after the amount (¥0.08-); a
+        # receipt shows it first, as -¥0.08
+        text = super().format_currency(abs(value), lang, currency,
+            symbol=symbol, grouping=grouping, digits=digits)
+        return '-' + text if value < 0 else text
+
+    @classmethod
     def get_context(cls, records, header, data):
         context = super().get_context(records, header, data)
         context['capitals'] = rmb_capitals
