@@ -5,6 +5,8 @@ import socket
 import uuid
 from zoneinfo import ZoneInfo
 
+from sql import Conflict
+
 import trytond.config as config
 
 from trytond import backend
@@ -351,20 +353,28 @@ class Message(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _insert(cls, rows):
-        """Insert the rows in batches and return their ids: the values come
-        from the customers and a checked template, so the ORM's checks of
-        each record would only repeat them"""
+        """Insert the rows in batches and return the ids of those inserted:
+        the values come from the customers and a checked template, so the
+        ORM's checks of each record would only repeat them"""
+        transaction = Transaction()
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
+        cursor = transaction.connection.cursor()
         columns = [table.party, table.phone, table.text, table.template,
             table.values, table.kind, table.gateway, table.state,
             table.scheduled, table.attempts, table.out_id, table.occasion,
             table.dedup_key, table.origin, table.create_uid,
             table.create_date]
+        # A greeting queued at the same time by another process (two cron
+        # runs: SQLite does not lock the task) after the check of the keys
+        # keeps its message; this one is left out, not failed nor sent
+        on_conflict = None
+        if transaction.database.has_insert_on_conflict():
+            on_conflict = Conflict(table, indexed_columns=[table.dedup_key])
         ids = []
         for index in range(0, len(rows), 1000):
             batch = rows[index:index + 1000]
-            cursor.execute(*table.insert(columns, batch))
+            cursor.execute(*table.insert(columns, batch,
+                    on_conflict=on_conflict))
             cursor.execute(*table.select(table.id,
                     where=table.out_id.in_([r[10] for r in batch])))
             ids.extend(i for i, in cursor)

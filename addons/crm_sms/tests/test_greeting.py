@@ -293,6 +293,31 @@ class SmsGreetingTestCase(ModuleDatabaseTestCase):
                 [asleep.id])
 
     @with_transaction()
+    def test_inactivity_run_twice_at_once(self):
+        """Two runs of a greeting at once (two cron processes on SQLite,
+        which does not lock the task): the run that checked the keys before
+        the other queued them queues nothing and does not fail"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Message = pool.get('sms.message')
+        company = create_company()
+        with set_company(company):
+            greeting = self.greeting('inactivity', days=60)
+            asleep = self.customer()
+            today = dt.date(2026, 11, 30)
+            sale = Sale(party=asleep, sale_date=dt.date(2026, 9, 1))
+            sale.on_change_party()
+            sale.save()
+            Sale.write([sale], {'state': 'confirmed'})
+
+            self.assertEqual(self.greeted(greeting.send(today)), [asleep.id])
+            # The other run's check saw none of the keys
+            with patch.object(Message, '_existing_keys', return_value=[]):
+                self.assertEqual(greeting.send(today), [])
+            self.assertEqual(
+                Message.search_count([('party', '=', asleep.id)]), 1)
+
+    @with_transaction()
     def test_bulk(self):
         """A bulk sending counts the customers of a saved filter it may
         reach, estimates the cost and queues one message each"""
