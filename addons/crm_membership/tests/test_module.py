@@ -6,15 +6,20 @@ from decimal import Decimal
 import openpyxl
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.company.tests import CompanyTestMixin, create_company
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, create_employee, set_company)
+from trytond.modules.crm_customer.tests.test_excel import xlsx
 from trytond.modules.crm_customer.tests.tools import (
     party_relations_not_replaced)
-from trytond.modules.crm_membership.exceptions import CardError, PinError
+from trytond.modules.crm_membership.exceptions import (
+    CardAccessError, CardError, PinError)
+from trytond.modules.crm_membership.tests.test_migration import HEADER
 from trytond.modules.crm_membership.tests.tools import (
     create_card_type, create_service, issue_card)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 
 D = Decimal
 
@@ -628,6 +633,270 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             (D(1100), 2))
         self.assertEqual({c.level for c in party.member_cards}, {silver})
         self.assertEqual(party_relations_not_replaced(['crm_membership']), [])
+
+
+    def create_user(self, login, group, company=None, employee=None):
+        "A user of the role group, working as employee"
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        values = {
+            'login': login,
+            'groups': [('add', [ModelData.get_id('crm_customer', group)])],
+            }
+        if company:
+            values.update(company=company.id,
+                companies=[('add', [company.id])])
+        if employee:
+            values.update(employee=employee.id,
+                employees=[('add', [employee.id])])
+        user, = User.create([values])
+        return user
+
+    def run_wizard(self, name, record, state, data=None, action=None):
+        """Run wizard name on record as a client does over RPC: created with
+        the access checks, executed without; the client names the action"""
+        pool = Pool()
+        Wizard = pool.get(name, type='wizard')
+        ModelData = pool.get('ir.model.data')
+        context = {'active_model': record.__name__, 'active_id': record.id,
+            'active_ids': [record.id]}
+        if action:
+            context['action_id'] = ModelData.get_id('crm_membership', action)
+        with Transaction().set_context(context):
+            with check_access():
+                session_id, _, _ = Wizard.create()
+            with without_check_access():
+                return Wizard.execute(session_id, data or {}, state)
+
+    @with_transaction()
+    def test_card_server_fields_refused_from_clients(self):
+        "A client sets only the member and the type, of a draft card"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Level = pool.get('crm.membership.level')
+        Date = pool.get('ir.date')
+        basic, silver, _ = self.create_levels()
+        card_type = create_card_type()
+        other_type = create_card_type("储值卡B")
+        card = issue_card(card_type, amount=D(100), pin='2468')
+        other = issue_card(card_type, amount=D(10))
+        party, = Party.create([{'name': "别人"}])
+        cashier = self.create_user('cashier', 'group_cashier')
+        manager = self.create_user('manager', 'group_sales_manager')
+        today = Date.today()
+        before = Card.read([card.id], ['party', 'type', 'level', 'state',
+                'number', 'issue_date', 'expiry', 'replaced_by',
+                'pin_reset'])
+        pin_hash = card.stored_pin_hash()
+
+        for user in [cashier, manager]:
+            for values in [{'level': silver.id}, {'state': 'cancelled'},
+                    {'party': party.id}, {'type': other_type.id},
+                    {'expiry': today}, {'pin_reset': dt.datetime.now()},
+                    {'number': '880099'}, {'issue_date': today},
+                    {'replaced_by': other.id}, {'pin_hash': None}]:
+                with self.subTest(user=user.login, values=values), \
+                        self.assertRaises(AccessError), \
+                        Transaction().set_user(user.id), check_access():
+                    Card.write([Card(card.id)], values)
+        self.assertEqual(Card.read([card.id], list(before[0])), before)
+        self.assertEqual(Card(card.id).stored_pin_hash(), pin_hash)
+
+        for values in [{'state': 'active'}, {'number': '880099'},
+                {'level': basic.id}, {'expiry': today}, {'pin_hash': 'x'},
+                {'issue_date': today}, {'pin_reset': dt.datetime.now()},
+                {'replaced_by': other.id}]:
+            with self.subTest(values=values), \
+                    self.assertRaises(AccessError), \
+                    Transaction().set_user(cashier.id), check_access():
+                Card.create([{'type': card_type.id, 'party': party.id,
+                            **values}])
+        with Transaction().set_user(cashier.id), check_access():
+            draft, = Card.create([{'type': card_type.id, 'party': party.id}])
+            Card.write([draft], {'party': card.party.id,
+                    'type': other_type.id})
+        # The server still sets them
+        Card.write([card], {'expiry': today})
+        self.assertEqual(Card(card.id).expiry, today)
+
+        with self.assertRaisesRegex(CardAccessError, 'draft'), \
+                Transaction().set_user(cashier.id), check_access():
+            Card.write([Card(card.id)], {'party': party.id})
+
+    @with_transaction()
+    def test_pin_hash_not_readable_nor_searchable(self):
+        "No one reads or searches the PIN hash over RPC; the server does"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(10), pin='2468')
+        cashier = self.create_user('cashier', 'group_cashier')
+        admin = self.create_user('chief', 'group_crm_admin')
+
+        for user in [cashier, admin]:
+            with Transaction().set_user(user.id), check_access():
+                with self.assertRaises(AccessError):
+                    Card.read([card.id], ['pin_hash'])
+                with self.assertRaises(AccessError):
+                    Card.search([('pin_hash', '>', 'x')])
+                with self.assertRaises(AccessError):
+                    Card.search([], order=[('pin_hash', 'ASC')])
+                value, = Card.read([card.id], ['has_pin', 'number'])
+                self.assertTrue(value['has_pin'])
+                self.assertTrue(Card(card.id).has_pin)
+        self.assertTrue(Card(card.id).stored_pin_hash().startswith('$argon2'))
+        Card.debit(card, D(1), pin='2468')
+
+    @with_transaction()
+    def test_card_wizards_check_the_role(self):
+        "Each wizard checks the role of its button, whatever action is named"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        ValueLine = pool.get('crm.membership.value.line')
+        Group = pool.get('res.group')
+        Access = pool.get('ir.model.access')
+        User = pool.get('res.user')
+        card = issue_card(create_card_type(), amount=D(100), pin='2468')
+        draft = Card(type=create_card_type("B", registered=False))
+        draft.save()
+        cashier = self.create_user('cashier', 'group_cashier')
+        manager = self.create_user('manager', 'group_sales_manager')
+        # A role a shop added, that may edit cards but has no card button
+        clerk_group, = Group.create([{'name': "前台"}])
+        Access.create([{'model': 'crm.membership.card',
+                    'group': clerk_group.id, 'perm_read': True,
+                    'perm_write': True}])
+        clerk, = User.create([{'login': 'clerk',
+                    'groups': [('add', [clerk_group.id])]}])
+        lines = self.lines()
+
+        refused = [
+            (cashier, 'crm.membership.card.cancel', 'cancel', card, {}),
+            (cashier, 'crm.membership.card.adjust', 'adjust', card,
+                {'start': {'principal': D(1000), 'reason': "x"}}),
+            (clerk, 'crm.membership.card.issue', 'issue', draft,
+                {'start': {'amount': D(0)}}),
+            (clerk, 'crm.membership.card.top_up', 'top_up', card,
+                {'start': {'amount': D(100)}}),
+            (clerk, 'crm.membership.card.reissue', 'reissue', card, {}),
+            (clerk, 'crm.membership.card.change_pin', 'change', card,
+                {'start': {'pin': '1357', 'pin_again': '1357'}}),
+            (clerk, 'crm.membership.card.redeem', 'redeem', card,
+                {'start': {'quantity': 1}}),
+            ]
+        for user, name, state, record, data in refused:
+            # The action named is one the user may run, not the wizard's
+            with self.subTest(user=user.login, wizard=name), \
+                    self.assertRaisesRegex(CardAccessError, 'role'), \
+                    Transaction().set_user(user.id):
+                self.run_wizard(name, record, state, data,
+                    action='wizard_card_migrate')
+        # Nor with the wizard's own action
+        with self.assertRaises(AccessError), \
+                Transaction().set_user(cashier.id):
+            self.run_wizard('crm.membership.card.cancel', card, 'cancel',
+                action='wizard_card_cancel')
+        card = Card(card.id)
+        self.assertEqual((card.state, card.principal), ('active', D(100)))
+        self.assertEqual(Card(draft.id).state, 'draft')
+        self.assertEqual(self.lines(), lines)
+
+        with Transaction().set_user(manager.id):
+            self.run_wizard('crm.membership.card.cancel', card, 'cancel',
+                action='wizard_card_cancel')
+        self.assertEqual(Card(card.id).state, 'cancelled')
+        self.assertEqual(len(ValueLine.search([('kind', '=', 'cancel')])), 1)
+
+    @with_transaction()
+    def test_migration_checks_the_role(self):
+        "Only a manager migrates cards, whatever action is named"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        create_card_type("不记名卡", registered=False)
+        data = {'start': {'file': xlsx([HEADER, ['880012345678', "不记名卡",
+                            None, None, 888, 0, 5000, None, None]])}}
+        menu = Menu(ModelData.get_id('crm_membership', 'menu_membership'))
+        cashier = self.create_user('cashier', 'group_cashier')
+        salesperson = self.create_user('sales', 'group_salesperson')
+        manager = self.create_user('manager', 'group_sales_manager')
+
+        for user in [cashier, salesperson]:
+            for state in ['check', 'import_']:
+                with self.subTest(user=user.login, state=state), \
+                        self.assertRaisesRegex(CardAccessError, 'role'), \
+                        Transaction().set_user(user.id):
+                    self.run_wizard('crm.membership.card.migrate', menu,
+                        state, data, action='wizard_card_top_up')
+        self.assertEqual(Card.search([]), [])
+        with Transaction().set_user(manager.id):
+            result = self.run_wizard('crm.membership.card.migrate', menu,
+                'check', data, action='wizard_card_migrate')
+            self.assertEqual(result['view']['defaults']['errors'], None)
+            self.run_wizard('crm.membership.card.migrate', menu, 'import_',
+                data, action='wizard_card_migrate')
+        card, = Card.search([])
+        self.assertEqual((card.principal, card.points), (D(888), 5000))
+
+    @with_transaction()
+    def test_ledgers_follow_the_customers(self):
+        "A salesperson finds nothing of a colleague's customer's cards"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Party = pool.get('party.party')
+        Change = pool.get('crm.membership.level.change')
+        company = create_company()
+        self.create_levels()
+        service = create_service()
+        cards = []
+        with set_company(company):
+            zhang = create_employee(company, "张伟")
+            li = create_employee(company, "李娜")
+            users = [self.create_user(login, 'group_salesperson', company,
+                        employee)
+                for login, employee in [('zhang', zhang), ('li', li)]]
+            cashier = self.create_user('cashier', 'group_cashier', company)
+            for name, owner in [("张的客户", zhang), ("李的客户", li)]:
+                party, = Party.create([{'name': name, 'owner': owner.id}])
+                card = issue_card(create_card_type(name), party=party,
+                    amount=D(100))
+                Card.earn_points(card, 10)
+                Card.use_package(Card.add_package(card, service, 2))
+                Party.record_spend(party, D(2000))
+                cards.append(Card(card.id))
+        self.assertEqual(len(Change.search([])), 2)
+
+        models = [
+            ('crm.membership.value.line', 'card'),
+            ('crm.membership.point.line', 'card'),
+            ('crm.membership.package', 'card'),
+            ('crm.membership.package.line', 'package.card'),
+            ('crm.membership.card.log', 'card'),
+            ('crm.membership.level.change', 'card'),
+            ('crm.membership.member.month', 'party'),
+            ]
+        for name, path in models:
+            Model = pool.get(name)
+            of = {c: Model.search([(path, '=',
+                            c.party.id if path == 'party' else c.id)])
+                for c in cards}
+            self.assertTrue(all(of.values()), msg=name)
+            for user, own, theirs in [
+                    (users[0], cards[0], cards[1]),
+                    (users[1], cards[1], cards[0])]:
+                with self.subTest(model=name, user=user.login), \
+                        Transaction().set_user(user.id), check_access():
+                    self.assertEqual(Model.search([]), of[own])
+                    self.assertEqual(Model.search([
+                                ('id', 'in', [r.id for r in of[theirs]]),
+                                ]), [])
+                    with self.assertRaises(AccessError):
+                        Model.read([r.id for r in of[theirs]], ['id'])
+            with Transaction().set_user(cashier.id), check_access():
+                self.assertEqual(len(Model.search([])),
+                    sum(map(len, of.values())), msg=name)
 
 
 del ModuleTestCase
