@@ -7,6 +7,8 @@ import itertools
 import json
 from unittest.mock import patch
 
+import trytond.config as config
+
 from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import (
@@ -782,7 +784,13 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                         context_only=True), _check_access=True):
                 return set(Model.search([]))
 
-        for Model, records in [(Message, messages), (Reply, replies)]:
+        # Past the threshold (a thousand customers) "party.owner" is a
+        # left join, which a record without customer matches
+        self.addCleanup(config.set, 'database', 'subquery_threshold',
+            config.get('database', 'subquery_threshold'))
+        for (Model, records), threshold in itertools.product(
+                [(Message, messages), (Reply, replies)], ['1000', '0']):
+            config.set('database', 'subquery_threshold', threshold)
             for login, keys in [
                     ('sales1', ['sales1', None]),
                     ('manager', ['sales1', 'sales2', None, 'nobody']),
@@ -790,7 +798,8 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                     ('service', list(records)),
                     ]:
                 self.assertEqual(seen(login, Model),
-                    {records[k] for k in keys}, (Model.__name__, login))
+                    {records[k] for k in keys},
+                    (Model.__name__, login, threshold))
             with Transaction().set_user(users['sales1'].id), \
                     Transaction().set_context(User.get_preferences(
                         context_only=True), _check_access=True):
