@@ -7,6 +7,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, In
+from trytond.transaction import check_access, inactive_records
 
 from .exceptions import TemplateError
 from .provider import PROVIDERS, placeholders
@@ -276,6 +277,12 @@ class Template(DeactivableMixin, ModelSQL, ModelView):
         if not self.content:
             return None
         party = self.preview_party
+        if party:
+            # Read as a Function field without the user's rules: a
+            # customer the user may not see shows the sample values
+            with check_access(), inactive_records():
+                if not Party.search([('id', '=', party.id)]):
+                    party = None
         values = (party.sms_values() if party
             else Party.sms_sample_values())
         return self.render(values)

@@ -808,6 +808,16 @@ class SmsOutboxTestCase(ModuleDatabaseTestCase):
                 self.assertEqual(Model.search([
                             ('party', '=', records['sales2'].party.id)]), [])
 
+        # Nor through the preview of a template, a Function field
+        template.preview_party = messages['sales2'].party
+        template.save()
+        for login, name in [('sales1', "张三"), ('admin', "王芳")]:
+            with Transaction().set_user(users[login].id), \
+                    Transaction().set_context(_check_access=True):
+                preview, = template.__class__.read(
+                    [template.id], ['preview'])
+                self.assertTrue(preview['preview'].startswith(name), login)
+
     @with_transaction()
     def test_quiet_hours(self):
         "A message due at night waits for the morning, Shanghai time"
