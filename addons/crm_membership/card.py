@@ -270,7 +270,10 @@ class Card(Workflow, ModelSQL, ModelView):
     replaced_by = fields.Many2One('crm.membership.card', "Replaced By",
         readonly=True, ondelete='RESTRICT',
         states={'invisible': ~Eval('replaced_by')})
-    pin_hash = fields.Char("PIN Hash", readonly=True, strip=False)
+    # No one may read it over RPC (ir.model.field.access): a client that
+    # reads every field, as proteus does, asks for it only if it wants it
+    pin_hash = fields.Char("PIN Hash", readonly=True, strip=False,
+        loading='lazy')
     has_pin = fields.Function(fields.Boolean("Has PIN"), 'get_has_pin')
     pin_reset = fields.Timestamp("PIN Attempts Since", readonly=True)
     pin_locked = fields.Function(fields.Boolean("PIN Locked"),
