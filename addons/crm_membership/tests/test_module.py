@@ -675,7 +675,6 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         pool = Pool()
         Card = pool.get('crm.membership.card')
         Party = pool.get('party.party')
-        Level = pool.get('crm.membership.level')
         Date = pool.get('ir.date')
         basic, silver, _ = self.create_levels()
         card_type = create_card_type()
