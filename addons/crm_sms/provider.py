@@ -129,7 +129,9 @@ class Provider:
 def masked(phone):
     "138****8000 from +8613800138000: what a log may show of a number"
     number = national(phone or '')
-    return number[:3] + '*' * len(number[3:-4]) + number[-4:]
+    if len(number) < 8:
+        return '*' * len(number)
+    return number[:3] + '*' * (len(number) - 7) + number[-4:]
 
 
 class LogProvider(Provider):
