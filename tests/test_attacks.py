@@ -50,7 +50,7 @@ def open_sale(client, card_id=None, product="洗发水", quantity=1):
             'quantity': quantity}, ['product'])
     values = {'product': product['id'], 'quantity': quantity}
     values.update({k: v for k, v in changes.items() if k in {
-                'unit', 'unit_list_price', 'unit_gross_price',
+                'unit_list_price', 'unit_gross_price',
                 'base_list_price', 'base_gross_price', 'member_discount'}})
     client.model('sale.point.sale', 'write', [sale_id], {
             'lines': [['create', [values]]]})
@@ -149,11 +149,11 @@ def test_negative_line_cash_out(admin, cashier):
     "8. A line of −1 at any price, or a line that says it refunds another"
     sale_id = open_sale(cashier)
     line, = find(cashier, 'sale.point.sale.line', [('sale', '=', sale_id)],
-        ['product', 'unit'])
+        ['product'])
     with pytest.raises(RPCError) as refused:
         cashier.model('sale.point.sale', 'write', [sale_id], {
                 'lines': [['create', [{'product': line['product'],
-                                'unit': line['unit'], 'quantity': -1,
+                                'quantity': -1,
                                 'unit_list_price': '1000',
                                 'unit_gross_price': '1000'}]]]})
     assert '退货' in refused.value.message
@@ -165,3 +165,16 @@ def test_negative_line_cash_out(admin, cashier):
     lines = find(admin, 'sale.point.sale.line', [('sale', '=', sale_id)],
         ['quantity', 'refund_of'])
     assert [(x['quantity'], x['refund_of']) for x in lines] == [(1, None)]
+
+
+def test_base_pay_for_managers(rpc):
+    "9. The staff's base pay is read by managers only"
+    sales = rpc('sales1')
+    with pytest.raises(RPCError):
+        find(sales, 'company.employee', [], ['base_pay'])
+    with pytest.raises(RPCError):
+        sales.model('company.employee', 'search_count',
+            [('base_pay', '>', 4000)])
+    paid = find(rpc('manager'), 'company.employee',
+        [('base_pay', '!=', None)], ['base_pay'])
+    assert paid

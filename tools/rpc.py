@@ -16,8 +16,10 @@ class RPCError(RuntimeError):
     @property
     def message(self):
         "The text a user is shown"
-        args = self.args[0][1]
-        return args[0] if isinstance(args, list) and args else str(args)
+        kind, args = self.args[0][:2]
+        # A user error is [kind, [message, description, …]], any other
+        # [message, description]
+        return args[0] if isinstance(args, list) and args else kind
 
 
 class Client:
