@@ -9,8 +9,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 import phonenumbers
 import xlrd
-from sql import Column, Literal
-from sql.aggregate import Max
+from sql import Literal
 from sql.functions import CurrentTimestamp
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,7 +24,8 @@ from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.report import Report
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import (
     Button, StateAction, StateTransition, StateView, Wizard)
 
@@ -76,6 +76,8 @@ OPTIONS = {
 PHONES = {'mobile', 'phone'}
 MAX = backend.MAX_QUERY_PARAMS
 XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
+# What makes a spreadsheet read a cell as a formula
+FORMULA_STARTS = ('=', '+', '-', '@')
 REPORT_ROWS = 1000
 EXAMPLE = {
     'name': "张三", 'mobile': '138 0013 8000', 'gender': 'male',
@@ -182,7 +184,10 @@ def read_rows(data):
 
 class CustomerImporter:
     """Check the rows of a workbook, then create or update the customers in
-    bulk: rows match a customer by its number, else by its mobile"""
+    bulk: rows match a customer by its number, else by its mobile.
+    It runs as the user, whoever calls it (a wizard, the queue): a row may
+    update only a customer the user sees, and the customers are saved by
+    the ORM with the user's access, rules and validation"""
 
     def __init__(self, data, progress=None):
         pool = Pool()
@@ -262,7 +267,10 @@ class CustomerImporter:
             if 'id_card_number' in cells:
                 id_cards.add(normalize_id_card(str(cells['id_card_number'])))
         self.by_code, self.by_mobile, self.by_id_card = {}, {}, {}
-        with Transaction().set_context(active_test=False):
+        # Every customer, seen by the user or not, holds its number, mobile
+        # and ID card against the file
+        with without_check_access(), \
+                Transaction().set_context(active_test=False):
             for sub in map(list, grouped_slice(codes, MAX)):
                 for party in Party.search([('code', 'in', sub)]):
                     self.by_code[party.code] = party
@@ -272,9 +280,19 @@ class CustomerImporter:
                             ('value_compact', 'in', sub),
                             ]):
                     self.by_mobile[mechanism.value_compact] = mechanism.party
-            for sub in map(list, grouped_slice(id_cards, MAX)):
-                for party in Party.search([('id_card_number', 'in', sub)]):
-                    self.by_id_card[party.id_card_number] = party
+            # As root: the user may read the numbers masked only
+            with Transaction().set_user(0):
+                for sub in map(list, grouped_slice(id_cards, MAX)):
+                    for party in Party.search(
+                            [('id_card_number', 'in', sub)]):
+                        self.by_id_card[party.id_card_number] = party
+        # but a row updates only a customer the user may see
+        self.visible = set()
+        matched = {p.id for p in self.by_code.values()} | {
+            p.id for p in self.by_mobile.values()}
+        with check_access(), Transaction().set_context(active_test=False):
+            for sub in map(list, grouped_slice(matched, MAX)):
+                self.visible.update(map(int, Party.search([('id', 'in', sub)])))
         # Plain tuples: the whole code tables are read for every file
         cursor = Transaction().connection.cursor()
         region, industry = Region.__table__(), Industry.__table__()
@@ -391,6 +409,10 @@ class CustomerImporter:
                 self.error(row, 'code', 'unknown_code', value=values['code'])
         if not party and values.get('mobile'):
             party = self.by_mobile.get(values['mobile'])
+        if party and party.id not in self.visible:
+            self.error(row, 'code' if values.get('code') else 'mobile',
+                'not_visible', code=party.code)
+            return
         for field, index in [('code', None), ('mobile', self.by_mobile),
                 ('id_card_number', self.by_id_card)]:
             value = values.get(field)
@@ -417,7 +439,8 @@ class CustomerImporter:
             self.to_create.append((row, values))
 
     def _check_values(self, row, values):
-        "The rules the ORM would apply when saving the row"
+        """Show on the check the rules that the ORM applies when it saves
+        the row, with the row's number"""
         Party = self.Party
         if values.get('birthday') and values['birthday'] > self.today:
             self.error(row, 'birthday', 'future_date',
@@ -431,6 +454,16 @@ class CustomerImporter:
                 self.error(row, field, 'out_of_range', value=values[field],
                     maximum=maximum)
                 return
+        if values.get('id_card_number'):
+            try:
+                Party.check_id_card_profile([Party(**{
+                                k: values.get(k) for k in [
+                                    'name', 'id_card_number', 'birthday',
+                                    'gender']})])
+            except ValidationError as exception:
+                self.errors.append((row,
+                        self.columns.headers['id_card_number'],
+                        exception.message))
         if values.get('birthday_calendar') == 'lunar':
             try:
                 Party.check_lunar_birthday([Party(**{
@@ -445,8 +478,10 @@ class CustomerImporter:
                         exception.message))
         if values.get('owner'):
             try:
+                # Not saved, the customer has no rec_name of its own
                 Party.check_owner_assignment(
-                    Party(name=values.get('name')),
+                    Party(name=values.get('name'),
+                        rec_name=values.get('name')),
                     Pool().get('company.employee')(values['owner']))
             except AccessError as exception:
                 self.errors.append((row, self.columns.headers['owner'],
@@ -492,59 +527,39 @@ class CustomerImporter:
                     count=len(self.errors),
                     errors='\n'.join(self.messages[:20])))
         Party = self.Party
-        self._insert([v for _, v in self.to_create])
-        to_write = []
-        for _, party, values in self.to_update:
-            values = self._party_values(values, party)
-            if values:
-                to_write.extend(([party], values))
-        for count, sub in enumerate(grouped_slice(to_write, 2 * 500), 1):
-            Party.write(*sub)
-            self.progress('save', len(self.to_create) + count * 500)
+        # The file was checked as a whole: the form's question on a name
+        # that another customer has is not asked row by row
+        with check_access(), Transaction().set_context(_skip_warnings=True):
+            self._create([v for _, v in self.to_create])
+            to_write = []
+            for _, party, values in self.to_update:
+                values = self._party_values(values, party)
+                if values:
+                    to_write.extend(([party], values))
+            for count, sub in enumerate(grouped_slice(to_write, 2 * 500), 1):
+                Party.write(*sub)
+                self.progress('save', len(self.to_create) + count * 500)
         return len(self.to_create), len(self.to_update)
 
-    def _insert(self, rows):
-        """Insert the new customers with a few statements per thousand rows:
-        the rows were checked as the ORM would, so only the defaults and
-        the computed columns are added here"""
-        pool = Pool()
+    def _create(self, rows):
+        "Create the new customers with their phones and address"
         Party = self.Party
-        ContactMechanism = pool.get('party.contact_mechanism')
-        Address = pool.get('party.address')
         sequence = Party._code_sequence()
-        # Browsing the inserted ids costs the square of their number
         for count, sub in enumerate(map(list, grouped_slice(rows, 500))):
-            parties, mechanisms, addresses = [], [], []
-            codes = iter(sequence.get_many(len(sub))) if sequence else None
-            for values in sub:
-                values = dict(values)
-                contacts = [(t, values.pop(t)) for t in [
-                        'mobile', 'phone', 'email'] if t in values]
-                address = {k: values.pop(k) for k in [
-                        'street', 'postal_code'] if k in values}
-                if 'street' in address:
-                    address['street_unstructured'] = address.pop('street')
-                if not values.get('code') and codes:
-                    values['code'] = next(codes)
-                if values.get('sms_consent') and not values.get(
-                        'sms_consent_date'):
-                    values['sms_consent_date'] = self.today
-                parties.append(values)
-                mechanisms.append([{'type': t, 'value': v}
-                        for t, v in contacts])
-                addresses.append([address] if address else [])
-            ids = insert(Party, parties)
-            # The party with its addresses known: no read per phone number
-            insert(ContactMechanism, [dict(v, party=Party(i, addresses=()))
-                    for i, values in zip(ids, mechanisms) for v in values])
-            insert(Address, [dict(v, party=i)
-                    for i, values in zip(ids, addresses) for v in values])
+            vlist = [self._party_values(v, None) for v in sub]
+            if sequence:
+                # One query for the numbers of the rows, not one per row
+                with without_check_access():
+                    codes = sequence.get_many(len(vlist))
+                for values, code in zip(vlist, codes):
+                    values['code'] = code
+            Party.create(vlist)
             self.progress('save', count * 500 + len(sub))
 
     def _party_values(self, values, party):
         values = dict(values)
         if (values.get('sms_consent') and not values.get('sms_consent_date')
-                and not party.sms_consent_date):
+                and not (party and party.sms_consent_date)):
             values['sms_consent_date'] = self.today
         values.pop('code', None) if party else None
         mechanisms = []
@@ -558,6 +573,9 @@ class CustomerImporter:
             values['contact_mechanisms'] = [('create', mechanisms)]
         address = {k: values.pop(k) for k in ['street', 'postal_code']
             if k in values}
+        if 'street' in address:
+            # Without the setter of the street, which writes each address
+            address['street_unstructured'] = address.pop('street')
         if address:
             if party and party.addresses:
                 values['addresses'] = [
@@ -577,48 +595,6 @@ class CustomerImporter:
         return values
 
 
-def insert(Model, rows):
-    """Insert rows of values for Model in one statement, with its defaults
-    and computed columns, and return their ids in order"""
-    if not rows:
-        return []
-    transaction = Transaction()
-    cursor = transaction.connection.cursor()
-    table = Model.__table__()
-    columns = [n for n, f in Model._fields.items()
-        if not hasattr(f, 'get') and not isinstance(
-            f, (fields.One2Many, fields.Many2Many))
-        and n not in {'id', 'create_uid', 'create_date', 'write_uid',
-            'write_date'}]
-    defaults = Model.default_get(columns, with_rec_name=False)
-    records = []
-    for values in rows:
-        values = {**defaults, **values}
-        record = Model(**values)
-        values.update(record.compute_fields())
-        records.append(values)
-    columns = [c for c in columns if any(c in r for r in records)]
-    sql_columns = [Column(table, c) for c in columns] + [
-        table.create_uid, table.create_date]
-    now = CurrentTimestamp()
-    values = [[Model._fields[c].sql_format(r.get(c)) for c in columns]
-        + [transaction.user, now] for r in records]
-    if transaction.database.has_returning():
-        cursor.execute(*table.insert(sql_columns, values,
-                returning=[table.id]))
-        ids = [i for i, in cursor]
-    else:
-        cursor.execute(*table.select(Max(table.id)))
-        last, = cursor.fetchone()
-        cursor.execute(*table.insert(sql_columns, values))
-        cursor.execute(*table.select(table.id,
-                where=table.id > (last or 0), order_by=table.id.asc))
-        ids = [i for i, in cursor]
-    assert len(ids) == len(rows)
-    Model.on_modification('create', Model.browse(ids))
-    return ids
-
-
 def parse_phone(text):
     "Return the E.164 form of a Chinese or international phone number"
     try:
@@ -629,6 +605,13 @@ def parse_phone(text):
         return None
     return phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def compact(value):
+    "The text of a cell without spaces and dashes, as numbers are compared"
+    if value is None or isinstance(value, (dt.date, dt.datetime)):
+        return None
+    return re.sub(r'[\s-]', '', str(value)).upper() or None
 
 
 def parse_date(value):
@@ -688,6 +671,13 @@ def workbook(columns, rows, title):
     for row in rows:
         sheet.append(row)
         count += 1
+        for cell in sheet[count]:
+            if isinstance(cell.value, str) and cell.value.startswith(
+                    FORMULA_STARTS):
+                # A customer named =HYPERLINK(…) is text, not a formula
+                # that the spreadsheet would run when the file is opened
+                cell.data_type = 's'
+                cell.quotePrefix = True
     # The lists sit on a hidden sheet, so that they may be long
     lists = book.create_sheet('lists')
     lists.sheet_state = 'hidden'
@@ -880,6 +870,33 @@ class CustomerImportTask(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'checking'
+
+    @classmethod
+    def holding(cls, numbers):
+        """Return the ids of the tasks whose workbook holds one of the phone
+        or ID card numbers, as the importer reads them"""
+        wanted = set()
+        for number in numbers:
+            wanted.add(compact(number))
+            if e164 := parse_phone(number):
+                # A mobile may be typed as 13800138000 or +86 138 0013 8000
+                wanted.add(compact(e164))
+                wanted.add(compact(phonenumbers.format_number(
+                            phonenumbers.parse(e164),
+                            phonenumbers.PhoneNumberFormat.NATIONAL)))
+        wanted.discard(None)
+        ids = []
+        with without_check_access():
+            for task in cls.search([]):
+                if not task.file:
+                    continue
+                try:
+                    rows = list(read_rows(task.file))
+                except CustomerImportError:
+                    continue
+                if any(compact(c) in wanted for row in rows for c in row):
+                    ids.append(task.id)
+        return ids
 
     @classmethod
     def get_progress(cls, tasks, name):

@@ -27,6 +27,10 @@ class BirthdayError(ValidationError):
     pass
 
 
+class GenderError(ValidationError):
+    pass
+
+
 class PostalCodeError(ValidationError):
     pass
 

@@ -22,11 +22,14 @@ from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Date, Eval, If
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, inactive_records, without_check_access)
 
+from .model import MaskedChar
 from .exceptions import (
     BirthdayError, DuplicateIdCardError, DuplicateMobileError,
-    DuplicateNameWarning, IdCardError, PostalCodeError, RegionError)
+    DuplicateNameWarning, GenderError, IdCardError, PostalCodeError,
+    RegionError)
 
 # A spelling that starts the readings of no more parties than this gives
 # them by id: PostgreSQL fetches and sorts so few rather than walk the
@@ -105,7 +108,9 @@ class Party(metaclass=PoolMeta):
         help="The birthday falls in the leap (闰) month.")
     age = fields.Function(fields.Integer("Age"), 'get_age',
         searcher='search_age')
-    id_card_number = fields.Char("ID Card Number", size=18,
+    id_card_number = MaskedChar("ID Card Number", size=18,
+        # mask_id_card is defined below
+        mask=lambda n: mask_id_card(n),
         help="The resident identity card number (身份证).")
     province = fields.Many2One('crm.region', "Province", ondelete='RESTRICT',
         domain=[('level', '=', 'province')])
@@ -125,7 +130,7 @@ class Party(metaclass=PoolMeta):
                     ('parent.parent', '=', Eval('province', -1)),
                     ())),
             ])
-    occupation = fields.Char("Occupation")
+    occupation = fields.Char("Occupation", size=50)
     industry = fields.Many2One('crm.industry', "Industry", ondelete='RESTRICT')
     education = fields.Selection(EDUCATIONS, "Education", sort=False)
     customer_type = fields.Many2One(
@@ -157,7 +162,7 @@ class Party(metaclass=PoolMeta):
             'invisible': ~Eval('sms_consent'),
             'required': Bool(Eval('sms_consent')),
             })
-    remark = fields.Text("Remark")
+    remark = fields.Text("Remark", size=4000)
     contact_persons = fields.One2Many(
         'party.contact_person', 'party', "Contact Persons")
 
@@ -166,6 +171,7 @@ class Party(metaclass=PoolMeta):
         super().__setup__()
         # Chinese names have no accents, and unaccent() can not be indexed
         cls.name.search_unaccented = False
+        cls.name.size = 100
         t = cls.__table__()
         # Char columns that may be empty are searched as COALESCE(c, '');
         # name_pinyin and name_initials have none: the readings' table
@@ -225,6 +231,16 @@ class Party(metaclass=PoolMeta):
         if field_names is None or 'name' in field_names:
             values['name_pinyin'], values['name_initials'] = (
                 name_pinyin(self.name))
+        if field_names is None or field_names & {
+                'id_card_number', 'birthday', 'gender'}:
+            # Whatever saves the customer (the form, an import, a call
+            # over RPC), the ID card gives the empty birthday and gender
+            number = self.id_card_number
+            if number and ric.is_valid(number):
+                if not self.birthday:
+                    values['birthday'] = ric.get_birth_date(number)
+                if not self.gender:
+                    values['gender'] = id_card_gender(number)
         return values
 
     @classmethod
@@ -240,7 +256,7 @@ class Party(metaclass=PoolMeta):
         if not text:
             return super().search_rec_name(name, clause)
         if ID_CARD.fullmatch(compact):
-            return [('id_card_number', '=', compact.upper())]
+            return [('id', 'in', cls._parties_by_id_card(compact.upper()))]
         if compact.isdigit():
             # The digits of a customer number are indexed as code_digit;
             # the phones are looked up first, on their indexed columns
@@ -339,6 +355,17 @@ class Party(metaclass=PoolMeta):
         return super().copy(parties, default=default)
 
     @classmethod
+    def _parties_by_id_card(cls, number):
+        """The ids of the parties of the ID card number: by SQL, as users
+        who read it masked may not search the field"""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # As Tryton compares an optional Char, so that its index serves
+        cursor.execute(*table.select(table.id,
+                where=Coalesce(table.id_card_number, '') == number))
+        return [p for p, in cursor]
+
+    @classmethod
     def _parties_by_phone(cls, digits, limit=1000):
         "The ids of the parties with a phone ending with or holding digits"
         pool = Pool()
@@ -410,10 +437,9 @@ class Party(metaclass=PoolMeta):
         if not number or not ric.is_valid(number):
             return
         self.id_card_number = number
-        if not self.birthday:
-            self.birthday = ric.get_birth_date(number)
-        if not self.gender:
-            self.gender = id_card_gender(number)
+        # Others would be refused on save
+        self.birthday = ric.get_birth_date(number)
+        self.gender = id_card_gender(number)
 
     @fields.depends('birthday', 'birthday_calendar', 'birthday_lunar_month',
         'birthday_lunar_day', 'birthday_lunar_leap')
@@ -466,13 +492,24 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def read(cls, ids, fields_names):
         result = super().read(ids, fields_names)
-        if ('id_card_number' in fields_names
-                and Transaction().check_access
+        masked = [n for n in fields_names
+            if isinstance(cls._fields.get(n), MaskedChar)]
+        if (masked and Transaction().check_access
                 and not cls.sees_id_card_numbers()):
             for values in result:
-                values['id_card_number'] = mask_id_card(
-                    values['id_card_number'])
+                for name in masked:
+                    values[name] = cls._fields[name].mask(values[name])
         return result
+
+    @classmethod
+    def check_masked_search(cls, name):
+        """Refuse a search or an order on a field the user reads masked,
+        even inside the search of another model; the search box finds a
+        whole number by itself (search_rec_name)"""
+        if Transaction().user and not cls.sees_id_card_numbers():
+            raise AccessError(gettext(
+                    'crm_customer.msg_search_masked_field',
+                    field=cls.fields_get([name])[name]['string']))
 
     @classmethod
     def sees_id_card_numbers(cls):
@@ -490,6 +527,7 @@ class Party(metaclass=PoolMeta):
     def validate_fields(cls, parties, field_names):
         super().validate_fields(parties, field_names)
         cls.check_id_card(parties, field_names)
+        cls.check_id_card_profile(parties, field_names)
         cls.check_region(parties, field_names)
         cls.check_lunar_birthday(parties, field_names)
 
@@ -522,7 +560,8 @@ class Party(metaclass=PoolMeta):
                                 number=party.id_card_number,
                                 code=party.code or party.name))
                     seen.add(party.id_card_number)
-            with without_check_access():
+            # As root: the user may read the numbers masked only
+            with without_check_access(), Transaction().set_user(0):
                 others = cls.search([
                         ('id_card_number', 'in', list(numbers)),
                         ('id', 'not in', [p.id for p in sub_parties]),
@@ -532,6 +571,27 @@ class Party(metaclass=PoolMeta):
                 raise DuplicateIdCardError(gettext(
                         'crm_customer.msg_id_card_duplicate',
                         number=other.id_card_number, code=other.code))
+
+    @classmethod
+    def check_id_card_profile(cls, parties, field_names=None):
+        "The birthday and gender are those the ID card number gives"
+        if field_names and not (
+                field_names & {'id_card_number', 'birthday', 'gender'}):
+            return
+        for party in parties:
+            number = party.id_card_number
+            if not number or not ric.is_valid(number):
+                continue
+            birthday = ric.get_birth_date(number)
+            if party.birthday and party.birthday != birthday:
+                raise BirthdayError(gettext(
+                        'crm_customer.msg_birthday_id_card',
+                        customer=party.name, birthday=party.birthday,
+                        expected=birthday))
+            if party.gender and party.gender != id_card_gender(number):
+                raise GenderError(gettext(
+                        'crm_customer.msg_gender_id_card',
+                        customer=party.name))
 
     @classmethod
     def check_region(cls, parties, field_names=None):
@@ -671,6 +731,7 @@ class ContactMechanism(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        cls.value.size = 200
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.value_tail, Index.Equality())),
@@ -786,8 +847,20 @@ class Erase(metaclass=PoolMeta):
     def to_erase(self, party_id):
         pool = Pool()
         Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
         ContactPerson = pool.get('party.contact_person')
         Reading = pool.get('party.party.name_reading')
+        Task = pool.get('party.party.import.task')
+        # Read before anything is blanked
+        with inactive_records():
+            numbers = [m.value_compact or m.value
+                for m in ContactMechanism.search([
+                        ('party', '=', party_id),
+                        ('type', 'in', ['phone', 'mobile', 'fax']),
+                        ])]
+        id_card_number = Party(party_id).id_card_number
+        if id_card_number:
+            numbers.append(id_card_number)
         to_erase = super().to_erase(party_id)
         columns = ['name_pinyin', 'name_initials', 'birthday_calendar',
             'sms_consent', *PROFILE_FIELDS]
@@ -801,12 +874,25 @@ class Erase(metaclass=PoolMeta):
                     ['****', None, None, None, None, None]),
                 (Reading, [('party', '=', party_id)], False,
                     ['party_name', 'reading'], [None, '']),
+                # The core blanks the value only: the search box finds the
+                # customer by these copies of the number
+                (ContactMechanism, [('party', '=', party_id)], False,
+                    ['value_compact', 'value_tail'], [None, None]),
+                # The workbooks that brought the customer in
+                (Task, [('id', 'in', Task.holding(numbers))], True,
+                    ['file', 'errors'], [None, None]),
                 ])
         return to_erase
 
 
 class Address(metaclass=PoolMeta):
     __name__ = 'party.address'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.street_unstructured.size = 500
+        cls.postal_code.size = 20
 
     @classmethod
     def validate_fields(cls, addresses, field_names):
@@ -835,12 +921,12 @@ class ContactPerson(sequence_ordered(), ModelSQL, ModelView):
 
     party = fields.Many2One('party.party', "Customer", required=True,
         ondelete='CASCADE')
-    name = fields.Char("Name", required=True)
-    position = fields.Char("Position")
-    phone = fields.Char("Phone")
-    email = fields.Char("Email")
+    name = fields.Char("Name", required=True, size=100)
+    position = fields.Char("Position", size=50)
+    phone = fields.Char("Phone", size=30)
+    email = fields.Char("Email", size=100)
     birthday = fields.Date("Birthday")
-    remark = fields.Char("Remark")
+    remark = fields.Char("Remark", size=500)
 
     @classmethod
     def __setup__(cls):

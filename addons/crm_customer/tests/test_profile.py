@@ -4,14 +4,17 @@ import pathlib
 import tempfile
 from decimal import Decimal
 
-from trytond.model.exceptions import DomainValidationError, ValidationError
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, ValidationError)
 from trytond.modules.company.tests import (
     create_company, set_company)
+from trytond.modules.crm_customer.exceptions import BirthdayError, GenderError
 from trytond.modules.crm_customer.tests.tools import (
-    ModuleDatabaseTestCase, party_relations_not_replaced)
+    ModuleDatabaseTestCase, as_user, create_staff,
+    party_relations_not_replaced, xlsx)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 # A valid number of a woman born on 1 March 1990 in Beijing
 ID_WOMAN = '11010519900301068X'
@@ -40,7 +43,7 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_id_card_fills_birthday_and_gender(self):
-        "An ID card number fills the empty birthday and gender"
+        "An ID card number gives the birthday and gender in the form"
         Party = Pool().get('party.party')
 
         party = Party(name="王芳", id_card_number=ID_WOMAN.lower())
@@ -52,8 +55,87 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         party = Party(name="李强", id_card_number=ID_MAN,
             birthday=dt.date(1985, 2, 16), gender='female')
         party.on_change_id_card_number()
-        self.assertEqual(party.birthday, dt.date(1985, 2, 16))
-        self.assertEqual(party.gender, 'female')
+        self.assertEqual(party.birthday, dt.date(1985, 2, 15))
+        self.assertEqual(party.gender, 'male')
+
+    @with_transaction()
+    def test_id_card_gives_birthday_and_gender_on_save(self):
+        """Saved without the form, an ID card number fills the birthday and
+        gender and refuses others"""
+        Party = Pool().get('party.party')
+
+        party, = Party.create([{'name': "王芳", 'id_card_number': ID_WOMAN}])
+        self.assertEqual(
+            (party.birthday, party.gender), (dt.date(1990, 3, 1), 'female'))
+        Party.write([party], {'birthday': None, 'gender': None})
+        self.assertEqual(
+            (party.birthday, party.gender), (dt.date(1990, 3, 1), 'female'))
+        with self.assertRaises(GenderError):
+            Party.write([party], {'gender': 'male'})
+
+        other, = Party.create([{'name': "李强",
+                    'birthday': dt.date(1985, 2, 16), 'gender': 'male'}])
+        with self.assertRaisesRegex(BirthdayError, '1985-02-15'):
+            Party.write([other], {'id_card_number': ID_MAN})
+        with self.assertRaises(BirthdayError):
+            Party.create([{'name': "刘芳", 'id_card_number': '11010519491231002X',
+                        'birthday': dt.date(1949, 12, 30)}])
+
+    @with_transaction()
+    def test_sizes(self):
+        "Names and free texts have a length limit"
+        Party = Pool().get('party.party')
+
+        for values in [
+                {'name': "长" * 101},
+                {'name': "王芳", 'occupation': "长" * 51},
+                {'name': "王芳", 'remark': "长" * 4001},
+                {'name': "王芳", 'contact_persons': [
+                        ('create', [{'name': "长" * 101}])]},
+                {'name': "王芳", 'contact_mechanisms': [
+                        ('create', [{'type': 'email',
+                                    'value': "a" * 200 + '@example.com'}])]},
+                ]:
+            with self.assertRaises(ValidationError, msg=values):
+                Party.create([values])
+        Party.create([{'name': "长" * 100, 'remark': "长" * 4000}])
+
+    @with_transaction()
+    def test_masked_field_not_searched(self):
+        """A salesperson, who reads the ID card numbers masked, may not
+        search nor sort by them; a manager may"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+
+        company = create_company()
+        with set_company(company):
+            salesperson = create_staff(company, 'sales', 'group_salesperson')
+            manager = create_staff(company, 'manager', 'group_sales_manager')
+            party, = Party.create([{'name': "王芳", 'id_card_number': ID_WOMAN,
+                        'mobile': '13800138000'}])
+
+        with as_user(salesperson):
+            for domain in [
+                    [('id_card_number', 'like', '110%')],
+                    ['OR', ('name', '=', "王芳"),
+                        [('id_card_number', '>=', '1101')]],
+                    [('replaced_by.id_card_number', 'like', '110%')],
+                    ]:
+                with self.assertRaisesRegex(
+                        AccessError, "ID Card Number", msg=domain):
+                    Party.search(domain, count=True)
+            with self.assertRaises(AccessError):
+                Party.search([], order=[('id_card_number', 'ASC')])
+            with self.assertRaises(AccessError):
+                ContactMechanism.search(
+                    [('party.id_card_number', 'like', '110%')])
+            # The search box still finds a whole number
+            self.assertEqual(
+                Party.search([('rec_name', 'ilike', ID_WOMAN)]), [party])
+        with as_user(manager):
+            self.assertEqual(
+                Party.search([('id_card_number', 'like', '110%')]), [party])
 
     @with_transaction()
     def test_id_card_checked_and_unique(self):
@@ -258,7 +340,6 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
                     'remark': "老客户",
                     }, {
                     'name': "张三",
-                    'gender': 'female',
                     'id_card_number': ID_MAN,
                     'district': regions['440305'].id,
                     'remark': "喜欢绿茶",
@@ -274,6 +355,7 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         kept = Party(kept.id)
         self.assertEqual(kept.gender, 'male')
         self.assertEqual(kept.id_card_number, ID_MAN)
+        self.assertEqual(kept.birthday, dt.date(1985, 2, 15))
         self.assertEqual(kept.district, regions['440305'])
         self.assertEqual(kept.remark, "老客户\n喜欢绿茶")
         self.assertEqual([c.name for c in kept.contact_persons], ["李秘书"])
@@ -288,18 +370,27 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_erase_blanks_profile(self):
-        "Erasing a customer blanks the profile and the contact persons"
+        """Erasing a customer blanks the profile, the contact persons and
+        every copy of the mobile and ID card number"""
         pool = Pool()
         Party = pool.get('party.party')
         ContactPerson = pool.get('party.contact_person')
         Reading = pool.get('party.party.name_reading')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Task = pool.get('party.party.import.task')
         Erase = pool.get('party.erase', type='wizard')
 
         company = create_company()
         with set_company(company):
+            tasks = Task.create([{'file': xlsx(rows)} for rows in [
+                        [["客户名称", "手机"], ["王芳", "138 0013 8000"]],
+                        [["客户名称", "身份证号码"], ["王芳", ID_WOMAN]],
+                        [["客户名称", "手机"], ["李四", "13900139000"]],
+                        ]])
             party, = Party.create([{
                         'name': "王芳",
                         'id_card_number': ID_WOMAN,
+                        'mobile': '13800138000',
                         'birthday': dt.date(1990, 3, 1),
                         'gender': 'female',
                         'occupation': "教师",
@@ -329,6 +420,15 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
         self.assertEqual(
             {(r.party_name, r.reading) for r in readings}, {(None, '')})
         self.assertIsNone(person.phone)
+        # Nor the copies of the mobile the search box finds it by
+        with inactive_records():
+            mechanism, = ContactMechanism.search([('party', '=', party.id)])
+        self.assertEqual(
+            (mechanism.value, mechanism.value_compact, mechanism.value_tail),
+            ('****', None, None))
+        # Nor the workbooks that brought the customer in
+        self.assertEqual([bool(t.file) for t in Task.browse(tasks)],
+            [False, False, True])
 
     @with_transaction()
     def test_search_by_mobile_and_id_card(self):

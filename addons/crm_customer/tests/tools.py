@@ -1,8 +1,15 @@
 # This file is part of the CRM suite.
 "Checks each suite module runs in its own tests"
+import io
+from contextlib import contextmanager
+
+import openpyxl
+
 from trytond.model import ModelSQL
+from trytond.modules.company.tests import create_employee
 from trytond.pool import Pool
 from trytond.tests.test_tryton import TestCase, activate_module, drop_db
+from trytond.transaction import Transaction, check_access
 
 
 class ModuleDatabaseTestCase(TestCase):
@@ -19,6 +26,45 @@ class ModuleDatabaseTestCase(TestCase):
         super().tearDownClass()
         # Frees the test database's connections for the next test class
         drop_db()
+
+
+def xlsx(rows):
+    "An .xlsx workbook of the rows"
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
+
+
+def create_staff(company, login, group):
+    """Return a user of the group (an fs_id of crm_customer) with an
+    employee of the company named login"""
+    pool = Pool()
+    User = pool.get('res.user')
+    ModelData = pool.get('ir.model.data')
+    employee = create_employee(company, login)
+    user, = User.create([{
+                'login': login,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'groups': [('add', [
+                            ModelData.get_id('crm_customer', group)])],
+                }])
+    return user
+
+
+@contextmanager
+def as_user(user):
+    "Act as user does over RPC: with the access rights and record rules"
+    User = Pool().get('res.user')
+    with Transaction().set_user(user.id):
+        with Transaction().set_context(
+                User.get_preferences(context_only=True)), check_access():
+            yield
 
 
 # References that describe the party itself, not what is linked to it: a
