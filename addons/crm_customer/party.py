@@ -776,27 +776,29 @@ class ContactMechanism(metaclass=PoolMeta):
         "One mobile number belongs to one customer"
         if field_names and not (field_names & {'type', 'value', 'party'}):
             return
+        numbers = {}
         for mechanism in mechanisms:
             if mechanism.type != 'mobile':
                 continue
             # Validation comes before the compact value is stored
             number = mechanism.format_value_compact(
                 mechanism.value, mechanism.type)
-            if not number:
-                continue
-            # The other customer may be one the user cannot see
-            with without_check_access():
-                others = cls.search([
-                        ('type', '=', 'mobile'),
-                        ('value_compact', '=', number),
-                        ('party', '!=', mechanism.party.id),
-                        ], limit=1)
-                if others:
-                    other, = others
-                    raise DuplicateMobileError(gettext(
-                            'crm_customer.msg_mobile_duplicate',
-                            mobile=mechanism.value,
-                            code=other.party.code))
+            if number:
+                numbers.setdefault(number, mechanism)
+        # In a few queries for an import; the other customer may be one the
+        # user cannot see
+        with without_check_access():
+            for sub in grouped_slice(numbers, backend.MAX_QUERY_PARAMS):
+                for other in cls.search([
+                            ('type', '=', 'mobile'),
+                            ('value_compact', 'in', list(sub)),
+                            ]):
+                    mechanism = numbers[other.value_compact]
+                    if other.party != mechanism.party:
+                        raise DuplicateMobileError(gettext(
+                                'crm_customer.msg_mobile_duplicate',
+                                mobile=mechanism.value,
+                                code=other.party.code))
 
 
 class Replace(metaclass=PoolMeta):
