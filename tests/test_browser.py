@@ -1,9 +1,9 @@
 """The web client (sao) as Chinese staff see it: log in as sales1, check
 the main menu and the customer list are in Chinese, and save a screenshot
-of the list to var/browser-customers.png; log in as the shop manager and
-top up, report lost and re-issue a member card; log in as a cashier and
-serve a member from the swipe to the receipt; log in as the shop manager
-and send a bulk SMS to the customers of a bookmarked filter."""
+of the list to var/browser-customers.png; log in as a cashier, top up a
+member card in cash, report it lost and re-issue it, then serve a member
+from the swipe to the receipt; log in as the shop manager and send a bulk
+SMS to the customers of a bookmarked filter."""
 import pathlib
 import re
 
@@ -226,10 +226,11 @@ def test_salesperson_sees_chinese_client(page, server, demo_database):
         f"(all top-level entries: {entries})")
 
 
-def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
-    """店长 opens the first demo card, tops it up through the 充值 wizard,
-    reports it lost and re-issues it, all in Chinese"""
-    log_in(page, server, demo_database.name, 'manager', PASSWORD)
+def test_cashier_tops_up_and_reissues_a_card(page, server, demo_database):
+    """收银员 opens the first demo card, tops it up through the 充值 wizard,
+    paid in cash into her shift, reports it lost and re-issues it, all in
+    Chinese"""
+    log_in(page, server, demo_database.name, 'cashier1', PASSWORD)
     menu_row(page, '客户管理').locator('.expander').click()
     membership = menu_row(page, '会员管理')
     membership.wait_for(state='visible')
@@ -278,6 +279,8 @@ def test_manager_tops_up_and_reissues_a_card(page, server, demo_database):
     amount_input.press('Tab')
     expect(dialog.locator('input[name="bonus"]:visible')).to_have_value(
         re.compile(r'^100(\.00)?$'))
+    many2one(page, dialog.locator('input[name="method"]:visible').first,
+        '现金')
     dialog.locator('.modal-footer button', has_text='充值').click()
     expect(dialog).to_be_hidden()
     page.wait_for_function(

@@ -18,6 +18,8 @@ import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'tools'))
+# The module tests run with the suite's settings, as the server does
+os.environ.setdefault('TRYTOND_CONFIG', str(ROOT / 'trytond.conf'))
 
 from crm_admin import module_digests, suite_modules  # noqa: E402
 

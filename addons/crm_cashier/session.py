@@ -26,6 +26,9 @@ class POSCashSession(metaclass=PoolMeta):
         help="The cash counted at the close less the cash expected.")
     sales = fields.One2Many('sale.point.sale', 'shift', "Sales",
         readonly=True)
+    deposits = fields.One2Many('sale.point.card.deposit', 'shift',
+        "Card Money", readonly=True,
+        help="The money taken for member cards sold and topped up.")
 
     @classmethod
     def default_employee(cls):
@@ -46,6 +49,19 @@ class POSCashSession(metaclass=PoolMeta):
                     'crm_cashier.msg_shift_closed', point=point.rec_name))
         return sessions[0]
 
+    @classmethod
+    def get_balance(cls, sessions, name):
+        pool = Pool()
+        Deposit = pool.get('sale.point.card.deposit')
+        balances = super().get_balance(sessions, name)
+        # The cash paid for cards is in the drawer too
+        for deposit in Deposit.search([
+                    ('shift', 'in', [s.id for s in sessions]),
+                    ('method.cash', '=', True),
+                    ]):
+            balances[deposit.shift.id] += deposit.amount
+        return balances
+
     @property
     def cash_expected(self):
         "The cash the drawer should hold, before the over/short of the close"
@@ -65,11 +81,20 @@ class POSCashSession(metaclass=PoolMeta):
         return sorted(((m, s, r) for m, (s, r) in totals.items()),
             key=lambda x: x[0].name)
 
+    def handover_deposits(self):
+        "[(method, amount)] of the money taken for cards in the shift"
+        totals = {}
+        for deposit in self.deposits:
+            totals.setdefault(deposit.method, Decimal(0))
+            totals[deposit.method] += deposit.amount
+        return sorted(totals.items(), key=lambda x: x[0].name)
+
     @classmethod
     def copy(cls, sessions, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('over_short')
         default.setdefault('sales')
+        default.setdefault('deposits')
         return super().copy(sessions, default=default)
 
     @classmethod

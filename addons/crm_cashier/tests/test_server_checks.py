@@ -10,7 +10,7 @@ from trytond.modules.company.tests import (
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import Receipt
 from trytond.modules.crm_cashier.tests.tools import (
-    new_sale, pay, setup_shop)
+    cashier_user, new_sale, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
 from trytond.modules.crm_membership.exceptions import PinError
@@ -20,17 +20,6 @@ from trytond.transaction import Transaction
 
 D = Decimal
 REFUSED = (CashierError, AccessError)
-
-
-def cashier_user(company, login='cashier'):
-    "A user of the 收银员 role who may sell at the till"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    user = create_staff(company, login, 'group_cashier')
-    User.write([user], {'groups': [('add', [
-                        ModelData.get_id('sale_point', 'group_sale_point')])]})
-    return user
 
 
 def pay_form(sale, data):

@@ -1,36 +1,68 @@
 # This file is part of the CRM suite.
-"Two tills paying from one card at once"
+"Tills paying from one card at once"
 import threading
+import time
 from decimal import Decimal
 
 from trytond import backend
-
+from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.tests.tools import (
-    new_sale, pay, setup_shop)
+    create_product, new_sale, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
-from trytond.modules.crm_membership.exceptions import CardError
+from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.modules.crm_membership.tests.test_card_transactions import (
     till)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
+from trytond.tests.test_tryton import DB_NAME, with_transaction
+from trytond.transaction import Transaction, TransactionError
 
 D = Decimal
 
 
-def tills_at_once(function, values):
+def request(function, *args):
+    """Call function as trytond's dispatcher serves a request: started
+    again with the records it locks, retried on a conflict; return its
+    result, the user error it raised or the error of a lock it could not
+    take, which the server answers with 503"""
+    retry = config.getint('database', 'retry')
+    extras, count = {}, 0
+    while True:
+        if count:
+            time.sleep(0.02 * count)
+        try:
+            transaction = Transaction(new=True).start(DB_NAME, 0, **extras)
+        except backend.DatabaseOperationalError as error:
+            return error
+        with transaction:
+            try:
+                return function(*args)
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+            except backend.DatabaseOperationalError:
+                if count >= retry:
+                    raise
+                transaction.rollback()
+                count += 1
+            except (CardError, PinError) as error:
+                transaction.rollback()
+                return error
+
+
+def tills_at_once(function, values, serve=till):
     """Results of a till for each value calling function(value) together
-    (one after the other on SQLite, which serialises writers anyway)"""
+    (one after the other on SQLite, which serialises writers anyway),
+    each served by serve"""
     if backend.name == 'sqlite':
-        return [till(function, v) for v in values]
+        return [serve(function, v) for v in values]
     results = [None] * len(values)
     barrier = threading.Barrier(len(values))
 
     def run(index):
         barrier.wait()
         try:
-            results[index] = till(function, values[index])
+            results[index] = serve(function, values[index])
         except Exception as e:
             results[index] = e
     threads = [threading.Thread(target=run, args=(i,))
@@ -81,6 +113,38 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         self.assertEqual(
             sorted(s.state for s in Sale.browse([s.id for s in sales])),
             ['done', 'open'])
+
+    @with_transaction()
+    def test_twenty_tills_pay_from_one_card(self):
+        """20 tills pay ¥30 from a ¥100 card at once, each as the server
+        serves a request: 3 are paid, the others told the balance is
+        short, none fails on the card's lock"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Sale = pool.get('sale.point.sale')
+        Method = pool.get('sale.point.payment.method')
+        company = create_company()
+        with set_company(company):
+            point, _, card_method, card, _, cigarettes = setup_shop(company)
+            # No member discount on tobacco: ¥30 a sale
+            lighter = create_product("打火机", 30,
+                category=cigarettes.categories[0])
+            Card.debit(card, D(100), pin='123456', spend=False)
+            sales = [new_sale(point, card, lighter) for _ in range(20)]
+        Transaction().commit()
+
+        def pay_sale(sale_id):
+            with Transaction().set_context(company=company.id):
+                return pay(Sale(sale_id), Method(card_method.id), 30,
+                    '123456').state
+        results = tills_at_once(pay_sale, [s.id for s in sales],
+            serve=request)
+
+        self.assertEqual(results.count('done'), 3, msg=results)
+        short = [r for r in results if isinstance(r, CardError)]
+        self.assertEqual(len(short), 17, msg=results)
+        self.assertTrue(all("not enough" in str(r) for r in short))
+        self.assertEqual(Card(card.id).balance, D(10))
 
 
 del ModuleDatabaseTestCase

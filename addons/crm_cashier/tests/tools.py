@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
+from trytond.modules.crm_customer.tests.tools import create_staff
 from trytond.modules.crm_membership.tests.tools import (
     create_card_type, issue_card)
 from trytond.pool import Pool
@@ -176,3 +177,14 @@ def pay(sale, method, amount, pin=None, reference=None, card_amount=None):
             D(card_amount) if card_amount is not None else None)
         wizard.transition_pay()
     return Sale(sale.id)
+
+
+def cashier_user(company, login='cashier'):
+    "A user of the 收银员 role who may sell at the till"
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    user = create_staff(company, login, 'group_cashier')
+    User.write([user], {'groups': [('add', [
+                        ModelData.get_id('sale_point', 'group_sale_point')])]})
+    return user
