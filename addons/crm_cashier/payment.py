@@ -34,9 +34,10 @@ def check_server_fields(records, values, names):
         sent = {n for n in names for r in records if getattr(r, n, None)}
     if sent:
         Model = records[0].__class__
+        strings = Model.fields_get(sorted(sent))
         raise CashierError(gettext('crm_cashier.msg_server_field',
-                fields=', '.join(sorted(
-                        Model._fields[n].string for n in sent))))
+                fields='、'.join(strings.get(n, {}).get('string', n)
+                    for n in sorted(sent))))
 
 
 class POSSale(metaclass=PoolMeta):

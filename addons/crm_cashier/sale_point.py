@@ -2,7 +2,6 @@
 """The till: its rounding (抹零), the totals of its sales as stored, the
 shift a sale is paid in and the locks a payment takes"""
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from weakref import WeakKeyDictionary
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -16,14 +15,44 @@ from trytond.transaction import Transaction
 
 from .exceptions import CashierError
 
-# {transaction: (its write counter, {sale id: amounts})}
-_stored_amounts = WeakKeyDictionary()
 ROUNDINGS = {
     'drop_fen': (Decimal('0.1'), ROUND_DOWN),
     'drop_jiao': (Decimal(1), ROUND_DOWN),
     'half_jiao': (Decimal('0.1'), ROUND_HALF_UP),
     'half_yuan': (Decimal(1), ROUND_HALF_UP),
     }
+
+
+class AmountsMemo:
+    """The stored amounts of the sales read in a transaction since its
+    last write, joined to the transaction so that its commit or rollback
+    forgets them"""
+
+    def __init__(self):
+        self.counter = None
+        self.amounts = {}
+
+    def __eq__(self, other):
+        # One per transaction: join() gives back the one already joined
+        return isinstance(other, AmountsMemo)
+
+    def __hash__(self):
+        return hash(AmountsMemo)
+
+    def forget(self, transaction=None):
+        self.counter = None
+        self.amounts.clear()
+
+    def tpc_begin(self, transaction):
+        pass
+
+    def commit(self, transaction):
+        pass
+
+    def tpc_vote(self, transaction):
+        pass
+
+    tpc_finish = tpc_abort = forget
 
 
 def rounded(amount, mode):
@@ -126,10 +155,11 @@ class POSSale(metaclass=PoolMeta):
         Line = pool.get('sale.point.sale.line')
         Payment = pool.get('sale.point.payment')
         transaction = Transaction()
-        counter, memo = _stored_amounts.get(transaction, (None, {}))
-        if counter != transaction.counter:
-            memo = {}
-            _stored_amounts[transaction] = (transaction.counter, memo)
+        joined = transaction.join(AmountsMemo())
+        if joined.counter != transaction.counter:
+            joined.forget()
+            joined.counter = transaction.counter
+        memo = joined.amounts
         currencies = {s.id: s.company.currency
             for s in sales if s.id not in memo}
         amounts = {i: [Decimal(0), Decimal(0), Decimal(0)]

@@ -121,14 +121,16 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         short, none fails on the card's lock"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Category = pool.get('product.category')
         Sale = pool.get('sale.point.sale')
         Method = pool.get('sale.point.payment.method')
         company = create_company()
         with set_company(company):
-            point, _, card_method, card, _, cigarettes = setup_shop(company)
+            point, _, card_method, card, _, _ = setup_shop(company)
             # No member discount on tobacco: ¥30 a sale
-            lighter = create_product("打火机", 30,
-                category=cigarettes.categories[0])
+            tobacco, = Category.search([('name', '=', "烟草")],
+                order=[('id', 'DESC')], limit=1)
+            lighter = create_product("打火机", 30, category=tobacco)
             Card.debit(card, D(100), pin='123456', spend=False)
             sales = [new_sale(point, card, lighter) for _ in range(20)]
         Transaction().commit()
@@ -145,6 +147,23 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         self.assertEqual(len(short), 17, msg=results)
         self.assertTrue(all("not enough" in str(r) for r in short))
         self.assertEqual(Card(card.id).balance, D(10))
+
+    @with_transaction()
+    def test_stored_amounts_forgotten_on_rollback(self):
+        """The amounts of a sale read before a rollback are read again
+        after it, though the transaction has written nothing since"""
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            point, cash, _, _, shampoo, _ = setup_shop(company)
+            sale = new_sale(point, None, shampoo)
+        Transaction().commit()
+        with set_company(company):
+            pay(sale, cash, 40)
+            self.assertEqual(Sale(sale.id).amount_paid, D(40))
+            Transaction().rollback()
+            self.assertEqual(Sale(sale.id).amount_paid, D(0))
 
 
 del ModuleDatabaseTestCase
