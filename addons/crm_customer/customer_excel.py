@@ -79,6 +79,10 @@ XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
 # What makes a spreadsheet read a cell as a formula
 FORMULA_STARTS = ('=', '+', '-', '@')
 REPORT_ROWS = 1000
+# Customers saved by one create or write: each runs the ORM's checks once
+# for all of them, but browsing n records costs n² in Tryton (it asserts
+# that every id of the list is an int for each record)
+SAVE_ROWS = 100
 EXAMPLE = {
     'name': "张三", 'mobile': '138 0013 8000', 'gender': 'male',
     'birthday_calendar': 'solar', 'birthday': dt.date(1990, 5, 1),
@@ -195,6 +199,7 @@ class CustomerImporter:
         # stages read, parse and save
         self.progress = progress or (lambda stage, rows: None)
         self.Party = pool.get('party.party')
+        self.ContactMechanism = pool.get('party.contact_mechanism')
         self.today = pool.get('ir.date').today()
         self.columns = Columns()
         self.errors = []
@@ -536,16 +541,19 @@ class CustomerImporter:
                 values = self._party_values(values, party)
                 if values:
                     to_write.extend(([party], values))
-            for count, sub in enumerate(grouped_slice(to_write, 2 * 500), 1):
+            for count, sub in enumerate(
+                    grouped_slice(to_write, 2 * SAVE_ROWS), 1):
                 Party.write(*sub)
-                self.progress('save', len(self.to_create) + count * 500)
+                self.progress(
+                    'save', len(self.to_create) + count * SAVE_ROWS)
         return len(self.to_create), len(self.to_update)
 
     def _create(self, rows):
         "Create the new customers with their phones and address"
         Party = self.Party
         sequence = Party._code_sequence()
-        for count, sub in enumerate(map(list, grouped_slice(rows, 500))):
+        for count, sub in enumerate(
+                map(list, grouped_slice(rows, SAVE_ROWS))):
             vlist = [self._party_values(v, None) for v in sub]
             if sequence:
                 # One query for the numbers of the rows, not one per row
@@ -553,8 +561,20 @@ class CustomerImporter:
                     codes = sequence.get_many(len(vlist))
                 for values, code in zip(vlist, codes):
                     values['code'] = code
+            for values in vlist:
+                values.update(self._computed(values))
             Party.create(vlist)
-            self.progress('save', count * 500 + len(sub))
+            self.progress('save', count * SAVE_ROWS + len(sub))
+
+    def _computed(self, values):
+        """The columns that the ORM computes when it saves a new customer
+        (the readings of the name, the birthday and gender of the ID card
+        …): given in the values of the create, they are not written again
+        one customer at a time after it; the ORM computes them still and
+        writes only what would differ"""
+        party = self.Party(**{k: values.get(k) for k in [
+                    'name', 'code', 'id_card_number', 'birthday', 'gender']})
+        return party.compute_fields()
 
     def _party_values(self, values, party):
         values = dict(values)
@@ -568,7 +588,11 @@ class CustomerImporter:
             if value and not (party and any(
                         m.type == type_ and (m.value_compact or m.value)
                         == value for m in party.contact_mechanisms)):
-                mechanisms.append({'type': type_, 'value': value})
+                mechanism = {'type': type_, 'value': value}
+                # With the forms and columns the ORM computes from it
+                mechanism.update(
+                    self.ContactMechanism(**mechanism).compute_fields())
+                mechanisms.append(mechanism)
         if mechanisms:
             values['contact_mechanisms'] = [('create', mechanisms)]
         address = {k: values.pop(k) for k in ['street', 'postal_code']

@@ -1,5 +1,6 @@
 # This file is part of the CRM suite.
 import datetime as dt
+import functools
 import itertools
 import re
 from string import ascii_lowercase
@@ -17,8 +18,11 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import Index, ModelSQL, ModelView, fields, sequence_ordered
+from trytond.model import (
+    Index, Model, ModelSQL, ModelView, fields, sequence_ordered)
 from trytond.model.exceptions import AccessError
+from trytond.model.multivalue import filter_pattern
+from trytond.modules.company.model import CompanyValueMixin
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Date, Eval, If
 from trytond.tools import grouped_slice
@@ -241,7 +245,67 @@ class Party(metaclass=PoolMeta):
                     values['birthday'] = ric.get_birth_date(number)
                 if not self.gender:
                     values['gender'] = id_card_gender(number)
-        return values
+        # Only what changes, so that a create given the computed columns
+        # (an import) does not write them again
+        return {k: v for k, v in values.items()
+            if getattr(self, k, values) != v}
+
+    @classmethod
+    def _multivalue_setter(cls, parties, name, value):
+        """Set the company-dependent value of the parties as
+        set_multivalue does one party at a time, in one search and one
+        create or write: an import creates thousands of parties, each of
+        which gets the defaults of a dozen of these fields"""
+        Value = cls.multivalue_model(name)
+        party_field = next((f for f, field in Value._fields.items()
+                if field._type == 'many2one'
+                and field.model_name == cls.__name__), None)
+        has_one2many = any(field._type == 'one2many'
+            and field.model_name == Value.__name__ and not field.filter
+            for field in cls._fields.values())
+        if (len(parties) < 2 or not party_field or not has_one2many
+                or isinstance(value, (list, tuple))
+                or name not in Value._fields):
+            return super()._multivalue_setter(parties, name, value)
+        pattern = {}
+        if issubclass(Value, CompanyValueMixin):
+            pattern['company'] = Transaction().context.get('company')
+        pattern = filter_pattern(pattern, Value)
+
+        def plain(value):
+            return value.id if isinstance(value, Model) else value
+
+        held = {}
+        with inactive_records():
+            for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
+                for record in Value.search([
+                            (party_field, 'in', [p.id for p in sub]),
+                            ]):
+                    held.setdefault(
+                        getattr(record, party_field).id, []).append(record)
+        to_write, to_create = [], []
+        # As multivalue_record fills a new value record
+        new = {**pattern}
+        for oname, ofield in cls._fields.items():
+            if (oname != name and isinstance(ofield, fields.MultiValue)
+                    and cls.multivalue_model(oname) == Value):
+                func = getattr(cls, 'default_%s' % oname, None)
+                if func:
+                    new[oname] = plain(func(**pattern))
+        if value is not None:
+            new[name] = value
+        for party in parties:
+            records = [r for r in held.get(party.id, [])
+                if r.match(pattern, match_none=True)]
+            if records:
+                to_write.extend(r for r in records
+                    if plain(getattr(r, name, None)) != value)
+            else:
+                to_create.append({**new, party_field: party.id})
+        if to_write:
+            Value.write(to_write, {name: value})
+        if to_create:
+            Value.create(to_create)
 
     @classmethod
     def search_rec_name(cls, name, clause):
@@ -743,6 +807,14 @@ class ContactMechanism(metaclass=PoolMeta):
         # A number typed without +86 is Chinese
         yield 'CN'
 
+    @fields.depends(methods=['_phone_country_codes'])
+    def _parse_phonenumber(self, value):
+        if isinstance(value, str) and value.startswith('+'):
+            # The country is that of the prefix, whatever the addresses:
+            # an import parses each number several times
+            return parse_international_phone(value)
+        return super()._parse_phonenumber(value)
+
     @fields.depends(methods=['_parse_phonenumber'])
     def format_value(self, value=None, type_=None):
         if type_ in {'phone', 'mobile', 'fax'} and value:
@@ -1053,6 +1125,16 @@ class PartyNameReading(ModelSQL):
                 wheres += [head == spelling + c for c in ascii_lowercase]
         return [table.select(Min(table.party_name).as_('name'), where=w)
             for w in wheres]
+
+
+@functools.lru_cache(maxsize=10000)
+def parse_international_phone(value):
+    "The valid phone number of value, which starts with its country code"
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def normalize_id_card(number):
