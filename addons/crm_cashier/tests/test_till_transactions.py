@@ -121,15 +121,14 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         short, none fails on the card's lock"""
         pool = Pool()
         Card = pool.get('crm.membership.card')
-        Category = pool.get('product.category')
         Sale = pool.get('sale.point.sale')
         Method = pool.get('sale.point.payment.method')
         company = create_company()
         with set_company(company):
             point, _, card_method, card, _, _ = setup_shop(company)
-            # No member discount on tobacco: ¥30 a sale
-            tobacco, = Category.search([('name', '=', "烟草")],
-                order=[('id', 'DESC')], limit=1)
+            # No discount on the card's level's excluded category: ¥30 a
+            # sale
+            tobacco = Card(card.id).level.excluded_categories[0]
             lighter = create_product("打火机", 30, category=tobacco)
             Card.debit(card, D(100), pin='123456', spend=False)
             sales = [new_sale(point, card, lighter) for _ in range(20)]
