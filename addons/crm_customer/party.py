@@ -809,11 +809,13 @@ class ContactMechanism(metaclass=PoolMeta):
 
     @fields.depends(methods=['_phone_country_codes'])
     def _parse_phonenumber(self, value):
-        if isinstance(value, str) and value.startswith('+'):
-            # The country is that of the prefix, whatever the addresses:
-            # an import parses each number several times
-            return parse_international_phone(value)
-        return super()._parse_phonenumber(value)
+        if not isinstance(value, str):
+            return super()._parse_phonenumber(value)
+        # The country of a number with its prefix is the prefix's, whatever
+        # the addresses; an import parses each number several times
+        countries = () if value.startswith('+') else tuple(
+            self._phone_country_codes())
+        return parse_phone_number(value, countries)
 
     @fields.depends(methods=['_parse_phonenumber'])
     def format_value(self, value=None, type_=None):
@@ -1128,13 +1130,17 @@ class PartyNameReading(ModelSQL):
 
 
 @functools.lru_cache(maxsize=10000)
-def parse_international_phone(value):
-    "The valid phone number of value, which starts with its country code"
-    try:
-        number = phonenumbers.parse(value)
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
+def parse_phone_number(value, countries):
+    """As ContactMechanism._parse_phonenumber: the first valid reading of
+    value in the countries in turn, else as an international number"""
+    for country in countries + (None,):
+        try:
+            number = phonenumbers.parse(value, country)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
 
 
 def normalize_id_card(number):
@@ -1192,6 +1198,8 @@ def age(birthday, today):
 MAX_READINGS = 8
 
 
+# Read twice when a customer is imported: for the create, then checked
+@functools.lru_cache(maxsize=4096)
 def name_pinyin(name):
     """Return the full pinyin and the initials of name, each reading
     separated by a space: 单田芳 gives 'shantianfang dantianfang …'"""

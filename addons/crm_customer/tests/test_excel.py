@@ -6,10 +6,12 @@ import openpyxl
 import xlwt
 
 from trytond.exceptions import UserError
+from trytond.model import fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_customer.customer_excel import (
     Columns, CustomerImporter, template)
+from trytond.modules.crm_customer.party import name_pinyin
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff, xlsx)
 from trytond.modules.crm_customer.tests.test_profile import (
@@ -303,6 +305,62 @@ class CustomerExcelTestCase(ModuleDatabaseTestCase):
             zhang, = Party.search([('name', '=', "张三")])
             self.assertEqual(
                 (zhang.birthday, zhang.gender), (dt.date(1985, 2, 15), 'male'))
+
+    @with_transaction()
+    def test_import_saves_as_the_form(self):
+        """The customers created a hundred at a time by the import hold
+        what Party.create of one customer stores: the company values, the
+        computed columns of the name, ID card and phones"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+        company = create_company()
+        names = [n for n, f in Party._fields.items()
+            if isinstance(f, fields.MultiValue)]
+        values_models = {Party.multivalue_model(n) for n in names}
+        with set_company(company), chinese():
+            alone, = Party.create([{
+                        'name': "李娜", 'id_card_number': ID_WOMAN,
+                        'contact_mechanisms': [('create', [{
+                                        'type': 'mobile',
+                                        'value': '13900139001'}])],
+                        }])
+            importer = CustomerImporter(xlsx([
+                        ["客户名称", "手机", "身份证号码"],
+                        ["张三", "138 0013 8000", ID_MAN],
+                        ["王芳", "+86 137 0013 7000", None],
+                        ]))
+            self.assertEqual(importer.errors, [])
+            importer.save()
+            zhang, = Party.search([('name', '=', "张三")])
+            wang, = Party.search([('name', '=', "王芳")])
+            for Value in values_models:
+                field = next(n for n, f in Value._fields.items()
+                    if f._type == 'many2one' and f.model_name == Party.__name__)
+
+                def stored(party):
+                    return sorted(
+                        tuple((n, getattr(v, n)) for n in sorted(Value._fields)
+                            if n not in {'id', field, 'create_date',
+                                'write_date', 'create_uid', 'write_uid',
+                                'rec_name'})
+                        for v in Value.search([(field, '=', party.id)]))
+                self.assertEqual(stored(zhang), stored(alone), Value.__name__)
+                self.assertEqual(stored(wang), stored(alone), Value.__name__)
+            for name in names:
+                self.assertEqual(zhang.get_multivalue(name),
+                    alone.get_multivalue(name), name)
+            self.assertEqual(
+                (zhang.name_pinyin, zhang.name_initials, zhang.gender,
+                    zhang.birthday),
+                (*name_pinyin("张三"), 'male', dt.date(1985, 2, 15)))
+            self.assertTrue(zhang.code_alnum)
+            self.assertEqual(zhang.code_digit,
+                int(''.join(c for c in zhang.code if c.isdigit())))
+            mobile, = Mechanism.search([('party', '=', wang.id)])
+            self.assertEqual(
+                (mobile.value, mobile.value_compact, mobile.value_tail),
+                ("137 0013 7000", '+8613700137000', '7000'))
 
     @with_transaction()
     def test_export_formulas_as_text(self):
