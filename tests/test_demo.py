@@ -173,7 +173,9 @@ def test_regions_and_profiles(server, demo_database):
 def test_id_card_masked(server, demo_database, login, masked):
     "Salespeople read ID card numbers masked, managers and admins in full"
     config = connect(server, demo_database, login)
-    parties = search_read(config, 'party.party',
-        [('id_card_number', '!=', None)], ['id_card_number'])
+    # Who reads them masked may not search by them: read, then filter
+    parties = [p for p in search_read(config, 'party.party',
+            [('contact_mechanisms.type', '=', 'mobile')], ['id_card_number'])
+        if p['id_card_number']]
     assert parties
     assert all(('*' in p['id_card_number']) == masked for p in parties)

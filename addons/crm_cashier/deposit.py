@@ -89,6 +89,7 @@ class CardDeposit(ModelSQL, ModelView):
 
 class CardMoneyStart:
     "How the money for a card is paid"
+    __slots__ = ()
     method = fields.Many2One('sale.point.payment.method', "Paid by",
         domain=METHOD_DOMAIN,
         help="Paid at the till in the cashier's open shift.")

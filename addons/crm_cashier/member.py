@@ -249,10 +249,11 @@ class POSSale(metaclass=PoolMeta):
                         ('card_line', '=', None),
                         ], fields_names=['amount'])))
 
-    def check_line_prices(self):
-        "Check the prices of the lines again, for the cashier who is paid"
+    def check_line_discounts(self):
+        """Check the manual discounts of the lines again against the limit
+        of the cashier who is paid, who may not be who wrote them"""
         for line in self.lines:
-            line.check_prices()
+            line.check_discount_limit()
 
     @classmethod
     def count_for_members(cls, sales):
@@ -400,19 +401,7 @@ class POSSaleLine(metaclass=PoolMeta):
         if (self.quantity or 0) < 0:
             raise CashierError(gettext(
                     'crm_cashier.msg_line_negative', line=self.rec_name))
-        employee = self.sale.till_employee()
-        limit = employee.till_discount_limit if employee else None
-        if self.manual_discount and limit is None:
-            raise CashierError(gettext(
-                    'crm_cashier.msg_line_discount_none',
-                    line=self.rec_name,
-                    employee=employee.rec_name if employee else ''))
-        if self.manual_discount and self.manual_discount > limit:
-            raise CashierError(gettext(
-                    'crm_cashier.msg_line_discount_limit',
-                    line=self.rec_name,
-                    discount=self.manual_discount * 100,
-                    employee=employee.rec_name, limit=limit * 100))
+        self.check_discount_limit()
         if self.package_use:
             return
         expected = self.__class__(sale=self.sale, product=self.product,
@@ -424,6 +413,24 @@ class POSSaleLine(metaclass=PoolMeta):
                     'crm_cashier.msg_line_price',
                     line=self.rec_name, price=self.unit_price,
                     expected=expected.unit_price))
+
+    def check_discount_limit(self):
+        "Refuse a manual discount beyond the limit of the user at the till"
+        if not self.manual_discount or self.refund_of:
+            return
+        employee = self.sale.till_employee()
+        limit = employee.till_discount_limit if employee else None
+        if limit is None:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_line_discount_none',
+                    line=self.rec_name,
+                    employee=employee.rec_name if employee else ''))
+        if self.manual_discount > limit:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_line_discount_limit',
+                    line=self.rec_name,
+                    discount=self.manual_discount * 100,
+                    employee=employee.rec_name, limit=limit * 100))
 
     @fields.depends('sale', '_parent_sale.card',
         methods=['apply_member_discount'])

@@ -499,7 +499,7 @@ class POSPay(metaclass=PoolMeta):
                 return 'payment'
             return 'receipt' if sale.state == 'done' else 'end'
         if sale.state == 'open':
-            sale.check_line_prices()
+            sale.check_line_discounts()
         shift = sale.current_shift()
         if sale.shift != shift:
             sale.shift = shift

@@ -109,7 +109,8 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         refused, = [r for r in results if isinstance(r, CardError)]
         self.assertIn("not enough", str(refused))
         self.assertEqual(Card(card.id).balance, D(12))
-        self.assertEqual(len(Payment.search([])), 1)
+        self.assertEqual(
+            len(Payment.search([('sale', 'in', [s.id for s in sales])])), 1)
         self.assertEqual(
             sorted(s.state for s in Sale.browse([s.id for s in sales])),
             ['done', 'open'])
@@ -152,14 +153,18 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
         """The amounts of a sale read before a rollback are read again
         after it, though the transaction has written nothing since"""
         pool = Pool()
+        Payment = pool.get('sale.point.payment')
         Sale = pool.get('sale.point.sale')
+        Session = pool.get('sale.point.cash.session')
         company = create_company()
         with set_company(company):
             point, cash, _, _, shampoo, _ = setup_shop(company)
             sale = new_sale(point, None, shampoo)
         Transaction().commit()
         with set_company(company):
-            pay(sale, cash, 40)
+            Payment.create([{'sale': sale.id, 'method': cash.id,
+                        'amount': D(40),
+                        'session': Session.get_current(point).id}])
             self.assertEqual(Sale(sale.id).amount_paid, D(40))
             Transaction().rollback()
             self.assertEqual(Sale(sale.id).amount_paid, D(0))
