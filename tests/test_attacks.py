@@ -178,3 +178,32 @@ def test_base_pay_for_managers(rpc):
     paid = find(rpc('manager'), 'company.employee',
         [('base_pay', '!=', None)], ['base_pay'])
     assert paid
+
+
+def test_server_fields_sent_to_pay_dialog(admin, cashier, card):
+    "1–2. The card line of an earlier payment sent in the Pay dialog"
+    earlier = card_payment(admin)
+    before = card()
+    sale_id = open_sale(cashier)
+    run_pay(cashier, sale_id, {'method': methods(cashier)["现金"],
+            'amount': '100', 'card': earlier['card'],
+            'card_line': earlier['card_line'], 'points': 500})
+    payment, = find(admin, 'sale.point.payment', [('sale', '=', sale_id)],
+        ['card', 'card_line', 'points'])
+    assert (payment['card'], payment['card_line'], payment['points']) == (
+        None, None, None)
+    assert card() == before
+
+
+def test_negative_payment(admin, cashier, card):
+    "7. A negative cash payment so that the card pays out cash"
+    before = card()
+    sale_id = open_sale(cashier, before['id'])
+    with pytest.raises(RPCError) as refused:
+        cashier.model('sale.point.payment', 'create', [{
+                    'sale': sale_id, 'method': methods(cashier)["现金"],
+                    'amount': '-500'}])
+    assert '负数' in refused.value.message
+    assert find(admin, 'sale.point.payment', [('sale', '=', sale_id)],
+        ['id']) == []
+    assert card() == before

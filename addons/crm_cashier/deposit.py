@@ -122,6 +122,9 @@ class CardIssue(metaclass=PoolMeta):
         pool = Pool()
         Deposit = pool.get('sale.point.card.deposit')
         ValueLine = pool.get('crm.membership.value.line')
+        if self.record.type.kind != 'stored_value':
+            # Counts and discounts are sold at the type's price
+            self.start.amount = self.record.type.price
         paid = self.start.amount or 0
         if paid:
             shift = Deposit.shift_of_user(

@@ -249,6 +249,17 @@ class POSSale(metaclass=PoolMeta):
                         ('card_line', '=', None),
                         ], fields_names=['amount'])))
 
+    @classmethod
+    def validate_fields(cls, sales, field_names):
+        super().validate_fields(sales, field_names)
+        # The lines were priced at the level of the card: another card,
+        # or none, prices them again
+        if field_names is None or 'card' in field_names:
+            for sale in sales:
+                if sale.state == 'open':
+                    for line in sale.lines:
+                        line.check_prices()
+
     def check_line_discounts(self):
         """Check the manual discounts of the lines again against the limit
         of the cashier who is paid, who may not be who wrote them"""

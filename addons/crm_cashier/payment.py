@@ -66,6 +66,15 @@ class POSSale(metaclass=PoolMeta):
             mode, sales, values=values, external=external)
         if external and mode in {'create', 'write'}:
             check_server_fields(sales, values, SERVER_SALE_FIELDS)
+            # The day of a sale dates its points, spend and commissions
+            today = Pool().get('ir.date').today()
+            if mode == 'create':
+                dates = {s.date for s in sales}
+            else:
+                dates = {values['date']} if 'date' in values else set()
+            for date in dates - {None, today}:
+                raise CashierError(gettext(
+                        'crm_cashier.msg_sale_date', date=date))
         if mode == 'delete' or (mode == 'write' and 'card' in values):
             for sale in sales:
                 if any(p.card for p in sale.payments):
@@ -317,6 +326,13 @@ class POSPayment(metaclass=PoolMeta):
         total = lines_total + (sale.rounding_amount or 0)
         if self.id is not None and self.id >= 0:
             paid -= self.__class__(self.id).amount
+        # Change given back (a negative payment) is not money the card may
+        # pay out
+        paid -= sum(p['amount'] for p in self.__class__.search_read([
+                    ('sale', '=', sale.id),
+                    ('amount', '<', 0),
+                    ('id', '!=', self.id if self.id is not None else -1),
+                    ], fields_names=['amount']))
         if paid + self.amount > total:
             raise CashierError(gettext(
                     'crm_cashier.msg_card_payment_over',
@@ -423,6 +439,10 @@ class POSPayment(metaclass=PoolMeta):
             check_server_fields(payments, values, SERVER_PAYMENT_FIELDS)
             if mode == 'create':
                 for payment in payments:
+                    if payment.amount is not None and payment.amount < 0:
+                        raise CashierError(gettext(
+                                'crm_cashier.msg_payment_negative',
+                                payment=payment.rec_name))
                     if payment.method.from_card:
                         raise CashierError(gettext(
                                 'crm_cashier.msg_card_payment_wizard',
@@ -484,6 +504,10 @@ class POSPay(metaclass=PoolMeta):
         Payment = pool.get('sale.point.payment')
         sale = self.record
         sale.lock_for_payment()
+        # A wizard saves what the client sent without access checks: only
+        # the form's key is taken, to be scoped, the rest is the server's
+        for name in SERVER_PAYMENT_FIELDS - {'card_key'}:
+            setattr(self.payment, name, None)
         key, self.payment.card_key = self.payment.card_key, None
         if self.payment.card_amount:
             kind = 'value'

@@ -251,7 +251,7 @@ class POSSale(metaclass=PoolMeta):
                 amount=-share, refund_of=payment, card=payment.card,
                 reference=payment.reference)
             key = '%s,%s,%s' % (self.__name__, self.id, index)
-            if payment.card_line:
+            if payment.card_line and payment.own_line(payment.card_line):
                 refund.card_key = key
                 refund.card_line = Card.credit(payment.card, share,
                     origin=self, payment=payment.card_line, key=key,

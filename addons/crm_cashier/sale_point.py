@@ -255,8 +255,13 @@ class POSSale(metaclass=PoolMeta):
         the employee a client wrote on the sale"""
         pool = Pool()
         User = pool.get('res.user')
-        user = User(Transaction().user)
-        return user.employee or self.employee
+        transaction = Transaction()
+        if not transaction.user:
+            # The server itself (cron, tests): the sale's
+            return self.employee
+        # The user's employee of the company, which a user without one
+        # may not borrow from the sale
+        return User(transaction.user).employee
 
     def current_shift(self):
         "The open shift of the till, which must be the cashier's"

@@ -5,7 +5,7 @@ from decimal import Decimal
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.tests.tools import (
-    cashier_user, create_method, setup_shop)
+    at_till, cashier_user, create_method, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_membership.tests.tools import create_card_type
 from trytond.pool import Pool
@@ -51,14 +51,14 @@ class DepositTestCase(ModuleDatabaseTestCase):
             shift, = Session.search([('point', '=', point.id)])
             before = shift.balance
 
-            with Transaction().set_user(user.id):
+            with at_till(user):
                 with self.assertRaises(CashierError):
                     run_wizard('crm.membership.card.top_up', card, 'top_up',
                         amount=D(100), method=cash)
             self.assertEqual(Card(card.id).balance, D(200))
 
             Session.write([shift], {'employee': user.employee.id})
-            with Transaction().set_user(user.id):
+            with at_till(user):
                 for method, reference in [(card_method, None),
                         (wechat, None)]:
                     with self.assertRaises(CashierError):
@@ -105,7 +105,7 @@ class DepositTestCase(ModuleDatabaseTestCase):
             sold, free = Card.create([
                     {'type': card_type.id, 'party': party.id},
                     {'type': card_type.id, 'party': party.id}])
-            with Transaction().set_user(user.id):
+            with at_till(user):
                 with self.assertRaises(CashierError):
                     run_wizard('crm.membership.card.issue', sold, 'issue',
                         amount=D(500))

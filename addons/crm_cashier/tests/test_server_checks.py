@@ -10,7 +10,7 @@ from trytond.modules.company.tests import (
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import Receipt
 from trytond.modules.crm_cashier.tests.tools import (
-    cashier_user, new_sale, pay, setup_shop)
+    at_till, cashier_user, new_sale, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
 from trytond.modules.crm_membership.exceptions import PinError
@@ -147,7 +147,7 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
             user = cashier_user(company)
             boss = create_employee(company, "老板")
             Employee.write([boss], {'till_discount_limit': D('0.5')})
-            with Transaction().set_user(user.id):
+            with at_till(user):
                 sale = new_sale(point, None, shampoo, employee=boss)
                 line, = sale.lines
                 line.manual_discount = D('0.3')
@@ -272,3 +272,62 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
                 self.assertEqual(employee['base_pay'], D(3800))
             self.assertEqual(Employee(user.employee.id).till_discount_limit,
                 None)
+
+    @with_transaction()
+    def test_pay_form_server_fields(self):
+        """What a client sends in the Pay dialog for the server's fields of
+        a payment is not kept: a refund then credits no card"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, _ = setup_shop(company)
+            paid = pay(new_sale(point, card, shampoo), card_method, 88,
+                '123456')
+            earlier, = paid.payments
+            sale = new_sale(point, None, shampoo)
+            pay_form(sale, {'method': cash.id, 'amount': D(100),
+                    'card': card.id, 'card_line': earlier.card_line.id,
+                    'points': 500, 'refund_of': earlier.id})
+            payment, = Sale(sale.id).payments
+            self.assertEqual(
+                (payment.card, payment.card_line, payment.points,
+                    payment.refund_of), (None, None, None, None))
+            Sale.refund_lines(Sale(sale.id), {sale.lines[0]: 1})
+            self.assertEqual(Card(card.id).balance, D(112))
+
+    @with_transaction()
+    def test_negative_payment_and_card_swap(self):
+        """A client's negative payment is refused and change given does not
+        let the card pay more than the total; another card on the sale
+        prices its lines again; a sale is dated today"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Payment = pool.get('sale.point.payment')
+        Sale = pool.get('sale.point.sale')
+        Session = pool.get('sale.point.cash.session')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, _ = setup_shop(company)
+            user = cashier_user(company)
+            sale = new_sale(point, card, shampoo)
+            with as_user(user), self.assertRaises(REFUSED):
+                Payment.create([{'sale': sale.id, 'method': cash.id,
+                            'amount': D(-50),
+                            'session': Session.get_current(point).id}])
+            Payment.create([{'sale': sale.id, 'method': cash.id,
+                        'amount': D(-50),
+                        'session': Session.get_current(point).id}])
+            with self.assertRaises(CashierError):
+                pay(sale, card_method, 138, '123456')
+            self.assertEqual(Card(card.id).balance, D(200))
+
+            # The gold price of the lines without the gold card
+            other = new_sale(point, card, shampoo)
+            with as_user(user):
+                with self.assertRaises(CashierError):
+                    Sale.write([Sale(other.id)], {'card': None})
+                with self.assertRaises(REFUSED):
+                    Sale.write([Sale(other.id)],
+                        {'date': other.date.replace(year=2099)})

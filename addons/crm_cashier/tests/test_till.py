@@ -9,8 +9,8 @@ from trytond.modules.company.tests import (
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import rmb_capitals
 from trytond.modules.crm_cashier.tests.tools import (
-    create_product, new_sale, open_fiscalyear, open_shift, pay,
-    rounding_account, setup_shop)
+    at_till, cashier_user, create_product, new_sale, open_fiscalyear,
+    open_shift, pay, rounding_account, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
@@ -109,20 +109,23 @@ class TillTestCase(ModuleDatabaseTestCase):
             point.rounding = 'drop_jiao'
             point.rounding_account = rounding_account(company)
             point.save()
-            cashier = create_employee(company, "李收银")
+            # The limits are those of the user at the till
+            user = cashier_user(company, "李收银")
+            cashier = user.employee
             cashier.till_rounding_limit = D('0.30')
             cashier.save()
             sale = new_sale(point, None, create_product("面包", '12.37'),
                 employee=cashier)
 
-            with self.assertRaises(CashierError) as error:
+            with at_till(user), self.assertRaises(CashierError) as error:
                 pay(sale, cash, 20)
             self.assertIn("0.37", str(error.exception))
             self.assertEqual(Payment.search([]), [])
 
             cashier.till_rounding_limit = D('0.50')
             cashier.save()
-            sale = pay(sale, cash, 20)
+            with at_till(user):
+                sale = pay(sale, cash, 20)
             self.assertEqual(sale.total, D(12))
             self.assertEqual(sale.state, 'done')
 
@@ -135,38 +138,42 @@ class TillTestCase(ModuleDatabaseTestCase):
         company = create_company()
         with set_company(company):
             point, _, _, card, shampoo, _ = setup_shop(company)
-            cashier = create_employee(company, "李收银")
+            user = cashier_user(company, "李收银")
+            cashier = user.employee
             cashier.till_discount_limit = D('0.10')
             cashier.save()
             sale = new_sale(point, card, shampoo, employee=cashier)
             line, = sale.lines
-
-            line.manual_discount = D('0.05')
-            line.on_change_manual_discount()
-            line.save()
-            # 100 less the member's 12 %, less 5 %
-            self.assertEqual(line.unit_price, D('83.6'))
-            self.assertEqual(line.discount_amount, D('16.40'))
-
-            line.manual_discount = D('0.20')
-            line.on_change_manual_discount()
-            with self.assertRaises(CashierError) as error:
+            # The limit is that of the user at the till
+            with at_till(user):
+                # Saved as the user and context it is read with
+                line = Line(line.id)
+                line.manual_discount = D('0.05')
+                line.on_change_manual_discount()
                 line.save()
-            self.assertIn("李收银", str(error.exception))
+                # 100 less the member's 12 %, less 5 %
+                self.assertEqual(line.unit_price, D('83.6'))
+                self.assertEqual(line.discount_amount, D('16.40'))
 
-            line = Line(line.id)
-            for price in [D('1'), D('88')]:
-                with self.assertRaises(CashierError):
-                    Line.write([line], {
-                            'manual_discount': D('0.05'),
-                            'unit_list_price': price,
-                            'unit_gross_price': price,
-                            })
-            Line.write([line], {
-                    'manual_discount': D('0.05'),
-                    'unit_list_price': D('83.6'),
-                    'unit_gross_price': D('83.6'),
-                    })
+                line.manual_discount = D('0.20')
+                line.on_change_manual_discount()
+                with self.assertRaises(CashierError) as error:
+                    line.save()
+                self.assertIn("李收银", str(error.exception))
+
+                line = Line(line.id)
+                for price in [D('1'), D('88')]:
+                    with self.assertRaises(CashierError):
+                        Line.write([line], {
+                                'manual_discount': D('0.05'),
+                                'unit_list_price': price,
+                                'unit_gross_price': price,
+                                })
+                Line.write([line], {
+                        'manual_discount': D('0.05'),
+                        'unit_list_price': D('83.6'),
+                        'unit_gross_price': D('83.6'),
+                        })
 
     @with_transaction()
     def test_receipt(self):

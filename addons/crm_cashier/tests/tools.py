@@ -1,5 +1,6 @@
 # This file is part of the CRM suite.
 "What the cashier's tests set up: a till with its payment methods"
+from contextlib import contextmanager
 from decimal import Decimal
 
 from trytond.modules.account.tests import create_chart, get_fiscalyear
@@ -188,3 +189,11 @@ def cashier_user(company, login='cashier'):
     User.write([user], {'groups': [('add', [
                         ModelData.get_id('sale_point', 'group_sale_point')])]})
     return user
+
+
+@contextmanager
+def at_till(user):
+    "Act as user at the till: as that user, as their current employee"
+    with Transaction().set_user(user.id), \
+            Transaction().set_context(employee=user.employee.id):
+        yield
