@@ -77,10 +77,13 @@ class POSSale(metaclass=PoolMeta):
                         'crm_cashier.msg_sale_date', date=date))
         if mode == 'delete' or (mode == 'write' and 'card' in values):
             for sale in sales:
-                if any(p.card for p in sale.payments):
-                    raise CashierError(gettext(
-                            'crm_cashier.msg_sale_card_paid',
-                            sale=sale.rec_name))
+                sale.check_not_card_paid()
+
+    def check_not_card_paid(self):
+        "Refuse changing a sale the member card has paid part of"
+        if any(p.card for p in self.payments):
+            raise CashierError(gettext(
+                    'crm_cashier.msg_sale_card_paid', sale=self.rec_name))
 
 
 class POSSaleLine(metaclass=PoolMeta):
@@ -94,12 +97,8 @@ class POSSaleLine(metaclass=PoolMeta):
             check_server_fields(lines, values, SERVER_LINE_FIELDS)
         if mode == 'write' and set(values) <= {'package_use'}:
             return
-        sales = {line.sale for line in lines}
-        for sale in sales:
-            if any(p.card for p in sale.payments):
-                raise CashierError(gettext(
-                        'crm_cashier.msg_sale_card_paid',
-                        sale=sale.rec_name))
+        for sale in {line.sale for line in lines}:
+            sale.check_not_card_paid()
 
 
 class POSPaymentMethod(metaclass=PoolMeta):
