@@ -207,3 +207,23 @@ def test_negative_payment(admin, cashier, card):
     assert find(admin, 'sale.point.payment', [('sale', '=', sale_id)],
         ['id']) == []
     assert card() == before
+
+
+def test_top_up_without_shift(rpc, card):
+    "A top-up by a cashier without an open shift: no money counted"
+    cashier = rpc('cashier2')
+    before = card()
+    methods_ = methods(cashier)
+    context = {**cashier.context, 'active_model': 'crm.membership.card',
+        'active_id': before['id'], 'active_ids': [before['id']]}
+    name = 'wizard.crm.membership.card.top_up'
+    session, _, _ = cashier.call(f'{name}.create', context)
+    try:
+        with pytest.raises(RPCError) as refused:
+            cashier.call(f'{name}.execute', session, {'start': {
+                        'amount': '1000', 'method': methods_["现金"]}},
+                'top_up', context)
+    finally:
+        cashier.call(f'{name}.delete', session, context)
+    assert '开班' in refused.value.message
+    assert card() == before
