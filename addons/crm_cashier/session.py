@@ -4,12 +4,14 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.crm_membership.card import is_manager
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import CashierError
+from .payment import check_server_fields
 
 
 class POSCashSession(metaclass=PoolMeta):
@@ -36,6 +38,36 @@ class POSCashSession(metaclass=PoolMeta):
         User = pool.get('res.user')
         user = User(Transaction().user)
         return user.employee.id if user.employee else None
+
+    @classmethod
+    def check_modification(cls, mode, sessions, values=None, external=False):
+        """A cashier opens a shift of their own and counts its drawer
+        while it is open; the over/short is the close's, and the shift of
+        another cashier or a closed count is for a manager to reopen"""
+        pool = Pool()
+        User = pool.get('res.user')
+        super().check_modification(
+            mode, sessions, values=values, external=external)
+        if not external or mode not in {'create', 'write'}:
+            return
+        check_server_fields(sessions, values, {'over_short'})
+        if mode == 'write' and 'end_amount' in values:
+            for session in sessions:
+                if session.state != 'open':
+                    raise CashierError(gettext(
+                            'crm_cashier.msg_shift_counted',
+                            shift=session.rec_name))
+        if is_manager():
+            return
+        employee = User(Transaction().user).employee
+        if mode == 'create':
+            others = [s for s in sessions if s.employee != employee]
+        else:
+            others = sessions if 'employee' in values else []
+        for session in others:
+            raise CashierError(gettext(
+                    'crm_cashier.msg_shift_employee',
+                    shift=session.rec_name))
 
     @classmethod
     def get_current(cls, point):

@@ -5,6 +5,7 @@ sells a negative line is refused and nothing changes"""
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
 from trytond.modules.crm_cashier.exceptions import CashierError
@@ -331,3 +332,46 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(REFUSED):
                     Sale.write([Sale(other.id)],
                         {'date': other.date.replace(year=2099)})
+
+    @with_transaction()
+    def test_shift_of_cashier(self):
+        """A cashier opens a shift in their own name and counts it while it
+        is open; the over/short is the close's and only a manager reopens
+        a closed shift"""
+        pool = Pool()
+        Session = pool.get('sale.point.cash.session')
+        company = create_company()
+        with set_company(company):
+            point, cash, _, _, _, _ = setup_shop(company)
+            user = cashier_user(company)
+            other = create_employee(company, "王收银")
+            shift = Session.get_current(point)
+            shift.end_amount = D(0)
+            Session.close([shift])
+            new = {'point': point.id, 'previous_session': shift.id}
+            with as_user(user), self.assertRaises(REFUSED):
+                Session.create([dict(new, employee=other.id)])
+            # Over RPC the refused request is undone
+            Session.delete(Session.search([('employee', '=', other.id)]))
+            with as_user(user):
+                mine, = Session.create([dict(new, employee=user.employee.id)])
+                for values in [{'employee': other.id},
+                        {'over_short': D(500)}]:
+                    with self.subTest(values=values), \
+                            self.assertRaises(REFUSED):
+                        Session.write([Session(mine.id)], values)
+                Session.write([Session(mine.id)], {'end_amount': D(0)})
+                Session.close([Session(mine.id)])
+                mine = Session(mine.id)
+                with self.assertRaises(REFUSED):
+                    Session.write([mine], {'end_amount': D(500)})
+                with self.assertRaises(AccessButtonError):
+                    Session.open([mine])
+            mine = Session(mine.id)
+            self.assertEqual(
+                (mine.state, mine.end_amount, mine.over_short,
+                    mine.employee),
+                ('closed', D(0), D(0), user.employee))
+            # The manager reopens it
+            Session.open([mine])
+            self.assertEqual(Session(mine.id).state, 'open')
