@@ -9,6 +9,7 @@ from lunardate import LunarDate
 
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.crm_customer.model import OnChangeAccessMixin
 from trytond.modules.crm_customer.party import lunar_birthday_date
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
@@ -63,8 +64,9 @@ def birthdays(party, days):
                 yield dt.date(year, 2, 28)
 
 
-class POSSale(metaclass=PoolMeta):
+class POSSale(OnChangeAccessMixin, metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
+    _on_change_readable = ('card',)
 
     card = fields.Many2One(
         'crm.membership.card', "Member Card",

@@ -1,6 +1,8 @@
 # This file is part of the CRM suite.
 from trytond.model import fields
 from trytond.model.fields.field import order_method
+from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 class CodeSearchMixin:
@@ -38,3 +40,39 @@ class MaskedChar(fields.Char):
     def convert_order(self, name, tables, Model):
         Model.check_masked_search(self.name)
         return super().convert_order(name, tables, Model)
+
+
+class OnChangeAccessMixin:
+    """A client's on_change names a record and the records of its values,
+    which the server reads with its own rights: the user must be able to
+    read them, as a read of them would require.
+    _on_change_readable lists the Many2One fields checked with the record"""
+    __slots__ = ()
+    _on_change_readable = ()
+
+    def check_on_change_access(self):
+        if not Transaction().check_access:
+            return
+        pool = Pool()
+        checks = [(self.__class__, self.id)]
+        for name in self._on_change_readable:
+            value = self._values._get(name) if self._values else None
+            if value is not None:
+                Target = pool.get(self._fields[name].model_name)
+                checks.append((Target, getattr(value, 'id', value)))
+        for Model, id_ in checks:
+            if id_ is not None and id_ >= 0:
+                # Raises the access or record rule error of a read
+                Model.read([id_], ['id'])
+
+    def on_change(self, fieldnames):
+        self.check_on_change_access()
+        return super().on_change(fieldnames)
+
+    def on_change_with(self, fieldnames):
+        self.check_on_change_access()
+        return super().on_change_with(fieldnames)
+
+    def on_change_notify(self):
+        self.check_on_change_access()
+        return super().on_change_notify()

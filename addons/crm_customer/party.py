@@ -29,7 +29,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
-from .model import MaskedChar
+from .model import MaskedChar, OnChangeAccessMixin
 from .exceptions import (
     BirthdayError, DuplicateIdCardError, DuplicateMobileError,
     DuplicateNameWarning, GenderError, IdCardError, PostalCodeError,
@@ -53,7 +53,7 @@ EDUCATIONS = [
     ]
 
 
-class Party(metaclass=PoolMeta):
+class Party(OnChangeAccessMixin, metaclass=PoolMeta):
     __name__ = 'party.party'
 
     owner = fields.Many2One(
@@ -564,6 +564,20 @@ class Party(metaclass=PoolMeta):
                 for name in masked:
                     values[name] = cls._fields[name].mask(values[name])
         return result
+
+    def _changed_values(self):
+        """An on_change answers with the stored ID number of the record the
+        client named, which the user may read only masked; what the client
+        sent itself comes back as it was"""
+        changed = super()._changed_values()
+        sent = self._init_values
+        if Transaction().check_access and not self.sees_id_card_numbers():
+            for name in list(changed):
+                field = self._fields.get(name)
+                if (isinstance(field, MaskedChar)
+                        and not (sent and name in sent)):
+                    changed[name] = field.mask(changed[name])
+        return changed
 
     @classmethod
     def check_masked_search(cls, name):

@@ -14,6 +14,7 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow,
     fields, sequence_ordered)
+from trytond.modules.crm_customer.model import OnChangeAccessMixin
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -233,7 +234,7 @@ class LevelExcludedCategory(ModelSQL):
         required=True, ondelete='CASCADE')
 
 
-class Card(Workflow, ModelSQL, ModelView):
+class Card(OnChangeAccessMixin, Workflow, ModelSQL, ModelView):
     "A member card and the entry points that move its value"
     __name__ = 'crm.membership.card'
     __string__ = "Member Card"
@@ -954,7 +955,9 @@ class Card(Workflow, ModelSQL, ModelView):
     @classmethod
     def _take_back(cls, card, earning, origin, key, index, points):
         """Reverse points of an earning: from what is left of it, then from
-        the other points of the card, as far as there are any"""
+        the other points of the card; refused when the card has spent them,
+        as a refund would leave the member the points of what was given
+        back"""
         pool = Pool()
         PointLine = pool.get('crm.membership.point.line')
         lines = []
@@ -966,6 +969,10 @@ class Card(Workflow, ModelSQL, ModelView):
             lines.append(PointLine(card=card, kind='refund', points=-taken,
                     earning=open_earning, reversal_of=earning, origin=origin,
                     key=line_key(key, index + len(lines))))
+        short = points + sum(x.points for x in lines)
+        if short > 0:
+            raise CardError(gettext('crm_membership.msg_points_spent',
+                    card=card.rec_name, points=points, short=short))
         return lines
 
     @classmethod

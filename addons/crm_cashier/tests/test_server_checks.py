@@ -375,3 +375,27 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
             # The manager reopens it
             Session.open([mine])
             self.assertEqual(Session(mine.id).state, 'open')
+
+    @with_transaction()
+    def test_member_panel_of_visible_card(self):
+        """The till's member panel computed for a card the user may not
+        read is refused, as its read would be"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            _, _, _, card, _, _ = setup_shop(company)
+            sales = create_staff(company, 'sales', 'group_salesperson')
+            colleague = create_staff(company, 'colleague',
+                'group_salesperson')
+            Party.write([card.party], {'owner': colleague.employee.id})
+
+            def panel(user):
+                with as_user(user):
+                    sale = Sale(card=card.id)
+                    sale.on_change_with(['member_balance'])
+                    return sale._changed_values()['member_balance']
+            with self.assertRaises(AccessError):
+                panel(sales)
+            self.assertEqual(panel(colleague), D(200))

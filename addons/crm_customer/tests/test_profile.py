@@ -194,6 +194,44 @@ class CustomerProfileTestCase(ModuleDatabaseTestCase):
                 [party])
 
     @with_transaction()
+    def test_on_change_as_read(self):
+        """An on_change of a named customer answers as a read would: the
+        ID number masked unless the client sent it, a colleague's
+        customer refused"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        company = create_company()
+        with set_company(company):
+            sales = create_staff(company, 'sales', 'group_salesperson')
+            colleague = create_staff(company, 'colleague',
+                'group_salesperson')
+            mine, theirs = Party.create([{
+                        'name': "王芳", 'id_card_number': ID_WOMAN,
+                        'owner': sales.employee.id,
+                        }, {
+                        'name': "李四", 'owner': colleague.employee.id,
+                        }])
+
+            def on_change(values, names):
+                "As the RPC instantiates the client's values"
+                record = Party(**values)
+                record.on_change(names)
+                return record._changed_values()
+            with as_user(sales):
+                changed = on_change({'id': mine.id}, ['id_card_number'])
+                self.assertNotIn(ID_WOMAN, changed.values())
+                changed = on_change(
+                    {'id': mine.id, 'id_card_number': ID_WOMAN.lower()},
+                    ['id_card_number'])
+                self.assertEqual(changed['id_card_number'], ID_WOMAN)
+                with self.assertRaises(AccessError):
+                    on_change({'id': theirs.id, 'name': "李四"}, ['name'])
+            self.assertEqual(
+                on_change({'id': mine.id}, ['id_card_number']).get(
+                    'id_card_number', ID_WOMAN),
+                ID_WOMAN)
+
+    @with_transaction()
     def test_age(self):
         "The age follows the birthday and can be searched"
         pool = Pool()

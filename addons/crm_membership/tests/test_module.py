@@ -261,6 +261,21 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
             Card.refund_points(card, [earned], points=1)
 
     @with_transaction()
+    def test_points_refund_spent(self):
+        """Points earned and spent are not left to the member by a refund:
+        taking them back is refused and changes nothing"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = issue_card(create_card_type(), amount=D(10))
+        earned, = Card.earn_points(card, 30)
+        Card.spend_points(card, 25)
+        with self.assertRaises(CardError):
+            Card.refund_points(card, [earned], points=6)
+        self.assertEqual(Card(card.id).points, 5)
+        Card.refund_points(card, [earned], points=5)
+        self.assertEqual(Card(card.id).points, 0)
+
+    @with_transaction()
     def test_points_pay_and_redeem_gifts(self):
         "Points pay at their value and buy the gifts that have a price in them"
         pool = Pool()
