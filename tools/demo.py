@@ -25,10 +25,8 @@ STAFF = [
             'commission.group_commission_admin']),
     ('sales1', "张伟", 'XS', ['group_salesperson'], []),
     ('sales2', "李娜", 'XS', ['group_salesperson'], []),
-    ('cashier1', "陈静", 'SY', ['group_cashier'],
-        ['sale_point.group_sale_point']),
-    ('cashier2', "刘洋", 'SY', ['group_cashier'],
-        ['sale_point.group_sale_point']),
+    ('cashier1', "陈静", 'SY', ['group_cashier'], []),
+    ('cashier2', "刘洋", 'SY', ['group_cashier'], []),
     ('service', "赵敏", 'MD', ['group_service'], []),
     ]
 ROLE_NAMES = {

@@ -181,14 +181,8 @@ def pay(sale, method, amount, pin=None, reference=None, card_amount=None):
 
 
 def cashier_user(company, login='cashier'):
-    "A user of the 收银员 role who may sell at the till"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    user = create_staff(company, login, 'group_cashier')
-    User.write([user], {'groups': [('add', [
-                        ModelData.get_id('sale_point', 'group_sale_point')])]})
-    return user
+    "A user of the 收银员 role, who sells at the till"
+    return create_staff(company, login, 'group_cashier')
 
 
 @contextmanager

@@ -115,8 +115,6 @@ class CrmCustomerTestCase(
             for model in ['party.party', 'party.address',
                     'party.contact_mechanism', 'product.template',
                     'product.product', 'sale.sale', 'sale.line',
-                    'sale.point.sale', 'sale.point.sale.line',
-                    'sale.point.payment.method', 'sale.point.cash.session',
                     'company.company', 'company.employee',
                     'company.department', 'crm.configuration']:
                 Model = pool.get(model)
@@ -152,7 +150,7 @@ class CrmCustomerTestCase(
             names = Model.get_names()
         for active_id in range(1, 4):
             with Transaction().set_context(
-                    language='zh_CN', active_model='sale.point.sale',
+                    language='zh_CN', active_model='party.party',
                     active_id=active_id, active_ids=[active_id]):
                 misses = Model._get_names_cache.miss
                 self.assertEqual(Model.get_names(), names)
@@ -162,17 +160,6 @@ class CrmCustomerTestCase(
         self.assertEqual(names["party.party"], "往来单位")
         with Transaction().set_context(language='en'):
             self.assertEqual(Model.get_names()['party.party'], "Party")
-
-    def test_name_pinyin(self):
-        "Full pinyin and initials of every reading of a name"
-        from ..party import name_pinyin
-        self.assertEqual(name_pinyin("张三"), ('zhangsan', 'zs'))
-        full, initials = name_pinyin("单田芳")
-        self.assertIn('shantianfang', full.split())
-        self.assertIn('dantianfang', full.split())
-        self.assertIn('stf', initials.split())
-        self.assertEqual(name_pinyin("王 Lily"), ('wanglily yulily', 'wl yl'))
-        self.assertEqual(name_pinyin(None), (None, None))
 
     @with_transaction()
     def test_search_customer_by_pinyin_and_mobile(self):
