@@ -47,7 +47,9 @@ class Model(metaclass=PoolMeta):
     # The names of the models depend only on the language but Tryton caches
     # them per whole context: each button or wizard step carries its own
     # active_id, so every log line and every Reference field checked there
-    # read and translated all the models again (about 40 ms a time)
+    # read and translated all the models again (about 40 ms a time).
+    # Safe: a model's name is its translated string, which nothing else of
+    # the context changes.
     @classmethod
     def get_name_items(cls, classes=None):
         with cls._names_context():
@@ -71,7 +73,10 @@ class Trigger(metaclass=PoolMeta):
     __name__ = 'ir.trigger'
 
     # The same for the triggers of a model, looked up at each create, write
-    # and delete: a few milliseconds each time in a till's wizard
+    # and delete: a few milliseconds each time in a till's wizard.
+    # Safe: the lookup is of the active triggers of a model and mode, which
+    # no context key changes but _no_trigger, checked before; each trigger's
+    # condition is evaluated later on the records, in their own context.
     @classmethod
     def get_triggers(cls, model_name, mode):
         if Transaction().context.get('_no_trigger'):

@@ -7,7 +7,7 @@ from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, In
-from trytond.transaction import check_access, inactive_records
+from trytond.transaction import Transaction, check_access, inactive_records
 
 from .exceptions import TemplateError
 from .provider import PROVIDERS, placeholders
@@ -143,7 +143,6 @@ class Gateway(DeactivableMixin, ModelSQL, ModelView):
         return secrets.token_urlsafe(24)
 
     def get_callback_path(self, name):
-        from trytond.transaction import Transaction
         kind = 'report' if name == 'callback_report_path' else 'reply'
         return '/%s/sms/callback/%s/%s' % (
             Transaction().database.name, self.callback_token, kind)

@@ -18,6 +18,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, TransactionError
 
 from .bulk import parts
+from .exceptions import SendError
 from .provider import Result, international, placeholders
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,7 @@ class Message(Workflow, ModelSQL, ModelView):
             ('sending', 'queued'),
             ('sending', 'sent'),
             ('sending', 'failed'),
+            ('sending', 'delivered'),
             ('sent', 'delivered'),
             ('sent', 'failed'),
             ('queued', 'cancelled'),
@@ -315,7 +317,6 @@ class Message(Workflow, ModelSQL, ModelView):
         gateway = gateway or template.gateway or Pool().get(
             'sms.gateway').get_default()
         if not gateway:
-            from .exceptions import SendError
             raise SendError(gettext('crm_sms.msg_no_gateway'))
         mobiles = Party.sms_recipients(list(map(int, parties)),
             template.kind)
@@ -502,12 +503,11 @@ class Message(Workflow, ModelSQL, ModelView):
             # One bad number or one over its limit refuses them all: each
             # goes alone, so that the refusal shows on the message it
             # concerns and the others go
-            for message in messages:
-                if message.state == 'sending':
-                    message.state = 'queued'
-                    message.attempts -= 1
-                    message.single = True
-            cls.save(messages)
+            sending = [m for m in messages if m.state == 'sending']
+            for message in sending:
+                message.attempts -= 1
+                message.single = True
+            cls.requeue(sending)
             return
         for message in messages:
             message._store_result(result)
@@ -562,9 +562,8 @@ class Message(Workflow, ModelSQL, ModelView):
                 return None
             self.attempts += 1
             if self.attempts > Configuration(1).sms_max_attempts + 3:
-                self.state = 'failed'
                 self.error = gettext('crm_sms.msg_error_unknown_outcome')
-                self.save()
+                self.fail([self])
                 return None
             self.sending_since = now
             self.save()
@@ -574,9 +573,8 @@ class Message(Workflow, ModelSQL, ModelView):
         if self.kind == 'marketing' and (not self.party
                 or not Party.sms_recipients([self.party.id], self.kind)):
             # Unsubscribed or no more consent since it was queued
-            self.state = 'cancelled'
             self.error = gettext('crm_sms.msg_cancelled_no_consent')
-            self.save()
+            self.cancel([self])
             return None
         allowed = self.next_allowed(now)
         if allowed > now:
@@ -603,9 +601,8 @@ class Message(Workflow, ModelSQL, ModelView):
         self.sending_since = now
         if not self.first_attempt:
             self.first_attempt = now
-        self.state = 'sending'
         self.request_id = self.out_id
-        self.save()
+        self.start_sending([self])
         return 'send'
 
     def _provider_call(self, action):
@@ -662,26 +659,28 @@ class Message(Workflow, ModelSQL, ModelView):
             return
         if self.state != 'sending':
             return
+        # The transition that saves the message; none leaves it sending
+        transition = None
         if result.status == 'sent':
-            self.state = 'sent'
+            transition = self.mark_sent
             self.provider_id = result.provider_id
             self.sent_at = now
             self.cost = self.gateway.cost * (result.fee or parts(self.text))
             self.error = self.error_code = None
         elif result.status == 'resend':
             # Not taken: sent again under the same id
-            self.state = 'queued'
+            transition = self.requeue
             self.scheduled = now.replace(microsecond=0)
         elif result.status in {'unknown-retry', 'uncertain'}:
             # Left sending: once stale, the provider is asked first
             self.error_code = result.code
             self.error = error_text(result.code, result.error)
         elif result.status == 'unknown':
-            self.state = 'failed'
+            transition = self.fail
             self.error = gettext('crm_sms.msg_error_unknown_outcome')
         elif result.code in ACCOUNT_ERRORS:
             # Not the message's fault: it waits, not counted as an attempt
-            self.state = 'queued'
+            transition = self.requeue
             self.attempts -= 1
             self.error_code = result.code
             self.error = error_text(result.code, result.error)
@@ -692,22 +691,59 @@ class Message(Workflow, ModelSQL, ModelView):
             configuration = Configuration(1)
             if (result.status == 'transient'
                     and self.attempts < configuration.sms_max_attempts):
-                self.state = 'queued'
+                transition = self.requeue
                 self.scheduled = now + dt.timedelta(
                     minutes=configuration.sms_retry_minutes
                     * 2 ** (self.attempts - 1))
             else:
-                self.state = 'failed'
-        self.save()
+                transition = self.fail
+        if transition:
+            transition([self])
+        else:
+            self.save()
         if (result.code in UNSUBSCRIBED_ERRORS and self.party
                 and self.phone == self.party.sms_mobile):
             self.party.__class__.unsubscribe([self.party])
+
+    # The transitions save what the caller set on the messages with their
+    # state, in one write
+
+    @classmethod
+    @Workflow.transition('sending')
+    def start_sending(cls, messages):
+        cls._save_state(messages, 'sending')
+
+    @classmethod
+    @Workflow.transition('queued')
+    def requeue(cls, messages):
+        cls._save_state(messages, 'queued')
+
+    @classmethod
+    @Workflow.transition('sent')
+    def mark_sent(cls, messages):
+        cls._save_state(messages, 'sent')
+
+    @classmethod
+    @Workflow.transition('delivered')
+    def mark_delivered(cls, messages):
+        cls._save_state(messages, 'delivered')
+
+    @classmethod
+    @Workflow.transition('failed')
+    def fail(cls, messages):
+        cls._save_state(messages, 'failed')
+
+    @classmethod
+    def _save_state(cls, messages, state):
+        for message in messages:
+            message.state = state
+        cls.save(messages)
 
     @classmethod
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, messages):
-        pass
+        cls._save_state(messages, 'cancelled')
 
     @classmethod
     @ModelView.button
@@ -716,7 +752,6 @@ class Message(Workflow, ModelSQL, ModelView):
         for message in messages:
             if message.provider_id:
                 # Taken by the provider once already
-                from .exceptions import SendError
                 raise SendError(gettext('crm_sms.msg_retry_sent',
                         message=message.rec_name))
         cls.write(messages, {
@@ -752,16 +787,15 @@ class Message(Workflow, ModelSQL, ModelView):
                 continue
             # The first not reported yet: a number may be twice in a batch
             message = messages[0]
-            if report.delivered:
-                message.state = 'delivered'
-                message.delivered_at = report.at or dt.datetime.now()
-            else:
-                message.state = 'failed'
-                message.error_code = report.code
-                message.error = error_text(report.code, report.error)
             if not message.provider_id:
                 message.provider_id = report.provider_id
-            message.save()
+            if report.delivered:
+                message.delivered_at = report.at or dt.datetime.now()
+                cls.mark_delivered([message])
+            else:
+                message.error_code = report.code
+                message.error = error_text(report.code, report.error)
+                cls.fail([message])
 
 
 class Reply(ModelSQL, ModelView):
