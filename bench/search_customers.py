@@ -25,7 +25,7 @@ def generate(db, rows, seed=2026):
     from sql.functions import CurrentTimestamp
     from stdnum.cn import ric
 
-    from trytond.modules.crm_customer.party import name_pinyin
+    from trytond.modules.crm_customer.chinese import name_pinyin
     rng = random.Random(seed)
     started = time.perf_counter()
     with common.transaction(db) as (pool, transaction):

@@ -5,12 +5,11 @@ and points"""
 import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
-from lunardate import LunarDate
-
 from trytond.i18n import gettext
 from trytond.model import fields
+from trytond.modules.crm_customer.chinese import (
+    lunar_birthday_date, lunar_birthday_year)
 from trytond.modules.crm_customer.model import OnChangeAccessMixin
-from trytond.modules.crm_customer.party import lunar_birthday_date
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
@@ -43,13 +42,7 @@ def birthdays(party, days):
     the calendar it celebrates: a lunar birthday without its leap month or
     its 30th that year falls on the month or on the 29th"""
     if party.birthday_calendar == 'lunar' and party.birthday_lunar_month:
-        years = set()
-        for day in days:
-            try:
-                years.add(LunarDate.from_solar_date(
-                        day.year, day.month, day.day).year)
-            except ValueError:
-                continue
+        years = {lunar_birthday_year(d) for d in days} - {None}
         for year in sorted(years):
             date = lunar_birthday_date(year, party.birthday_lunar_month,
                 party.birthday_lunar_day, party.birthday_lunar_leap)

@@ -1,19 +1,16 @@
 # This file is part of the CRM suite.
 "Customers to and from Excel workbooks"
 import datetime as dt
-import io
 import json
 import re
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
 import phonenumbers
-import xlrd
 from sql import Literal
 from sql.functions import CurrentTimestamp
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from stdnum.cn import ric
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -26,11 +23,13 @@ from trytond.report import Report
 from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
-from trytond.wizard import (
-    Button, StateAction, StateTransition, StateView, Wizard)
+from trytond.wizard import StateAction, Wizard
 
+from .chinese import is_id_card, mask_id_card, normalize_id_card
+from .excel import (
+    ImportWizardMixin, WorkbookImporter, content, count_rows, import_result,
+    import_start, parse_date, parse_phone, read_rows, workbook)
 from .exceptions import CustomerImportError
-from .party import ID_CARD, mask_id_card, normalize_id_card
 
 # The columns of the workbook: (model, field) gives the header and the kind
 COLUMNS = [
@@ -75,9 +74,6 @@ OPTIONS = {
     }
 PHONES = {'mobile', 'phone'}
 MAX = backend.MAX_QUERY_PARAMS
-XLSX, XLS = b'PK\x03\x04', b'\xd0\xcf\x11\xe0'
-# What makes a spreadsheet read a cell as a formula
-FORMULA_STARTS = ('=', '+', '-', '@')
 REPORT_ROWS = 1000
 # Customers saved by one create or write: each runs the ORM's checks once
 # for all of them, but browsing n records costs n² in Tryton (it asserts
@@ -131,67 +127,13 @@ class Columns:
             return [self.yes, self.no]
 
 
-def count_rows(data):
-    """The number of rows under the header, from the sheet's dimension when
-    the workbook records one"""
-    data = bytes(data or b'')
-    if data.startswith(XLSX):
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-            rows = workbook.worksheets[0].max_row
-            workbook.close()
-        except Exception:
-            rows = None
-        if rows:
-            return rows - 1
-    return sum(1 for _ in read_rows(data)) - 1
-
-
-def read_rows(data):
-    """Yield the rows of the first sheet of an .xlsx or .xls file as lists
-    of cell values"""
-    if not data:
-        raise CustomerImportError(gettext('crm_customer.msg_import_empty'))
-    data = bytes(data)
-    try:
-        if data.startswith(XLSX):
-            workbook = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True)
-            for row in workbook.worksheets[0].iter_rows(values_only=True):
-                yield list(row)
-            workbook.close()
-            return
-        elif data.startswith(XLS):
-            book = xlrd.open_workbook(file_contents=data)
-            sheet = book.sheet_by_index(0)
-            for index in range(sheet.nrows):
-                row = []
-                for cell in sheet.row(index):
-                    value = cell.value
-                    if cell.ctype == xlrd.XL_CELL_DATE:
-                        value = xlrd.xldate.xldate_as_datetime(
-                            value, book.datemode)
-                    elif cell.ctype == xlrd.XL_CELL_EMPTY:
-                        value = None
-                    elif (cell.ctype == xlrd.XL_CELL_NUMBER
-                            and value == int(value)):
-                        value = int(value)
-                    row.append(value)
-                yield row
-            return
-    except CustomerImportError:
-        raise
-    except Exception:
-        pass
-    raise CustomerImportError(gettext('crm_customer.msg_import_not_excel'))
-
-
-class CustomerImporter:
+class CustomerImporter(WorkbookImporter):
     """Check the rows of a workbook, then create or update the customers in
     bulk: rows match a customer by its number, else by its mobile.
     It runs as the user, whoever calls it (a wizard, the queue): a row may
     update only a customer the user sees, and the customers are saved by
     the ORM with the user's access, rules and validation"""
+    _error_prefix = 'crm_customer.msg_import_'
 
     def __init__(self, data, progress=None):
         pool = Pool()
@@ -202,21 +144,10 @@ class CustomerImporter:
         self.ContactMechanism = pool.get('party.contact_mechanism')
         self.today = pool.get('ir.date').today()
         self.columns = Columns()
-        self.errors = []
+        super().__init__(self.columns.headers)
         self.to_create = []
         self.to_update = []
         self._read(data)
-
-    def error(self, row, field, message, **kwargs):
-        self.errors.append((row, self.columns.headers.get(field, ''),
-                gettext('crm_customer.msg_import_' + message, **kwargs)))
-
-    @property
-    def messages(self):
-        return [gettext('crm_customer.msg_import_row_error',
-                row=row, column=column, reason=reason)
-            for row, column, reason in sorted(
-                self.errors, key=lambda e: e[0])]
 
     def _read(self, data):
         rows = read_rows(data)
@@ -340,7 +271,7 @@ class CustomerImporter:
                     # A masked number exported by a salesperson is kept
                     values['_masked_id_card'] = number
                     continue
-                if not ID_CARD.fullmatch(number) or not ric.is_valid(number):
+                if not is_id_card(number):
                     self.error(row, field, 'bad_id_card', value=text)
                     continue
                 values[field] = number
@@ -619,38 +550,11 @@ class CustomerImporter:
         return values
 
 
-def parse_phone(text):
-    "Return the E.164 form of a Chinese or international phone number"
-    try:
-        number = phonenumbers.parse(str(text), 'CN')
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(
-        number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def compact(value):
     "The text of a cell without spaces and dashes, as numbers are compared"
     if value is None or isinstance(value, (dt.date, dt.datetime)):
         return None
     return re.sub(r'[\s-]', '', str(value)).upper() or None
-
-
-def parse_date(value):
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    match = re.fullmatch(
-        r'(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?', text)
-    if match:
-        try:
-            return dt.date(*map(int, match.groups()))
-        except ValueError:
-            return None
 
 
 def customer_rows(parties, columns):
@@ -680,28 +584,15 @@ def customer_rows(parties, columns):
         yield row
 
 
-def workbook(columns, rows, title):
+def customer_workbook(columns, rows, title):
     "An .xlsx with the headers, the rows and dropdowns on coded columns"
-    book = openpyxl.Workbook()
+    book = workbook(
+        [columns.headers[f] for f in columns.fields], rows, title)
     sheet = book.active
-    sheet.title = title
-    sheet.append([columns.headers[f] for f in columns.fields])
-    bold = Font(bold=True)
     fill = PatternFill('solid', fgColor='DDEBF7')
     for cell in sheet[1]:
-        cell.font = bold
         cell.fill = fill
-    count = 1
-    for row in rows:
-        sheet.append(row)
-        count += 1
-        for cell in sheet[count]:
-            if isinstance(cell.value, str) and cell.value.startswith(
-                    FORMULA_STARTS):
-                # A customer named =HYPERLINK(…) is text, not a formula
-                # that the spreadsheet would run when the file is opened
-                cell.data_type = 's'
-                cell.quotePrefix = True
+    count = sheet.max_row
     # The lists sit on a hidden sheet, so that they may be long
     lists = book.create_sheet('lists')
     lists.sheet_state = 'hidden'
@@ -729,9 +620,7 @@ def workbook(columns, rows, title):
             openpyxl.utils.get_column_letter(index)].width = max(
             10, len(columns.headers[field]) * 2 + 2)
     sheet.freeze_panes = 'A2'
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
+    return content(book)
 
 
 def template():
@@ -745,7 +634,7 @@ def template():
         elif field in columns.selections and value:
             value = columns.selections[field][value]
         example.append(value)
-    return workbook(columns, [example],
+    return customer_workbook(columns, [example],
         gettext('crm_customer.msg_import_sheet_title'))
 
 
@@ -773,37 +662,20 @@ class CustomerImportResult(ModelView):
     errors = fields.Text("Errors", readonly=True)
 
 
-class CustomerImport(Wizard):
+class CustomerImport(ImportWizardMixin, Wizard):
     "Check a workbook of customers, then import it all or nothing"
     __name__ = 'party.party.import'
 
-    start = StateView('party.party.import.start',
-        'crm_customer.party_import_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Check", 'check', 'tryton-forward', default=True),
-            ])
-    check = StateTransition()
-    result = StateView('party.party.import.result',
-        'crm_customer.party_import_result_view_form', [
-            Button("Back", 'start', 'tryton-back'),
-            Button("Import", 'import_', 'tryton-ok', default=True,
-                states={
-                    'invisible': Bool(Eval('errors')),
-                    }),
-            ])
-    import_ = StateTransition()
+    start = import_start('party.party.import.start',
+        'crm_customer.party_import_start_view_form')
+    result = import_result('party.party.import.result',
+        'crm_customer.party_import_result_view_form')
     background = StateAction('crm_customer.act_party_import_task_form')
+    _importer = CustomerImporter
 
-    def default_start(self, fields):
-        defaults = {
-            'template': template(),
-            'template_filename': gettext(
-                'crm_customer.msg_import_template_filename'),
-            }
-        if getattr(self.start, 'file', None):
-            defaults['file'] = self.start.file
-            defaults['filename'] = self.start.filename
-        return defaults
+    def _template(self):
+        return template(), gettext(
+            'crm_customer.msg_import_template_filename')
 
     def transition_check(self):
         pool = Pool()
@@ -817,22 +689,13 @@ class CustomerImport(Wizard):
             Task.__queue__.run_check([task], Transaction().language)
             self.start.task = task
             return 'background'
-        importer = CustomerImporter(self.start.file)
-        self.result.to_create = len(importer.to_create)
-        self.result.to_update = len(importer.to_update)
-        self.result.errors = '\n'.join(importer.messages) or None
-        return 'result'
+        return super().transition_check()
 
-    def default_result(self, fields):
+    def _checked(self, importer):
         return {
-            'to_create': self.result.to_create,
-            'to_update': self.result.to_update,
-            'errors': self.result.errors,
+            'to_create': len(importer.to_create),
+            'to_update': len(importer.to_update),
             }
-
-    def transition_import_(self):
-        CustomerImporter(self.start.file).save()
-        return 'end'
 
     def do_background(self, action):
         # The task opens in its form, where its progress shows
@@ -1099,7 +962,7 @@ class CustomerExport(Report):
         cls.check_access(action, 'party.party', ids)
         columns = Columns()
         parties = Party.browse(ids)
-        content = workbook(columns, customer_rows(parties, columns),
+        data = customer_workbook(columns, customer_rows(parties, columns),
             gettext('crm_customer.msg_import_sheet_title'))
-        return ('xlsx', content, False,
+        return ('xlsx', data, False,
             gettext('crm_customer.msg_export_filename'))

@@ -1,14 +1,11 @@
 # This file is part of the CRM suite.
 import datetime as dt
 import functools
-import itertools
 import re
 from string import ascii_lowercase
 
 import phonenumbers
-from lunardate import LunarDate
 from phonenumbers import PhoneNumberFormat
-from pypinyin import Style, pinyin
 from sql import Literal, Union
 from sql.aggregate import Min
 from sql.conditionals import Coalesce
@@ -29,6 +26,10 @@ from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
+from .chinese import (
+    ID_CARD, id_card_gender, lunar_birthday, lunar_birthday_exists,
+    lunar_birthday_year, mask_id_card, name_pinyin, normalize_id_card)
+from .chinese import lunar_birthday_date  # noqa: F401 crm_sms imports it here
 from .model import MaskedChar, OnChangeAccessMixin
 from .exceptions import (
     BirthdayError, DuplicateIdCardError, DuplicateMobileError,
@@ -113,8 +114,7 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
     age = fields.Function(fields.Integer("Age"), 'get_age',
         searcher='search_age')
     id_card_number = MaskedChar("ID Card Number", size=18,
-        # mask_id_card is defined below
-        mask=lambda n: mask_id_card(n),
+        mask=mask_id_card,
         help="The resident identity card number (身份证).")
     province = fields.Many2One('crm.region', "Province", ondelete='RESTRICT',
         domain=[('level', '=', 'province')])
@@ -709,16 +709,9 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
                 if party.birthday else None)
             if year is None and not party.birthday_lunar_leap:
                 continue
-            years = [year] if year else range(1900, 2100)
-            for year in years:
-                try:
-                    LunarDate(year, party.birthday_lunar_month,
-                        party.birthday_lunar_day,
-                        bool(party.birthday_lunar_leap)).to_solar_date()
-                except ValueError:
-                    continue
-                break
-            else:
+            if not lunar_birthday_exists(party.birthday_lunar_month,
+                    party.birthday_lunar_day, party.birthday_lunar_leap,
+                    year):
                 raise BirthdayError(gettext(
                         'crm_customer.msg_lunar_birthday_invalid',
                         customer=party.name,
@@ -1044,7 +1037,6 @@ PROFILE_FIELDS = [
     'sms_consent_date', 'remark',
     ]
 
-ID_CARD = re.compile(r'\d{17}[\dXx]')
 # A customer number as typed: KH000123, kh123
 CODE = re.compile(r'[A-Za-z]{1,4}\d+')
 
@@ -1157,72 +1149,8 @@ def parse_phone_number(value, countries):
     return None
 
 
-def normalize_id_card(number):
-    return number.strip().replace(' ', '').upper() if number else number
-
-
-def mask_id_card(number):
-    "110105199001011234 becomes 110***********1234"
-    if not number or len(number) < 8:
-        return number
-    return number[:3] + '*' * (len(number) - 7) + number[-4:]
-
-
-def id_card_gender(number):
-    "The 17th digit is odd for men and even for women"
-    return 'male' if int(number[16]) % 2 else 'female'
-
-
-def lunar_birthday(date):
-    "Return the lunar month, day and leap flag of a solar date"
-    try:
-        lunar = LunarDate.from_solar_date(date.year, date.month, date.day)
-    except ValueError:
-        return None, None, False
-    return lunar.month, lunar.day, bool(lunar.is_leap_month)
-
-
-def lunar_birthday_year(date):
-    try:
-        return LunarDate.from_solar_date(date.year, date.month, date.day).year
-    except ValueError:
-        return None
-
-
-def lunar_birthday_date(year, month, day, leap):
-    """The solar date of a lunar birthday in the lunar year: without its
-    leap month that year it falls in the month, without its 30th on the
-    29th; None if the year is out of the calendar's range"""
-    for leap_, day_ in [(leap, day), (False, day), (False, min(day, 29))]:
-        try:
-            return LunarDate(year, month, day_, bool(leap_)).to_solar_date()
-        except ValueError:
-            continue
-    return None
-
-
 def age(birthday, today):
     if not birthday:
         return None
     return today.year - birthday.year - (
         (today.month, today.day) < (birthday.month, birthday.day))
-
-
-# Readings kept for a name whose characters have several (多音字)
-MAX_READINGS = 8
-
-
-# Read twice when a customer is imported: for the create, then checked
-@functools.lru_cache(maxsize=4096)
-def name_pinyin(name):
-    """Return the full pinyin and the initials of name, each reading
-    separated by a space: 单田芳 gives 'shantianfang dantianfang …'"""
-    if not name:
-        return None, None
-    syllables = pinyin(name, style=Style.NORMAL, heteronym=True,
-        errors=lambda text: [''.join(c for c in text.lower() if c.isalnum())])
-    readings = list(itertools.islice(
-            itertools.product(*syllables), MAX_READINGS))
-    full = dict.fromkeys(''.join(r) for r in readings)
-    initials = dict.fromkeys(''.join(s[0] for s in r if s) for r in readings)
-    return ' '.join(full), ' '.join(initials)

@@ -1,21 +1,18 @@
 # This file is part of the CRM suite.
 """Cards of a previous system, from a workbook: checked first, then all
 created in one transaction with their opening balances as ledger lines"""
-import io
 import re
 from decimal import Decimal, InvalidOperation
 
-import openpyxl
 from dateutil.relativedelta import relativedelta
-from openpyxl.styles import Font
 
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.modules.crm_customer.customer_excel import (
-    parse_date, parse_phone, read_rows)
+from trytond.modules.crm_customer.excel import (
+    ImportWizardMixin, WorkbookImporter, content, import_result,
+    import_start, parse_date, parse_phone, read_rows, workbook)
 from trytond.pool import Pool
-from trytond.pyson import Bool, Eval
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.wizard import Wizard
 
 from .card import check_action_role
 from .exceptions import CardError
@@ -43,40 +40,22 @@ def headers():
 
 def template():
     "An empty workbook with the headers and an example row"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = gettext('crm_membership.msg_migrate_sheet_title')
-    sheet.append(list(headers().values()))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.append(['880012345678', "储值卡", '13800138000', "普通会员",
-            500, 50, 1200, None, '2027-12-31'])
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
+    return content(workbook(list(headers().values()), [
+                ['880012345678', "储值卡", '13800138000', "普通会员",
+                    500, 50, 1200, None, '2027-12-31'],
+                ], gettext('crm_membership.msg_migrate_sheet_title')))
 
 
-class CardMigrator:
+class CardMigrator(WorkbookImporter):
     "The rows of a workbook of legacy cards, checked, then created"
+    _error_prefix = 'crm_membership.msg_migrate_'
 
     def __init__(self, data):
         pool = Pool()
         self.Card = pool.get('crm.membership.card')
-        self.errors = []
+        super().__init__(headers())
         self.cards = []
-        self.headers = headers()
         self._read(data)
-
-    def error(self, row, field, message, **kwargs):
-        self.errors.append((row, self.headers.get(field, ''),
-                gettext('crm_membership.msg_migrate_' + message, **kwargs)))
-
-    @property
-    def messages(self):
-        return [gettext('crm_customer.msg_import_row_error',
-                row=row, column=column, reason=reason)
-            for row, column, reason in sorted(
-                self.errors, key=lambda e: e[0])]
 
     def _read(self, data):
         pool = Pool()
@@ -295,51 +274,32 @@ class CardMigrateResult(ModelView):
     errors = fields.Text("Errors", readonly=True)
 
 
-class CardMigrate(Wizard):
+class CardMigrate(ImportWizardMixin, Wizard):
     "Check a workbook of legacy cards, then create them all or none"
     __name__ = 'crm.membership.card.migrate'
 
-    start = StateView('crm.membership.card.migrate.start',
-        'crm_membership.card_migrate_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Check", 'check', 'tryton-forward', default=True),
-            ])
-    check = StateTransition()
-    result = StateView('crm.membership.card.migrate.result',
-        'crm_membership.card_migrate_result_view_form', [
-            Button("Back", 'start', 'tryton-back'),
-            Button("Import", 'import_', 'tryton-ok', default=True,
-                states={'invisible': Bool(Eval('errors'))}),
-            ])
-    import_ = StateTransition()
+    start = import_start('crm.membership.card.migrate.start',
+        'crm_membership.card_migrate_start_view_form')
+    result = import_result('crm.membership.card.migrate.result',
+        'crm_membership.card_migrate_result_view_form')
+    _importer = CardMigrator
 
-    def default_start(self, fields):
-        defaults = {
-            'template': template(),
-            'template_filename': gettext(
-                'crm_membership.msg_migrate_template_filename'),
-            }
-        if getattr(self.start, 'file', None):
-            defaults['file'] = self.start.file
-            defaults['filename'] = self.start.filename
-        return defaults
+    def _template(self):
+        return template(), gettext(
+            'crm_membership.msg_migrate_template_filename')
 
     def transition_check(self):
         check_action_role('crm_membership', 'wizard_card_migrate')
-        migrator = CardMigrator(self.start.file)
-        self.result.cards = len(migrator.cards)
-        self.result.principal = sum(
-            (r['principal'] for r in migrator.cards), ZERO)
-        self.result.bonus = sum((r['bonus'] for r in migrator.cards), ZERO)
-        self.result.points = sum(r['points'] for r in migrator.cards)
-        self.result.errors = '\n'.join(migrator.messages) or None
-        return 'result'
+        return super().transition_check()
 
-    def default_result(self, fields):
-        return {f: getattr(self.result, f, None) for f in [
-                'cards', 'principal', 'bonus', 'points', 'errors']}
+    def _checked(self, migrator):
+        return {
+            'cards': len(migrator.cards),
+            'principal': sum((r['principal'] for r in migrator.cards), ZERO),
+            'bonus': sum((r['bonus'] for r in migrator.cards), ZERO),
+            'points': sum(r['points'] for r in migrator.cards),
+            }
 
     def transition_import_(self):
         check_action_role('crm_membership', 'wizard_card_migrate')
-        CardMigrator(self.start.file).save()
-        return 'end'
+        return super().transition_import_()

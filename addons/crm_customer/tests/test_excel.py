@@ -9,9 +9,9 @@ from trytond.exceptions import UserError
 from trytond.model import fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_customer.chinese import name_pinyin
 from trytond.modules.crm_customer.customer_excel import (
     Columns, CustomerImporter, template)
-from trytond.modules.crm_customer.party import name_pinyin
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff, xlsx)
 from trytond.modules.crm_customer.tests.test_profile import (
