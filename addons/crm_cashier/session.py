@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from trytond.i18n import gettext
 from trytond.model import fields
-from trytond.modules.crm_membership.card import is_manager
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -57,7 +56,7 @@ class POSCashSession(metaclass=PoolMeta):
                     raise CashierError(gettext(
                             'crm_cashier.msg_shift_counted',
                             shift=session.rec_name))
-        if is_manager():
+        if User.is_crm_manager():
             return
         employee = User(Transaction().user).employee
         if mode == 'create':

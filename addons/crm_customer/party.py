@@ -29,7 +29,6 @@ from trytond.transaction import (
 from .chinese import (
     ID_CARD, id_card_gender, lunar_birthday, lunar_birthday_exists,
     lunar_birthday_year, mask_id_card, name_pinyin, normalize_id_card)
-from .chinese import lunar_birthday_date  # noqa: F401 crm_sms imports it here
 from .model import MaskedChar, OnChangeAccessMixin
 from .exceptions import (
     BirthdayError, DuplicateIdCardError, DuplicateMobileError,
@@ -555,11 +554,13 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
 
     @classmethod
     def read(cls, ids, fields_names):
+        "Only managers and administrators read ID card numbers in full"
+        User = Pool().get('res.user')
         result = super().read(ids, fields_names)
         masked = [n for n in fields_names
             if isinstance(cls._fields.get(n), MaskedChar)]
         if (masked and Transaction().check_access
-                and not cls.sees_id_card_numbers()):
+                and not User.is_crm_manager()):
             for values in result:
                 for name in masked:
                     values[name] = cls._fields[name].mask(values[name])
@@ -569,9 +570,10 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
         """An on_change answers with the stored ID number of the record the
         client named, which the user may read only masked; what the client
         sent itself comes back as it was"""
+        User = Pool().get('res.user')
         changed = super()._changed_values()
         sent = self._init_values
-        if Transaction().check_access and not self.sees_id_card_numbers():
+        if Transaction().check_access and not User.is_crm_manager():
             for name in list(changed):
                 field = self._fields.get(name)
                 if (isinstance(field, MaskedChar)
@@ -584,22 +586,11 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
         """Refuse a search or an order on a field the user reads masked,
         even inside the search of another model; the search box finds a
         whole number by itself (search_rec_name)"""
-        if Transaction().user and not cls.sees_id_card_numbers():
+        User = Pool().get('res.user')
+        if not User.is_crm_manager():
             raise AccessError(gettext(
                     'crm_customer.msg_search_masked_field',
                     field=cls.fields_get([name])[name]['string']))
-
-    @classmethod
-    def sees_id_card_numbers(cls):
-        "Only managers and administrators read ID card numbers in full"
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        return bool(set(User.get_groups()) & {
-                ModelData.get_id('crm_customer', 'group_sales_manager'),
-                ModelData.get_id('crm_customer', 'group_crm_admin'),
-                ModelData.get_id('res', 'group_admin'),
-                })
 
     @classmethod
     def validate_fields(cls, parties, field_names):
@@ -770,15 +761,9 @@ class Party(OnChangeAccessMixin, metaclass=PoolMeta):
     def check_owner_assignment(cls, party, owner):
         """Staff may take a customer for themselves or let it go; only
         managers hand it to someone else"""
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        User = pool.get('res.user')
-        if not owner or owner.id in User.get_employees():
-            return
-        if set(User.get_groups()) & {
-                ModelData.get_id('crm_customer', 'group_sales_manager'),
-                ModelData.get_id('crm_customer', 'group_crm_admin'),
-                }:
+        User = Pool().get('res.user')
+        if (not owner or owner.id in User.get_employees()
+                or User.is_crm_manager()):
             return
         raise AccessError(gettext(
                 'crm_customer.msg_owner_assignment_forbidden',

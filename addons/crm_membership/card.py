@@ -29,28 +29,12 @@ from .statistic import levels_for
 logger = logging.getLogger(__name__)
 PIN_HASH = pwdlib.PasswordHash([pwdlib.hashers.argon2.Argon2Hasher()])
 PIN_FORMAT = re.compile(r'^[0-9]{4,6}$')
-MANAGER_GROUPS = [
-    ('crm_customer', 'group_sales_manager'),
-    ('crm_customer', 'group_crm_admin'),
-    ]
 # Set by the workflow and the wizards of a card, never by a client
 SERVER_FIELDS = {
     'number', 'state', 'level', 'issue_date', 'expiry', 'replaced_by',
     'pin_hash', 'pin_reset'}
 # What a client chooses of a card, while it is a draft
 DRAFT_FIELDS = {'party', 'type'}
-
-
-def is_manager():
-    "Whether the user may do what only a shop manager may"
-    pool = Pool()
-    ModelData = pool.get('ir.model.data')
-    User = pool.get('res.user')
-    transaction = Transaction()
-    if transaction.user == 0:
-        return True
-    groups = User.get_groups()
-    return any(ModelData.get_id(m, g) in groups for m, g in MANAGER_GROUPS)
 
 
 def check_role(groups, action):
@@ -1226,7 +1210,8 @@ class Card(OnChangeAccessMixin, Workflow, ModelSQL, ModelView):
 
     def set_pin(self, new_pin, old_pin=None):
         "Change the PIN; the old one is asked unless a manager changes it"
-        if self.stored_pin_hash() and not is_manager():
+        User = Pool().get('res.user')
+        if self.stored_pin_hash() and not User.is_crm_manager():
             self.check_pin(old_pin)
         self.pin_hash = self.hash_pin(new_pin)
         self.pin_reset = dt.datetime.now()
@@ -1236,7 +1221,8 @@ class Card(OnChangeAccessMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     @ModelView.button
     def unlock_pin(cls, cards):
-        if not is_manager():
+        User = Pool().get('res.user')
+        if not User.is_crm_manager():
             raise PinError(gettext('crm_membership.msg_pin_unlock_manager'))
         cls.write(cards, {'pin_reset': dt.datetime.now()})
         cls.add_history(cards, 'unlocked')
@@ -1602,10 +1588,11 @@ class CardChangePin(Wizard):
     change = StateTransition()
 
     def default_start(self, fields):
+        User = Pool().get('res.user')
         return {
             'card': self.record.id,
             'ask_old': (bool(self.record.stored_pin_hash())
-                and not is_manager()),
+                and not User.is_crm_manager()),
             }
 
     def transition_change(self):

@@ -13,7 +13,7 @@ from sql.functions import Extract
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin, ModelSQL, ModelView, fields
-from trytond.modules.crm_customer.party import lunar_birthday_date
+from trytond.modules.crm_customer.chinese import lunar_birthday_date
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
