@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import openpyxl
 import phonenumbers
@@ -28,7 +28,8 @@ from trytond.wizard import StateAction, Wizard
 from .chinese import is_id_card, mask_id_card, normalize_id_card
 from .excel import (
     ImportWizardMixin, WorkbookImporter, content, count_rows, import_result,
-    import_start, parse_date, parse_phone, read_rows, workbook)
+    import_start, parse_date, parse_decimal, parse_phone, read_rows,
+    workbook)
 from .exceptions import CustomerImportError
 
 # The columns of the workbook: (model, field) gives the header and the kind
@@ -282,15 +283,17 @@ class CustomerImporter(WorkbookImporter):
                     continue
                 values[field] = date
             elif field in {'birthday_lunar_month', 'birthday_lunar_day'}:
-                try:
-                    values[field] = int(Decimal(text))
-                except (InvalidOperation, ValueError):
+                number = parse_decimal(text)
+                if number is None or number != number.to_integral_value():
                     self.error(row, field, 'bad_number', value=text)
+                else:
+                    values[field] = int(number)
             elif field == 'credit_limit':
-                try:
-                    values[field] = Decimal(text).quantize(Decimal('0.01'))
-                except InvalidOperation:
+                number = parse_decimal(text, Decimal('0.01'))
+                if number is None:
                     self.error(row, field, 'bad_number', value=text)
+                else:
+                    values[field] = number
             elif field in {'sms_consent', 'birthday_lunar_leap'}:
                 if text in {columns.yes, '1', 'True', 'TRUE', 'Y', 'y'}:
                     values[field] = True

@@ -4,6 +4,7 @@ their cells, and the wizard that checks a workbook before importing it"""
 import datetime as dt
 import io
 import re
+from decimal import Decimal, InvalidOperation
 
 import openpyxl
 import phonenumbers
@@ -102,6 +103,18 @@ def parse_date(value):
             return dt.date(*map(int, match.groups()))
         except ValueError:
             return None
+
+
+def parse_decimal(text, exp=None):
+    """The number of text, rounded to exp if given, or None: a cell may hold
+    NaN, Infinity or a figure too large to round, which are no amounts"""
+    try:
+        value = Decimal(text)
+        if exp is not None:
+            value = value.quantize(exp)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def workbook(headers, rows, title):

@@ -2,7 +2,6 @@
 """Cards of a previous system, from a workbook: checked first, then all
 created in one transaction with their opening balances as ledger lines"""
 import re
-from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 
@@ -10,7 +9,8 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.modules.crm_customer.excel import (
     ImportWizardMixin, WorkbookImporter, content, import_result,
-    import_start, parse_date, parse_phone, read_rows, workbook)
+    import_start, parse_date, parse_decimal, parse_phone, read_rows,
+    workbook)
 from trytond.pool import Pool
 from trytond.wizard import Wizard
 
@@ -127,12 +127,9 @@ class CardMigrator(WorkbookImporter):
             ok = False
         amounts = {}
         for field in ['principal', 'bonus']:
-            try:
-                amount = Decimal(text(field) or 0)
-            except InvalidOperation:
-                amount = None
-            if amount is None or amount < 0 or amount != amount.quantize(
-                    CENT):
+            amount = parse_decimal(text(field) or '0')
+            if (amount is None or amount < 0
+                    or parse_decimal(amount, CENT) != amount):
                 self.error(row, field, 'bad_amount', amount=text(field))
                 ok = False
             amounts[field] = amount

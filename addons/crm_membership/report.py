@@ -1,15 +1,13 @@
 # This file is part of the CRM suite.
 "Reports on members and on what the shop owes on its cards"
-import io
 
-import openpyxl
-from openpyxl.styles import Font
 from sql import Literal, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 from sql.functions import Rank
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.crm_customer.excel import content, workbook
 from trytond.pool import Pool
 from trytond.report import Report
 from trytond.transaction import Transaction
@@ -228,17 +226,11 @@ class ReportExcel(Report):
         cls.check_access(action, model, ids)
         names = Model._excel_fields
         definitions = Model.fields_get(names)
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.append([definitions[n]['string'] for n in names])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for record in Model.browse(ids):
-            sheet.append([cls._cell(record, n, definitions[n])
-                    for n in names])
-        output = io.BytesIO()
-        book.save(output)
-        return ('xlsx', output.getvalue(), False, action.name)
+        book = workbook([definitions[n]['string'] for n in names],
+            ([cls._cell(record, n, definitions[n]) for n in names]
+                for record in Model.browse(ids)),
+            action.name[:31])
+        return ('xlsx', content(book), False, action.name)
 
     @staticmethod
     def _cell(record, name, definition):

@@ -116,6 +116,23 @@ class CustomerExcelTestCase(ModuleDatabaseTestCase):
             self.assertEqual(importer.to_update[0][1], existing)
 
     @with_transaction()
+    def test_numbers_that_are_no_amounts(self):
+        "NaN, Infinity, a fraction or a figure too large is a bad number"
+        with chinese():
+            data = xlsx([
+                    ["客户名称", "农历月", "信用额度"],
+                    ["张三", "Infinity", None],
+                    ["李四", "3.5", None],
+                    ["王五", None, "NaN"],
+                    ["赵六", None, "1e30"],
+                    ["钱七", None, "100.5"],
+                    ])
+            importer = CustomerImporter(data)
+            self.assertEqual(reasons(importer), [
+                    (2, "农历月"), (3, "农历月"), (4, "信用额度"),
+                    (5, "信用额度")])
+
+    @with_transaction()
     def test_rules_of_the_form_apply(self):
         "A row breaks no rule the customer form would enforce"
         with chinese():

@@ -58,6 +58,12 @@ class CardMigrationTestCase(ModuleDatabaseTestCase):
                 ['880000000009', "储值卡", '13800138000', None, 6000, 0, 0,
                     None, None],
                 ['880000000010', "储值卡", None, None, 1, 0, 0, None, None],
+                ['880000000011', "储值卡", '13800138000', None, 'NaN', 0, 0,
+                    None, None],
+                ['880000000012', "储值卡", '13800138000', None, 1,
+                    'Infinity', 0, None, None],
+                ['880000000013', "储值卡", '13800138000', None, '1e30', 0, 0,
+                    None, None],
                 ])
 
         migrator = CardMigrator(data)
@@ -67,7 +73,8 @@ class CardMigrationTestCase(ModuleDatabaseTestCase):
             sorted([(3, "Card Number"), (4, "Card Type"),
                     (5, "Member Mobile"), (6, "Member Mobile"),
                     (7, "Principal"), (8, "Counts Left"), (9, "Expiry"),
-                    (10, "Principal"), (11, "Member Mobile")]))
+                    (10, "Principal"), (11, "Member Mobile"),
+                    (12, "Principal"), (13, "Bonus"), (14, "Principal")]))
         self.assertIn('Row 6, column "Member Mobile": No customer',
             '\n'.join(migrator.messages))
         with self.assertRaises(CardError):
