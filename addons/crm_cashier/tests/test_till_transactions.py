@@ -1,78 +1,19 @@
 # This file is part of the CRM suite.
 "Tills paying from one card at once"
-import threading
-import time
 from decimal import Decimal
 
-from trytond import backend
-from trytond.config import config
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.sale_point import AmountsMemo
 from trytond.modules.crm_cashier.tests.tools import (
     create_product, new_sale, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
-from trytond.modules.crm_membership.exceptions import CardError, PinError
-from trytond.modules.crm_membership.tests.test_card_transactions import (
-    till)
+from trytond.modules.crm_membership.exceptions import CardError
+from trytond.modules.crm_membership.tests.tools import at_once
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, with_transaction
-from trytond.transaction import Transaction, TransactionError
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
 
 D = Decimal
-
-
-def request(function, *args):
-    """Call function as trytond's dispatcher serves a request: started
-    again with the records it locks, retried on a conflict; return its
-    result, the user error it raised or the error of a lock it could not
-    take, which the server answers with 503"""
-    retry = config.getint('database', 'retry')
-    extras, count = {}, 0
-    while True:
-        if count:
-            time.sleep(0.02 * count)
-        try:
-            transaction = Transaction(new=True).start(DB_NAME, 0, **extras)
-        except backend.DatabaseOperationalError as error:
-            return error
-        with transaction:
-            try:
-                return function(*args)
-            except TransactionError as error:
-                transaction.rollback()
-                error.fix(extras)
-            except backend.DatabaseOperationalError:
-                if count >= retry:
-                    raise
-                transaction.rollback()
-                count += 1
-            except (CardError, PinError) as error:
-                transaction.rollback()
-                return error
-
-
-def tills_at_once(function, values, serve=till):
-    """Results of a till for each value calling function(value) together
-    (one after the other on SQLite, which serialises writers anyway),
-    each served by serve"""
-    if backend.name == 'sqlite':
-        return [serve(function, v) for v in values]
-    results = [None] * len(values)
-    barrier = threading.Barrier(len(values))
-
-    def run(index):
-        barrier.wait()
-        try:
-            results[index] = serve(function, values[index])
-        except Exception as e:
-            results[index] = e
-    threads = [threading.Thread(target=run, args=(i,))
-        for i in range(len(values))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 class TillTransactionsTestCase(ModuleDatabaseTestCase):
@@ -102,7 +43,7 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
             with Transaction().set_context(company=company.id):
                 return pay(Sale(sale_id), Method(card_method.id), 88,
                     '123456').id
-        results = tills_at_once(pay_sale, [s.id for s in sales])
+        results = at_once(pay_sale, [s.id for s in sales])
 
         self.assertEqual(
             len([r for r in results if isinstance(r, int)]), 1,
@@ -140,8 +81,7 @@ class TillTransactionsTestCase(ModuleDatabaseTestCase):
             with Transaction().set_context(company=company.id):
                 return pay(Sale(sale_id), Method(card_method.id), 30,
                     '123456').state
-        results = tills_at_once(pay_sale, [s.id for s in sales],
-            serve=request)
+        results = at_once(pay_sale, [s.id for s in sales])
 
         self.assertEqual(results.count('done'), 3, msg=results)
         short = [r for r in results if isinstance(r, CardError)]

@@ -2,67 +2,17 @@
 """Cards used from several transactions: tills at once, wrong PINs that
 must count although their transaction is undone"""
 import datetime as dt
-import threading
 from decimal import Decimal
 
-from trytond import backend
-from trytond.config import config
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.modules.crm_membership.tests.tools import (
-    create_card_type, create_service, issue_card)
+    at_once, create_card_type, create_service, issue_card, request)
 from trytond.pool import Pool
-from trytond.tests.test_tryton import DB_NAME, with_transaction
-from trytond.transaction import Transaction, TransactionError
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
 
 D = Decimal
-
-
-def till(function, *args, **kwargs):
-    """Call function in a transaction of its own as the server does for a
-    request: started again with the records it locks, retried on a
-    conflict; return its result or the user error it raised"""
-    extras, count = {}, 0
-    retry = config.getint('database', 'retry')
-    while True:
-        try:
-            with Transaction(new=True).start(DB_NAME, 0, **extras) \
-                    as transaction:
-                try:
-                    return function(*args, **kwargs)
-                except TransactionError as e:
-                    transaction.rollback()
-                    e.fix(extras)
-                    continue
-        except (CardError, PinError) as e:
-            return e
-        except backend.DatabaseOperationalError:
-            if count < retry:
-                count += 1
-                continue
-            raise
-
-
-def at_once(count, function, *args, **kwargs):
-    """Results of count tills calling function together (one after the
-    other on SQLite, which serialises writers anyway)"""
-    if backend.name == 'sqlite':
-        return [till(function, *args, **kwargs) for _ in range(count)]
-    results = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(index):
-        barrier.wait()
-        try:
-            results[index] = till(function, *args, **kwargs)
-        except Exception as e:
-            results[index] = e
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 class CardTransactionsTestCase(ModuleDatabaseTestCase):
@@ -84,7 +34,7 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
 
         def debit():
             return Card.debit(Card(card.id), D(30)).id
-        results = at_once(20, debit)
+        results = at_once(lambda _: debit(), range(20))
 
         paid = [r for r in results if isinstance(r, int)]
         refused = [r for r in results if isinstance(r, CardError)]
@@ -114,7 +64,7 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
 
         def use():
             return Card.use_package(Package(package.id)).id
-        results = at_once(2, use)
+        results = at_once(lambda _: use(), range(2))
 
         self.assertEqual(len([r for r in results if isinstance(r, int)]), 1,
             msg=results)
@@ -133,8 +83,8 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
 
         def debit(pin):
             return Card.debit(Card(card.id), D(10), pin=pin).id
-        results = [till(debit, pin) for pin in ['1111', '2222', '3333']]
-        after = till(debit, '8642')
+        results = [request(debit, pin) for pin in ['1111', '2222', '3333']]
+        after = request(debit, '8642')
 
         self.assertIn('2 attempts left', str(results[0]))
         self.assertIn('1 attempts left', str(results[1]))
@@ -151,5 +101,5 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
         with Transaction().set_user(0):
             Card.unlock_pin([card])
         Transaction().commit()
-        self.assertIsInstance(till(debit, '8642'), int)
+        self.assertIsInstance(request(debit, '8642'), int)
         self.assertEqual(Card(card.id).balance, D(90))

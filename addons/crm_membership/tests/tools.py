@@ -1,8 +1,16 @@
 # This file is part of the CRM suite.
-"Card types, levels and cards for the tests of the suite"
+"""Card types, levels and cards for the tests of the suite, and tills that
+use them from transactions of their own"""
+import threading
+import time
 from decimal import Decimal
 
+from trytond import backend
+from trytond.config import config
+from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.pool import Pool
+from trytond.tests.test_tryton import DB_NAME
+from trytond.transaction import Transaction, TransactionError
 
 
 def create_card_type(name="储值卡", kind='stored_value', price=0,
@@ -44,3 +52,57 @@ def issue_card(card_type, party=None, amount=None, pin=None):
     card.save()
     Card.do_issue([card], amount=amount, pin=pin)
     return Card(card.id)
+
+
+def request(function, *args):
+    """Call function(*args) as trytond's dispatcher serves a request:
+    started again with the records it locks, retried on a conflict; return
+    its result, the card or PIN error it raised or the error of a lock it
+    could not take, which the server answers with 503"""
+    retry = config.getint('database', 'retry')
+    extras, count = {}, 0
+    while True:
+        if count:
+            time.sleep(0.02 * count)
+        try:
+            transaction = Transaction(new=True).start(DB_NAME, 0, **extras)
+        except backend.DatabaseOperationalError as error:
+            return error
+        with transaction:
+            try:
+                return function(*args)
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+            except backend.DatabaseOperationalError:
+                if count >= retry:
+                    raise
+                transaction.rollback()
+                count += 1
+            except (CardError, PinError) as error:
+                transaction.rollback()
+                return error
+
+
+def at_once(function, values):
+    """Results of a till for each value calling function(value) together as
+    requests (one after the other on SQLite, which serialises writers
+    anyway); the committed records are what they share"""
+    if backend.name == 'sqlite':
+        return [request(function, v) for v in values]
+    results = [None] * len(values)
+    barrier = threading.Barrier(len(values))
+
+    def run(index):
+        barrier.wait()
+        try:
+            results[index] = request(function, values[index])
+        except Exception as e:
+            results[index] = e
+    threads = [threading.Thread(target=run, args=(i,))
+        for i in range(len(values))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
