@@ -191,3 +191,12 @@ def at_till(user):
     with Transaction().set_user(user.id), \
             Transaction().set_context(employee=user.employee.id):
         yield
+
+
+def load_chinese(config):
+    """Load the Chinese of the activated modules: a setup of the scenarios'
+    activate_modules, so that the cached database has it (it takes long)"""
+    from proteus import Model
+    Lang = Model.get('ir.lang', config=config)
+    chinese, = Lang.find([('code', '=', 'zh_CN')])
+    chinese.click('load_translations')
