@@ -576,3 +576,11 @@ class POSPay(metaclass=PoolMeta):
         if state == 'end' and self.record.state == 'done':
             return 'receipt'
         return state
+
+    def do_receipt(self, action):
+        # The client prints the records the action's data names
+        return action, {
+            'model': self.record.__name__,
+            'id': self.record.id,
+            'ids': [self.record.id],
+            }

@@ -14,6 +14,7 @@ from trytond.modules.crm_cashier.tests.tools import (
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
 
 D = Decimal
 
@@ -201,6 +202,22 @@ class TillTestCase(ModuleDatabaseTestCase):
             # 88 + 50 + 11.50 less 0.50 dropped
             self.assertEqual(sale.total, D(149))
             self.assertEqual(sale.change_amount, D(51))
+
+            # The Pay dialog that finishes the sale prints it
+            other = new_sale(point, card, shampoo, employee=cashier)
+            Pay = pool.get('sale.point.sale.pay', type='wizard')
+            with Transaction().set_context(active_model=other.__name__,
+                    active_id=other.id, active_ids=[other.id]):
+                session_id, _, _ = Pay.create()
+                form = Pay.execute(session_id, {}, 'payment')['view']
+                values = {k: v for k, v in form['defaults'].items()
+                    if not k.endswith('.')}
+                values.update(method=cash.id, amount=D(100))
+                result = Pay.execute(session_id, {'payment': values}, 'pay')
+            (action, data), = result['actions']
+            self.assertEqual(action['report_name'], Receipt.__name__)
+            self.assertEqual((data['model'], data['ids']),
+                (other.__name__, [other.id]))
 
             kind, content, _, name = Receipt.execute([sale.id], {})
             self.assertEqual(kind, 'pdf')

@@ -3,6 +3,8 @@
 from contextlib import contextmanager
 from decimal import Decimal
 
+from proteus import Model
+
 from trytond.modules.account.tests import create_chart, get_fiscalyear
 from trytond.modules.crm_customer.tests.tools import create_staff
 from trytond.modules.crm_membership.tests.tools import (
@@ -196,7 +198,6 @@ def at_till(user):
 def load_chinese(config):
     """Load the Chinese of the activated modules: a setup of the scenarios'
     activate_modules, so that the cached database has it (it takes long)"""
-    from proteus import Model
     Lang = Model.get('ir.lang', config=config)
     chinese, = Lang.find([('code', '=', 'zh_CN')])
     chinese.click('load_translations')

@@ -86,8 +86,8 @@ class CardTransactionsTestCase(ModuleDatabaseTestCase):
         results = [request(debit, pin) for pin in ['1111', '2222', '3333']]
         after = request(debit, '8642')
 
-        self.assertIn('2 attempts left', str(results[0]))
-        self.assertIn('1 attempts left', str(results[1]))
+        self.assertIn('attempts left: 2', str(results[0]))
+        self.assertIn('attempts left: 1', str(results[1]))
         self.assertIn('locked', str(results[2]))
         self.assertIsInstance(after, PinError)
         self.assertIn('locked', str(after))

@@ -5,8 +5,9 @@ import threading
 import time
 from decimal import Decimal
 
+import trytond.config as config
+
 from trytond import backend
-from trytond.config import config
 from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import DB_NAME
