@@ -13,6 +13,8 @@ from playwright.sync_api import expect, sync_playwright
 
 import demo
 
+from trytond.modules.crm_cashier.tests.tools import pdf_objects
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMAGES = ROOT / 'docs' / 'img'
 SCREENSHOT = IMAGES / 'customers.png'
@@ -425,7 +427,11 @@ def test_cashier_serves_a_member(page, server, demo_database):
         pay_request.value.post_data)
     receipt = ROOT / 'var' / 'browser-receipt.pdf'
     download.value.save_as(receipt)
-    assert receipt.read_bytes().startswith(b'%PDF')
+    content = receipt.read_bytes()
+    assert content.startswith(b'%PDF')
+    # The sale's receipt on the till's 80 mm paper (226.77 pt), not a blank
+    # page of no records
+    assert re.search(rb'/MediaBox \[0 0 226\.77', pdf_objects(content))
     # The download dialog closes itself once the file is taken
     expect(page.locator('.modal-dialog:visible')).to_have_count(0,
         timeout=TIMEOUT)

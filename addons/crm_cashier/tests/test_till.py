@@ -1,7 +1,6 @@
 # This file is part of the CRM suite.
 "The till's cash: change, rounding (抹零) and the cashier's limits"
 import re
-import zlib
 from decimal import Decimal
 
 from trytond.modules.company.tests import (
@@ -10,24 +9,13 @@ from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import rmb_capitals
 from trytond.modules.crm_cashier.tests.tools import (
     at_till, cashier_user, create_product, new_sale, open_fiscalyear,
-    open_shift, pay, rounding_account, setup_shop)
+    open_shift, pay, pdf_objects, rounding_account, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 D = Decimal
-
-
-def pdf_objects(content):
-    "The PDF's objects with their compressed streams inflated"
-    inflated = [content]
-    for stream in re.findall(rb'stream\r?\n(.*?)endstream', content, re.S):
-        try:
-            inflated.append(zlib.decompress(stream))
-        except zlib.error:
-            pass
-    return b'\n'.join(inflated)
 
 
 class TillTestCase(ModuleDatabaseTestCase):

@@ -1,5 +1,7 @@
 # This file is part of the CRM suite.
 "What the cashier's tests set up: a till with its payment methods"
+import re
+import zlib
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -201,3 +203,14 @@ def load_chinese(config):
     Lang = Model.get('ir.lang', config=config)
     chinese, = Lang.find([('code', '=', 'zh_CN')])
     chinese.click('load_translations')
+
+
+def pdf_objects(content):
+    "The PDF's objects with their compressed streams inflated"
+    inflated = [content]
+    for stream in re.findall(rb'stream\r?\n(.*?)endstream', content, re.S):
+        try:
+            inflated.append(zlib.decompress(stream))
+        except zlib.error:
+            pass
+    return b'\n'.join(inflated)
