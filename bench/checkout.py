@@ -3,7 +3,7 @@ makes them, beside cash sales without a member run the same way, on the
 suite and on a database of Tryton's sale_point alone.
 
     .venv/bin/python bench/checkout.py [--tills 20] [--sales 10]
-        [--pause 10] [--workers 4] [--backend postgresql]
+        [--pause 10] [--workers 4] [--rounds 1] [--backend postgresql]
 
 Each till sells to its own member 3 lines, paid from the member card and
 the rest in cash with change in one round of the Pay wizard (open, the form
@@ -18,7 +18,8 @@ processes, as behind a load balancer; each till is run by its own
 cashier, logged in as the web client does. Prints the p50/p95 of a whole
 checkout, the sales per second and the CPU time a sale takes in the
 trytond processes and in PostgreSQL's, of each kind; and the member
-checkout's ratios to each cash sale. Goal: p95 <= 300 ms at 20 tills and
+checkout's ratios to each cash sale. With --rounds N the three kinds run
+in turn N times and their figures are pooled. Goal: p95 <= 300 ms at 20 tills and
 <= 1.3 times the stock sale.
 """
 import argparse
@@ -263,6 +264,9 @@ def main():
         help="seconds a till waits between two sales, on average")
     parser.add_argument('--workers', type=int, default=4,
         help="trytond processes serving the tills")
+    parser.add_argument('--rounds', type=int, default=1,
+        help="runs of the three kinds, in turn, pooled: a noisy neighbour "
+        "of the machine then slows each kind alike")
     parser.add_argument('--backend', action='append',
         choices=['sqlite', 'postgresql'])
     args = parser.parse_args()
@@ -280,14 +284,25 @@ def main():
                 "trytond workers")
             print(f"{'checkout':<28} {'p50':>8} {'p95':>8} {'sales/s':>8}"
                 f" {'CPU/sale: trytond':>18} {'PostgreSQL':>10}")
+            kinds = [
+                ('stock', "cash, stock sale_point", stock, stock_ids, False),
+                ('cash', "cash, no member", suite, ids, False),
+                ('member', "member card + cash", suite, ids, True)]
+            # Per kind: durations, [(sales/s, trytond CPU, PostgreSQL CPU)]
+            runs = {k[0]: ([], []) for k in kinds}
+            for round_ in range(args.rounds):
+                for key, _, db, ids_, member in (
+                        kinds[round_ % 3:] + kinds[:round_ % 3]):
+                    durations, rate, cpu = run(db, ids_, args.sales,
+                        member, args.pause, args.workers)
+                    runs[key][0].extend(durations)
+                    runs[key][1].append((rate, *cpu))
             results = {}
-            for key, name, db, ids_, member in [
-                    ('stock', "cash, stock sale_point", stock, stock_ids,
-                        False),
-                    ('cash', "cash, no member", suite, ids, False),
-                    ('member', "member card + cash", suite, ids, True)]:
-                durations, rate, (trytond, postgresql) = run(db, ids_,
-                    args.sales, member, args.pause, args.workers)
+            for key, name, *_ in kinds:
+                durations, figures = runs[key]
+                rate, trytond, postgresql = (
+                    sum(f[i] for f in figures) / len(figures)
+                    for i in range(3))
                 p50, p95 = common.percentiles(durations)
                 results[key] = p95, trytond + postgresql
                 print(f"{name:<28} {p50:>6.0f}ms {p95:>6.0f}ms "
