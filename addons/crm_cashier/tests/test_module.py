@@ -1,6 +1,5 @@
 # This file is part of the CRM suite.
 import datetime as dt
-import re
 from decimal import Decimal
 
 from trytond.modules.company.tests import (
@@ -8,7 +7,8 @@ from trytond.modules.company.tests import (
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.tests.tools import (
     create_method, create_product, new_sale, pay, setup_shop)
-from trytond.modules.crm_customer.tests.tools import create_staff
+from trytond.modules.crm_customer.tests.tools import (
+    create_staff, untranslated)
 from trytond.modules.crm_membership.exceptions import CardError, PinError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
@@ -26,27 +26,12 @@ class CrmCashierTestCase(CompanyTestMixin, ModuleTestCase):
         """The labels of the till are in Chinese and the cashier role of the
         customer file sells at it"""
         pool = Pool()
-        Lang = pool.get('ir.lang')
         ModelData = pool.get('ir.model.data')
         User = pool.get('res.user')
-        chinese = re.compile(r'[\u4e00-\u9fff]')
-
-        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
-        Lang.load_translations([zh_cn])
-        with Transaction().set_context(language='zh_CN'):
-            english = [m.complete_name for m in pool.get('ir.ui.menu').search(
-                    []) if not chinese.search(m.name)]
-            self.assertEqual(english, [], msg="menus")
-            for model in ['sale.point', 'sale.point.sale',
+        self.assertEqual(untranslated(['sale.point', 'sale.point.sale',
                     'sale.point.sale.line', 'sale.point.payment',
-                    'sale.point.payment.method', 'sale.point.cash.session']:
-                fields = pool.get(model).fields_get()
-                english = sorted(name for name, field in fields.items()
-                    if field.get('string')
-                    and not chinese.search(field['string'])
-                    and name not in {'id', 'create_uid', 'create_date',
-                        'write_uid', 'write_date', 'rec_name'})
-                self.assertEqual(english, [], msg=model)
+                    'sale.point.payment.method', 'sale.point.cash.session']),
+            {})
 
         company = create_company()
         with set_company(company):

@@ -11,33 +11,15 @@ from trytond.modules.company.tests import (
 from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import Receipt
 from trytond.modules.crm_cashier.tests.tools import (
-    at_till, cashier_user, new_sale, pay, setup_shop)
+    at_till, cashier_user, new_sale, pay, pay_form, setup_shop)
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
 from trytond.modules.crm_membership.exceptions import PinError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
 
 D = Decimal
 REFUSED = (CashierError, AccessError)
-
-
-def pay_form(sale, data):
-    """Run the Pay dialog of sale once with data over its form's defaults;
-    return the defaults of the form it was given"""
-    pool = Pool()
-    Sale = pool.get('sale.point.sale')
-    Pay = pool.get('sale.point.sale.pay', type='wizard')
-    with Transaction().set_context(active_model=Sale.__name__,
-            active_id=sale.id, active_ids=[sale.id]):
-        session_id, _, _ = Pay.create()
-        form = Pay.execute(session_id, {}, 'payment')['view']
-        values = {k: v for k, v in form['defaults'].items()
-            if not k.endswith('.')}
-        values.update(data)
-        Pay.execute(session_id, {'payment': values}, 'pay')
-    return form['defaults']
 
 
 class ServerChecksTestCase(ModuleDatabaseTestCase):
@@ -178,8 +160,9 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
         with set_company(company):
             point, cash, card_method, card, shampoo, _ = setup_shop(company)
             first = new_sale(point, card, shampoo)
-            key = pay_form(first, {'method': cash.id, 'amount': D(0),
-                    'card_amount': D(88), 'pin': '123456'})['card_key']
+            form, _ = pay_form(first, {'method': cash.id, 'amount': D(0),
+                    'card_amount': D(88), 'pin': '123456'})
+            key = form['card_key']
             self.assertEqual(Sale(first.id).state, 'done')
             self.assertEqual(Card(card.id).balance, D(112))
             stored, = [p.card_key for p in Sale(first.id).payments]
@@ -201,7 +184,7 @@ class ServerChecksTestCase(ModuleDatabaseTestCase):
             self.assertEqual(Sale(second.id).state, 'done')
 
             third = new_sale(point, card, shampoo)
-            form = pay_form(third, {'method': cash.id, 'amount': D(0),
+            form, _ = pay_form(third, {'method': cash.id, 'amount': D(0),
                     'card_amount': D(10), 'pin': '123456'})
             Payment.delete(list(Sale(third.id).payments))
             self.assertEqual(Card(card.id).balance, D(24))

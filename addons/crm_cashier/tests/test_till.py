@@ -9,11 +9,10 @@ from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.receipt import rmb_capitals
 from trytond.modules.crm_cashier.tests.tools import (
     at_till, cashier_user, create_product, new_sale, open_fiscalyear,
-    open_shift, pay, pdf_objects, rounding_account, setup_shop)
+    open_shift, pay, pay_form, pdf_objects, rounding_account, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
 
 D = Decimal
 
@@ -193,15 +192,7 @@ class TillTestCase(ModuleDatabaseTestCase):
 
             # The Pay dialog that finishes the sale prints it
             other = new_sale(point, card, shampoo, employee=cashier)
-            Pay = pool.get('sale.point.sale.pay', type='wizard')
-            with Transaction().set_context(active_model=other.__name__,
-                    active_id=other.id, active_ids=[other.id]):
-                session_id, _, _ = Pay.create()
-                form = Pay.execute(session_id, {}, 'payment')['view']
-                values = {k: v for k, v in form['defaults'].items()
-                    if not k.endswith('.')}
-                values.update(method=cash.id, amount=D(100))
-                result = Pay.execute(session_id, {'payment': values}, 'pay')
+            _, result = pay_form(other, {'method': cash.id, 'amount': D(100)})
             (action, data), = result['actions']
             self.assertEqual(action['report_name'], Receipt.__name__)
             self.assertEqual((data['model'], data['ids']),

@@ -214,3 +214,21 @@ def pdf_objects(content):
         except zlib.error:
             pass
     return b'\n'.join(inflated)
+
+
+def pay_form(sale, data):
+    """Run the Pay dialog of sale once with data over its form's defaults, as
+    the web client does; return the defaults of the form it was given and
+    what the dialog answered"""
+    pool = Pool()
+    Sale = pool.get('sale.point.sale')
+    Pay = pool.get('sale.point.sale.pay', type='wizard')
+    with Transaction().set_context(active_model=Sale.__name__,
+            active_id=sale.id, active_ids=[sale.id]):
+        session_id, _, _ = Pay.create()
+        form = Pay.execute(session_id, {}, 'payment')['view']
+        values = {k: v for k, v in form['defaults'].items()
+            if not k.endswith('.')}
+        values.update(data)
+        result = Pay.execute(session_id, {'payment': values}, 'pay')
+    return form['defaults'], result

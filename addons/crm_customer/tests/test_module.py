@@ -1,5 +1,4 @@
 # This file is part of the CRM suite.
-import re
 from unittest.mock import patch
 
 from trytond.exceptions import UserWarning
@@ -8,6 +7,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import (
     CompanyTestMixin, PartyCompanyCheckEraseMixin, create_company,
     create_employee, set_company)
+from trytond.modules.crm_customer.tests.tools import untranslated
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access
@@ -100,31 +100,11 @@ class CrmCustomerTestCase(
     @with_transaction()
     def test_screens_in_chinese(self):
         "Menus and the labels of the main forms are in Chinese"
-        pool = Pool()
-        Lang = pool.get('ir.lang')
-        Menu = pool.get('ir.ui.menu')
-        chinese = re.compile(r'[\u4e00-\u9fff]')
-
-        zh_cn, = Lang.search([('code', '=', 'zh_CN')])
-        Lang.load_translations([zh_cn])
-
-        with Transaction().set_context(language='zh_CN'):
-            english = [m.complete_name for m in Menu.search([])
-                if not chinese.search(m.name)]
-            self.assertEqual(english, [], msg="menus")
-            for model in ['party.party', 'party.address',
+        self.assertEqual(untranslated(['party.party', 'party.address',
                     'party.contact_mechanism', 'product.template',
                     'product.product', 'sale.sale', 'sale.line',
                     'company.company', 'company.employee',
-                    'company.department', 'crm.configuration']:
-                Model = pool.get(model)
-                fields = Model.fields_get()
-                english = sorted(name for name, field in fields.items()
-                    if field.get('string')
-                    and not chinese.search(field['string'])
-                    and name not in {'id', 'create_uid', 'create_date',
-                        'write_uid', 'write_date', 'rec_name'})
-                self.assertEqual(english, [], msg=model)
+                    'company.department', 'crm.configuration']), {})
 
     @with_transaction()
     def test_core_chinese_completed(self):

@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.
 "Checks each suite module runs in its own tests"
 import io
+import re
 from contextlib import contextmanager
 
 import openpyxl
@@ -96,3 +97,28 @@ def party_relations_not_replaced(modules):
             continue
         missing.append('%s.%s' % (field.model, field.name))
     return missing
+
+
+CHINESE = re.compile(r'[\u4e00-\u9fff]')
+
+
+def untranslated(models):
+    """{'menus' or model: [names]} of the menus and the labels of the fields
+    of models that have no Chinese, with the translations loaded"""
+    pool = Pool()
+    Lang = pool.get('ir.lang')
+    Menu = pool.get('ir.ui.menu')
+    zh_cn, = Lang.search([('code', '=', 'zh_CN')])
+    Lang.load_translations([zh_cn])
+    english = {}
+    with Transaction().set_context(language='zh_CN'):
+        english['menus'] = [m.complete_name for m in Menu.search([])
+            if not CHINESE.search(m.name)]
+        for model in models:
+            fields = pool.get(model).fields_get()
+            english[model] = sorted(name for name, field in fields.items()
+                if field.get('string')
+                and not CHINESE.search(field['string'])
+                and name not in {'id', 'create_uid', 'create_date',
+                    'write_uid', 'write_date', 'rec_name'})
+    return {k: v for k, v in english.items() if v}
