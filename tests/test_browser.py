@@ -3,7 +3,9 @@ the main menu and the customer list are in Chinese; log in as a cashier,
 top up a member card in cash, report it lost and re-issue it, then serve a
 member from the swipe to the receipt; log in as the shop manager and send a
 bulk SMS to the customers of a bookmarked filter. The screenshots of these
-screens are the ones the module guides show (docs/img)."""
+screens go to var/screenshots, or with UPDATE_SCREENSHOTS=1 to docs/img,
+where the module guides show them."""
+import os
 import pathlib
 import re
 
@@ -16,7 +18,8 @@ import demo
 from trytond.modules.crm_cashier.tests.tools import pdf_objects
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-IMAGES = ROOT / 'docs' / 'img'
+IMAGES = (ROOT / 'docs' / 'img' if os.environ.get('UPDATE_SCREENSHOTS')
+    else ROOT / 'var' / 'screenshots')
 SCREENSHOT = IMAGES / 'customers.png'
 SCREENSHOT_FORM = IMAGES / 'customer-form.png'
 SCREENSHOT_CARD = IMAGES / 'member-card.png'
