@@ -227,3 +227,23 @@ def test_top_up_without_shift(rpc, card):
         cashier.call(f'{name}.delete', session, context)
     assert '开班' in refused.value.message
     assert card() == before
+
+
+def test_shift_fields_and_reopen(rpc, admin, cashier):
+    """A cashier gives their shift to another cashier, sets its over/short
+    or reopens a shift: refused, the shift unchanged"""
+    fields = ['employee', 'over_short', 'end_amount', 'state']
+    shift, = find(admin, 'sale.point.cash.session', [('state', '=', 'open')],
+        ['id'] + fields)
+    other, = [u['employee'] for u in find(admin, 'res.user',
+            [('login', '=', 'cashier2')], ['employee'])]
+    for values in [{'employee': other}, {'over_short': '500'}]:
+        with pytest.raises(RPCError) as refused:
+            cashier.model('sale.point.cash.session', 'write', [shift['id']],
+                values)
+        assert '班次' in refused.value.message or '字段' in refused.value.message
+    with pytest.raises(RPCError) as refused:
+        cashier.model('sale.point.cash.session', 'open', [shift['id']])
+    assert '按钮' in refused.value.message
+    assert find(admin, 'sale.point.cash.session',
+        [('id', '=', shift['id'])], ['id'] + fields) == [shift]

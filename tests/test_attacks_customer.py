@@ -133,3 +133,22 @@ def test_profile_checked_on_the_server(rpc, admin):
             sales1.model('party.party', 'write', ids, values)
     after, = read(admin, ids)
     assert after == before
+
+
+def test_on_change_reads_as_read(rpc, admin, colleague_customer):
+    """A salesperson's on_change of a colleague's customer is refused; of
+    their own customer it answers the ID number masked"""
+    sales1 = rpc('sales1')
+    with pytest.raises(RPCError):
+        sales1.model('party.party', 'on_change',
+            {'id': colleague_customer['id']}, ['id_card_number'])
+    employee, = [u['employee'] for u in admin.model('res.user',
+            'search_read', [('login', '=', 'sales1')], 0, None, None,
+            ['employee'])]
+    mine, = admin.model('party.party', 'search_read', [
+            ('owner', '=', employee), ('id_card_number', '!=', None)],
+        0, 1, None, ['id_card_number'])
+    changes = sales1.model('party.party', 'on_change', {'id': mine['id']},
+        ['id_card_number'])
+    assert mine['id_card_number'] not in str(changes)
+    assert '*' in changes.get('id_card_number', '*')
