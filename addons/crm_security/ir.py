@@ -1,0 +1,45 @@
+# This file is part of the CRM suite.
+import datetime as dt
+
+import trytond.config as config
+from trytond.pool import PoolMeta
+
+
+def idle_timeout():
+    """Seconds without a request after which a session ends: Tryton's
+    [session] timeout, after which it no longer renews a session"""
+    return config.getint('session', 'timeout')
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.extend([
+                ('crm.security.login|purge', "Purge the Login Log"),
+                ('company.employee|deactivate_left_users',
+                    "Deactivate the Logins of Staff Who Left"),
+                ])
+
+
+class Session(metaclass=PoolMeta):
+    __name__ = 'ir.session'
+
+    @classmethod
+    def check(cls, user, key, domain=None):
+        """A session also ends after the idle timeout; Tryton's check only
+        looks at its age (max_age)"""
+        valid = super().check(user, key, domain=domain)
+        if valid:
+            sessions = cls.search([
+                    ('create_uid', '=', user),
+                    ('key', '=', key),
+                    ], limit=1)
+            limit = dt.timedelta(seconds=idle_timeout())
+            if sessions and (
+                    dt.datetime.now() - sessions[0].last_modified_at > limit):
+                cls.delete(sessions)
+                return False
+        return valid
