@@ -2,12 +2,15 @@
 the main menu and the customer list are in Chinese; log in as a cashier,
 top up a member card in cash, report it lost and re-issue it, then serve a
 member from the swipe to the receipt; log in as the shop manager and send a
-bulk SMS to the customers of a bookmarked filter. The screenshots of these
-screens go to var/screenshots, or with UPDATE_SCREENSHOTS=1 to docs/img,
-where the module guides show them."""
+bulk SMS to the customers of a bookmarked filter; a locked account is
+refused with the Chinese message and an idle session asks for the password
+again. The screenshots of these screens go to var/screenshots, or with
+UPDATE_SCREENSHOTS=1 to docs/img, where the module guides show them."""
+import datetime as dt
 import os
 import pathlib
 import re
+import sqlite3
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -496,3 +499,46 @@ def test_manager_sends_a_bulk_sms(page, server, demo_database):
         'tbody > tr', has_text='祝您节日快乐')
     expect(rows).to_have_count(recipients)
     expect(rows.first).to_contain_text('待发送')
+
+
+def test_locked_account_and_idle_session(page, server, demo_database, rpc):
+    """A locked account is told so in Chinese, with whom to ask; a session
+    idle for longer than the timeout asks for the password again"""
+    admin = rpc('admin')
+    user, = admin.model('res.user', 'search_read',
+        [('login', '=', 'sales2')], 0, None, None, ['id'])
+    admin.model('res.user', 'write', [user['id']],
+        {'login_locked': '2026-01-01T08:00:00'})
+    try:
+        page.goto(server)
+        dialog = page.locator('.login-dialog')
+        dialog.locator('#login').fill('sales2')
+        dialog.locator('button[type="submit"]').click()
+        password = page.locator('#ask-dialog-entry[name="password"]')
+        password.fill(PASSWORD)
+        password.press('Enter')
+        expect(page.locator('.modal-dialog:visible')).to_contain_text(
+            '已被锁定')
+        expect(page.locator('.modal-dialog:visible')).to_contain_text(
+            '管理员')
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(IMAGES / 'login-locked.png'))
+    finally:
+        admin.model('res.user', 'unlock_login', [user['id']])
+
+    page.goto('about:blank')
+    log_in(page, server, demo_database.name, 'sales2', PASSWORD)
+    # Half an hour and more without a request
+    idle = dt.datetime.now() - dt.timedelta(minutes=31)
+    with sqlite3.connect(demo_database.file) as connection:
+        connection.execute(
+            'UPDATE ir_session SET write_date = ? WHERE create_uid = ?',
+            (idle.isoformat(' '), user['id']))
+    open_menu(page, '客户管理', '客户')
+    password = page.locator('#ask-dialog-entry[name="password"]')
+    password.wait_for(state='visible')
+    password.fill(PASSWORD)
+    password.press('Enter')
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    tab.locator('.content-box table.tree tbody > tr').first.wait_for(
+        state='visible')
