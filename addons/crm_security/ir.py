@@ -19,6 +19,7 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.extend([
                 ('crm.security.login|purge', "Purge the Login Log"),
+                ('crm.security.recycle|purge', "Purge the Recycle Bin"),
                 ('company.employee|deactivate_left_users',
                     "Deactivate the Logins of Staff Who Left"),
                 ])

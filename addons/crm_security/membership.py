@@ -1,0 +1,43 @@
+# This file is part of the CRM suite.
+"What the recycle bin adds to member cards, when memberships are activated"
+from trytond.i18n import gettext
+from trytond.model import DeactivableMixin
+from trytond.modules.crm_membership.exceptions import CardAccessError
+from trytond.pool import PoolMeta
+from trytond.transaction import without_check_access
+
+from .exceptions import RecycleError
+from .recycle import RecycleMixin
+
+
+class Card(DeactivableMixin, RecycleMixin, metaclass=PoolMeta):
+    __name__ = 'crm.membership.card'
+
+    @classmethod
+    def check_modification(cls, mode, cards, values=None, external=False):
+        super().check_modification(
+            mode, cards, values=values, external=external)
+        # A card is hidden by the recycle bin only: a client that could
+        # deactivate it would hide a card with money
+        if external and (
+                (mode == 'write' and 'active' in values)
+                or (mode == 'create' and not all(c.active for c in cards))):
+            raise CardAccessError(gettext(
+                    'crm_membership.msg_card_server_field',
+                    card=cards[0].rec_name, **cls.__names__('active')))
+
+    @classmethod
+    def delete(cls, cards):
+        # Whoever deletes it, by any path: the bin's purge included
+        with without_check_access():
+            balances = cls.get_balances(cards, ['balance', 'points'])
+            for card in cards:
+                balance = balances['balance'].get(card.id) or 0
+                points = balances['points'].get(card.id) or 0
+                counts = sum(p.remaining or 0 for p in card.packages)
+                if balance or points or counts:
+                    raise RecycleError(gettext(
+                            'crm_security.msg_recycle_card_money',
+                            card=card.rec_name, balance=balance,
+                            points=points, counts=counts))
+        super().delete(cards)
