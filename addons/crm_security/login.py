@@ -1,5 +1,6 @@
 # This file is part of the CRM suite.
 import datetime as dt
+from functools import cached_property
 
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool
@@ -21,18 +22,19 @@ RESULTS = [
 # The results that count towards the SMS code and the lock
 FAILURES = ['failed', 'sms_wrong']
 
-_request_context = Request.context
+_request_context = Request.context.func
 
 
 def _context_with_client(request):
     # Tryton passes the request's address to the login but not its client;
     # the login log records both
-    context = _request_context.fget(request)
+    context = _request_context(request)
     context['user_agent'] = (request.headers.get('User-Agent') or '')[:200]
     return context
 
 
-Request.context = property(_context_with_client)
+Request.context = cached_property(_context_with_client)
+Request.context.__set_name__(Request, 'context')
 
 
 class Login(ModelSQL, ModelView):
