@@ -278,16 +278,29 @@ class User(NetworksMixin, metaclass=PoolMeta):
         if configuration.login_sms_managers:
             with Transaction().set_user(user.id):
                 always = cls.is_crm_manager()
+        reachable = bool(user.mobile and cls._login_sms_gateway())
         if always:
-            if not user.mobile:
+            if not reachable:
                 cls._login_refuse(login, user.id, 'no_mobile',
                     'crm_security.msg_login_no_mobile')
             return True
-        # Without a mobile the code cannot reach the user: the lock after
-        # failures still holds
-        return bool(configuration.login_sms_failures and user.mobile
+        # A code that cannot reach the user is not asked for: the lock
+        # after failures still holds
+        return bool(configuration.login_sms_failures and reachable
             and cls._login_failures(login, user.id)
             >= configuration.login_sms_failures)
+
+    @classmethod
+    def _login_sms_gateway(cls):
+        """The gateway of the login codes, None when there is none that
+        reaches a phone (the log gateway of a new database does not)"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Gateway = pool.get('sms.gateway')
+        template = Configuration(1).login_sms_template
+        gateway = (template and template.gateway) or Gateway.get_default()
+        if gateway and gateway.kind != 'log':
+            return gateway
 
 
 class UserLoginSMSCode(metaclass=PoolMeta):
@@ -299,7 +312,6 @@ class UserLoginSMSCode(metaclass=PoolMeta):
         pool = Pool()
         User = pool.get('res.user')
         Configuration = pool.get('crm.configuration')
-        Gateway = pool.get('sms.gateway')
         Log = pool.get('crm.security.login')
         if list(cls.get(user)) and not mobile:
             return
@@ -310,16 +322,15 @@ class UserLoginSMSCode(metaclass=PoolMeta):
             return
         template = Configuration(1).login_sms_template
         values = {'code': record.code}
+        gateway = User._login_sms_gateway()
+        if not gateway:
+            return
         if template:
-            text = template.render(values)
+            text = template.render(values, gateway)
             code, params = template.code, template.params(values)
-            gateway = template.gateway or Gateway.get_default()
         else:
             text = gettext('crm_security.msg_login_sms', code=record.code)
             code, params = None, values
-            gateway = Gateway.get_default()
-        if not gateway:
-            return
         try:
             result = gateway.provider.send(
                 mobile, text, code, params, 'login-%s' % record.id)
