@@ -5,7 +5,7 @@ import json
 from trytond.i18n import gettext
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import PYSONEncoder
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import inactive_records, without_check_access
 
 
 class Employee(metaclass=PoolMeta):
@@ -31,7 +31,9 @@ class Employee(metaclass=PoolMeta):
         today = dt.date.today()
         with without_check_access():
             if employees is None:
-                employees = cls.search([('end_date', '<=', today)])
+                # Employees who left are inactive
+                with inactive_records():
+                    employees = cls.search([('end_date', '<=', today)])
             if not employees:
                 return []
             users = User.search([

@@ -8,6 +8,7 @@ from trytond.exceptions import LoginException, RateLimitException
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
 from trytond.res.exceptions import PasswordError
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
@@ -80,7 +81,7 @@ class User(NetworksMixin, metaclass=PoolMeta):
         super().__setup__()
         cls._buttons.update({
                 'unlock_login': {
-                    'invisible': ~fields.Eval('login_locked'),
+                    'invisible': ~Eval('login_locked'),
                     'depends': ['login_locked'],
                     },
                 })
@@ -262,7 +263,8 @@ class User(NetworksMixin, metaclass=PoolMeta):
                 message = 'crm_security.msg_login_new_password_again'
                 error = exception.message
             else:
-                cls.write([user], {'password': new})
+                cls.write([user], {
+                        'password': new, 'password_change': False})
                 return
         raise LoginException('new_password', gettext(message, login=login,
                 error=error,

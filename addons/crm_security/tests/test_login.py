@@ -30,15 +30,20 @@ class LoginTestCase(ModuleDatabaseTestCase):
 
     def setUp(self):
         super().setUp()
+        self.company = None
         self.addCleanup(config.set, 'session', 'timeout',
             config.get('session', 'timeout'))
 
     def staff(self, login, group='group_salesperson', mobile=None):
         pool = Pool()
         User = pool.get('res.user')
-        company = create_company()
-        with set_company(company):
-            user = create_staff(company, login, group)
+        Company = pool.get('company.company')
+        # A test restarted by a TransactionError lost the company
+        if not (self.company and Company.search(
+                    [('id', '=', self.company.id)])):
+            self.company = create_company()
+        with set_company(self.company):
+            user = create_staff(self.company, login, group)
         User.write([user], {
                 'password': PASSWORD, 'password_change': False,
                 'mobile': mobile})
@@ -225,7 +230,8 @@ class LoginTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         User = pool.get('res.user')
         user = self.staff('newbie')
-        with as_user(user):
+        # As the web client's preferences call it
+        with Transaction().set_user(user.id):
             for password in ['short1', '12345678', 'Password1']:
                 with self.assertRaises(PasswordError):
                     User.set_preferences({'password': password})
@@ -267,8 +273,9 @@ class LoginTestCase(ModuleDatabaseTestCase):
         leaver = self.staff('leaver')
         manager = self.staff('boss', group='group_sales_manager')
         employee = leaver.employee
-        Party.create([{'name': "客户%s" % i, 'owner': employee.id}
-                for i in range(3)])
+        with set_company(self.company):
+            Party.create([{'name': "客户%s" % i, 'owner': employee.id}
+                    for i in range(3)])
         with Transaction().set_user(leaver.id):
             key = Session.new()
 
