@@ -41,7 +41,7 @@ def test_locked_login_refused(server, demo_database, admin):
             {'password': demo.PASSWORD})
         kind, (name, message, _) = answer['error']
         assert (kind, name) == ('LoginException', 'password')
-        assert '已被锁定' in message and '管理员' in message
+        assert '已被锁定' in message and '请联系系统管理员' in message
         log, = admin.model('crm.security.login', 'search_read',
             [('login', '=', 'sales2')], 0, 1, [('id', 'DESC')],
             ['result', 'ip_address', 'client'])

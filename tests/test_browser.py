@@ -520,7 +520,7 @@ def test_locked_account_and_idle_session(page, server, demo_database, rpc):
         expect(page.locator('.modal-dialog:visible')).to_contain_text(
             '已被锁定')
         expect(page.locator('.modal-dialog:visible')).to_contain_text(
-            '管理员')
+            '请联系系统管理员')
         IMAGES.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(IMAGES / 'login-locked.png'))
     finally:

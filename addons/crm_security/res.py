@@ -10,7 +10,6 @@ from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.res.exceptions import PasswordError
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import NetworkError
@@ -143,8 +142,7 @@ class User(NetworksMixin, metaclass=PoolMeta):
                     ('groups', '=', group),
                     ('id', '!=', exclude),
                     ], order=[('id', 'ASC')], limit=3)
-        return '、'.join(u.name or u.login for u in users) or gettext(
-            'crm_security.msg_login_administrator')
+        return '、'.join(u.name or u.login for u in users) or 'admin'
 
     @classmethod
     def _login_refuse(cls, login, user_id, result, message, **values):
@@ -177,9 +175,8 @@ class User(NetworksMixin, metaclass=PoolMeta):
             group_ids = cls.get_groups()
         user = cls(user_id)
         networks = parse_networks(user.login_networks)
-        for groups in grouped_slice(group_ids):
-            for group in Group.browse(list(groups)):
-                networks.extend(parse_networks(group.login_networks))
+        for group in Group.browse(group_ids):
+            networks.extend(parse_networks(group.login_networks))
         return networks
 
     @classmethod
