@@ -1,5 +1,6 @@
-# The CRM suite. `make run` serves it with the demo shop, `make test` tests it.
-# Both install what they need first.
+# The CRM suite. `make run` serves it with the demo shop, `make test` tests it;
+# `make setup` then `make serve` run a real shop. All install what they need
+# first.
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,13 +16,16 @@ DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0
 # the SQLite file var/crm.sqlite.
 export DATABASE
 
-.PHONY: run setup test test-postgresql po deps debian clean
+.PHONY: run setup serve test test-postgresql po deps debian clean
 
 run: deps
 	$(PY) tools/crm_admin.py run
 
 setup: deps
 	$(PY) tools/crm_admin.py setup
+
+serve: deps
+	$(PY) tools/crm_admin.py serve
 
 test: deps
 	$(PY) tools/run_tests.py

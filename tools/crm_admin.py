@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
 """Set up, upgrade and run the CRM suite on SQLite or PostgreSQL.
 
-    crm_admin.py setup   create the database with the demo data, or upgrade
-                         the modules that changed since the last setup
-    crm_admin.py run     setup, then serve trytond and trytond-cron until
-                         Ctrl-C
+    crm_admin.py setup   create the database for a real shop, without the
+                         demo (the administrator's password from
+                         CRM_ADMIN_PASSWORD or asked twice, the shop's name
+                         from CRM_COMPANY or asked), or upgrade the modules
+                         that changed since the last setup
+    crm_admin.py run     the same upgrade, then serve trytond and
+                         trytond-cron until Ctrl-C; creates the default
+                         database with the demo shop on first use
+    crm_admin.py serve   the same upgrade, then the production run: WORKERS
+                         trytond processes under gunicorn (default 2 ×
+                         cores + 1), one trytond-cron and a trytond-worker
+                         for the queue, until Ctrl-C
     crm_admin.py po      regenerate each module's locale/zh_CN.po
 
 The database comes from DATABASE (default: the SQLite file var/crm.sqlite),
@@ -12,7 +20,9 @@ e.g. DATABASE=postgresql://root@127.0.0.1:5432/crm; the server listens on
 LISTEN (default 127.0.0.1:8000).
 """
 import argparse
+import configparser
 import fcntl
+import getpass
 import hashlib
 import json
 import os
@@ -35,6 +45,8 @@ BIN = pathlib.Path(sys.executable).parent
 CONFIG = ROOT / 'trytond.conf'
 ADMIN_PASSWORD = 'admin2026'
 LANGUAGE = 'zh_CN'
+# The only database make run fills with the demo shop
+DEMO_DATABASE = VAR / 'crm.sqlite'
 
 
 def suite_modules():
@@ -96,6 +108,20 @@ class Database:
             f'path = {VAR / "filestore"}\n')
         return [str(CONFIG), str(local)]
 
+    def single_config(self, queue):
+        """config_files in one file, as the WSGI server reads only
+        TRYTOND_CONFIG; queue: requests leave their tasks to trytond-worker"""
+        files = self.config_files
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(files)
+        parser.read_dict({'queue': {'worker': str(queue)}})
+        path = VAR / f'trytond-{self.name}-serve.conf'
+        with path.open('w') as file:
+            file.write(
+                f"# make serve writes this file from {', '.join(files)}\n")
+            parser.write(file)
+        return str(path)
+
     @property
     def environ(self):
         env = dict(os.environ)
@@ -148,17 +174,18 @@ class Database:
         return urllib.parse.urlunsplit(
             ('postgresql', parsed.netloc, '/' + name, parsed.query, ''))
 
-    def admin(self, *args):
-        "Run trytond-admin on this database"
+    def admin(self, *args, password=ADMIN_PASSWORD, input=None):
+        """Run trytond-admin on this database; password is the
+        administrator's when it creates the database, input what it reads"""
         with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
-            passfile.write(ADMIN_PASSWORD)
+            passfile.write(password)
             passfile.flush()
             env = self.environ
             env['TRYTONPASSFILE'] = passfile.name
             subprocess.run(
                 [str(BIN / 'trytond-admin'), '-c', *self.config_files,
                     '-d', self.name, *args],
-                env=env, check=True, cwd=ROOT)
+                env=env, check=True, cwd=ROOT, input=input, text=True)
 
 
 def load_regions(database):
@@ -192,30 +219,44 @@ def module_digests():
     return digests
 
 
-def create(database, modules, *options):
+def create(database, modules, *options, password=ADMIN_PASSWORD,
+        email='admin@example.com'):
     """Create the database with modules activated, in Chinese; options go
     to trytond-admin's activation"""
     print(f"创建数据库 {database.name} (creating the database)…")
     database.create()
-    database.admin('--all', '--email', 'admin@example.com', '-l', LANGUAGE)
+    # Without an email, trytond-admin asks for one: empty is none
+    database.admin('--all', *(['--email', email] if email else []),
+        '-l', LANGUAGE, password=password, input=None if email else '\n')
     database.admin('-u', *modules, '--activate-dependencies', '-l', LANGUAGE,
         *options)
 
 
-def setup(database, demo=True):
-    "Create the database with the demo data, or upgrade changed modules"
+def setup(database, demo=True, company=None, password=ADMIN_PASSWORD):
+    """Create the database with the demo shop, or the shop called company,
+    or neither; or upgrade the modules that changed. Return its state: the
+    digests of the modules and regions it has, and whether it is the demo"""
     digests = module_digests()
     digests['regions'] = regions_digest()
     if not database.exists():
         try:
-            create(database, suite_modules())
+            create(database, suite_modules(), password=password,
+                email='admin@example.com' if demo else None)
             load_regions(database)
             if demo:
                 import demo as demo_data
                 demo_data.load(database)
+            elif company:
+                refused = password_refused(database, password)
+                if refused:
+                    sys.exit(f"错误：管理员密码不可用：{refused}\n"
+                        "Error: the password policy refuses this password.")
+                import shop
+                shop.load(database, company)
         except BaseException:
             database.drop()
             raise
+        digests['demo'] = demo
     else:
         try:
             previous = json.loads(database.state_file.read_text())
@@ -229,8 +270,71 @@ def setup(database, demo=True):
                 '-u', *changed, '--activate-dependencies', '-l', LANGUAGE)
         if previous.get('regions') != digests['regions']:
             load_regions(database)
+        # A state without the flag was written when setup always loaded
+        # the demo
+        digests['demo'] = previous.get('demo', bool(previous))
     database.state_file.parent.mkdir(parents=True, exist_ok=True)
     database.state_file.write_text(json.dumps(digests, indent=1))
+    return digests
+
+
+def company_name():
+    "The shop's name, from CRM_COMPANY or asked"
+    name = os.environ.get('CRM_COMPANY', '').strip()
+    while not name:
+        try:
+            name = input("门店名称 (the shop's name): ").strip()
+        except EOFError:
+            sys.exit("错误：请在 CRM_COMPANY 中给出门店名称。"
+                "Error: set CRM_COMPANY to the shop's name.")
+    return name
+
+
+def admin_password(database):
+    """The administrator's password, from CRM_ADMIN_PASSWORD or asked
+    twice, as long as the length of the password policy"""
+    from trytond import config
+    config.update_etc(database.config_files)
+    length = config.getint('password', 'length', default=0)
+    short = (f"密码至少要 {length} 个字符。"
+        f"The password needs at least {length} characters.")
+    password = os.environ.get('CRM_ADMIN_PASSWORD')
+    if password is not None:
+        if len(password.encode()) < length:
+            sys.exit(f"错误：CRM_ADMIN_PASSWORD: {short}")
+        return password
+    try:
+        while True:
+            password = getpass.getpass(
+                "管理员 admin 的密码 (the administrator's password): ")
+            if len(password.encode()) < length:
+                print(short)
+            elif getpass.getpass("再输入一次 (again): ") != password:
+                print("两次输入的密码不一致。The passwords differ.")
+            else:
+                return password
+    except EOFError:
+        sys.exit("错误：请在 CRM_ADMIN_PASSWORD 中给出管理员密码。"
+            "Error: set CRM_ADMIN_PASSWORD.")
+
+
+def password_refused(database, password):
+    """Why the password policy of the activated modules refuses password
+    for the administrator, or None: trytond-admin set it when only the
+    base was active"""
+    from proteus import config as pconfig
+    from trytond.pool import Pool
+    from trytond.res.exceptions import PasswordError
+    from trytond.transaction import Transaction
+    pconfig.set_trytond(database.name, config_file=database.config_files)
+    with Transaction().start(database.name, 0,
+            context={'language': LANGUAGE}):
+        User = Pool(database.name).get('res.user')
+        admin, = User.search([('login', '=', 'admin')])
+        try:
+            User.validate_password(password, [admin])
+        except PasswordError as error:
+            return error.message
 
 
 def lock(database):
@@ -276,32 +380,100 @@ def wait_for_port(host, port, process, timeout=60):
     return False
 
 
-def run(database, handle):
-    host, port = listen_address(database)
+def check_port(host, port):
     with socket.socket() as sock:
         if sock.connect_ex((host, port)) == 0:
             sys.exit(f"错误：端口 {host}:{port} 已被占用。"
                 f"Error: {host}:{port} is already in use.")
-    setup(database)
+
+
+def run(database, handle):
+    host, port = listen_address(database)
+    check_port(host, port)
+    demo = database.file == DEMO_DATABASE
+    if not demo and not database.exists():
+        sys.exit(f"错误：数据库 {database.name} 不存在。请先运行 make setup "
+            "创建它（演示数据只用于默认数据库 var/crm.sqlite）。\n"
+            f"Error: there is no database {database.name}: run make setup "
+            "first (the demo is only for the default var/crm.sqlite).")
+    demo = setup(database, demo=demo)['demo']
+    config = ['-c', *database.config_files, '-d', database.name]
+    return supervise([
+            [str(BIN / 'trytond'), *config],
+            [str(BIN / 'trytond-cron'), *config],
+            ], database.environ, handle, host, port,
+        banner(f'http://{host}:{port}/', database.name, demo, [
+                "  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)"]))
+
+
+def serve(database, handle):
+    """The production run, after the upgrade of the modules that changed:
+    gunicorn's WSGI workers, trytond-cron and, on PostgreSQL, trytond-worker
+    running the queue"""
+    host, port = listen_address(database)
+    check_port(host, port)
+    if not database.exists():
+        sys.exit(f"错误：数据库 {database.name} 不存在，请先运行 make setup。\n"
+            f"Error: there is no database {database.name}: run make setup "
+            "first.")
+    sqlite = database.file is not None
+    try:
+        workers = int(os.environ.get('WORKERS')
+            or (1 if sqlite else 2 * (os.cpu_count() or 1) + 1))
+        if workers < 1:
+            raise ValueError
+    except ValueError:
+        sys.exit("错误：WORKERS 应为正整数。Error: WORKERS must be a "
+            "positive number.")
+    if sqlite and workers > 1:
+        sys.exit("错误：SQLite 只能由一个服务进程使用，make serve 在 SQLite 上"
+            "只能 WORKERS=1；多个工作进程请用 PostgreSQL。\n"
+            "Error: SQLite is for one server process: WORKERS=1, or "
+            "PostgreSQL for more.")
+    # Code and database agree before any worker starts
+    demo = setup(database)['demo']
+    # trytond-worker needs PostgreSQL's notifications; on SQLite the queue
+    # runs in the request, as with make run
+    config = database.single_config(queue=not sqlite)
     env = database.environ
-    # Each in a process group of its own: trytond-cron forks workers, and
-    # stopping must take them too. They inherit the lock, which so outlives
-    # this process if it is killed.
+    env['TRYTOND_CONFIG'] = config
+    # Each worker loads the modules before it takes requests
+    env['TRYTOND_DATABASE_NAMES'] = database.name
+    commands = [
+        # gunicorn stops a worker silent for --timeout seconds, also while
+        # it loads the modules: long reports and loading take longer than
+        # its default of 30. Its control socket, one per user, is not used.
+        [str(BIN / 'gunicorn'), '--workers', str(workers),
+            '--bind', f'{host}:{port}', '--timeout', '300',
+            '--no-control-socket', 'trytond.application:app'],
+        [str(BIN / 'trytond-cron'), '-c', config, '-d', database.name],
+        ]
+    processes = [f"gunicorn {workers} 个工作进程 (workers)", "trytond-cron"]
+    if not sqlite:
+        commands.append(
+            [str(BIN / 'trytond-worker'), '-c', config, '-d', database.name])
+        processes.append("trytond-worker (队列 queue)")
+    return supervise(commands, env, handle, host, port,
+        banner(f'http://{host}:{port}/', database.name, demo, [
+                "  进程 processes: " + ", ".join(processes),
+                "  按 Ctrl-C 停止 (Ctrl-C stops them all)"]))
+
+
+def supervise(commands, env, handle, host, port, text):
+    """Run commands until Ctrl-C or SIGTERM, or until one of them stops;
+    print text once the first listens on host:port"""
+    # Each in a process group of its own: trytond-cron, trytond-worker and
+    # gunicorn fork workers, and stopping must take them too. They inherit
+    # the lock, which so outlives this process if it is killed.
     fds = [handle.fileno()] if handle else []
-    server = subprocess.Popen(
-        [str(BIN / 'trytond'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT, start_new_session=True,
-        pass_fds=fds)
-    cron = subprocess.Popen(
-        [str(BIN / 'trytond-cron'), '-c', *database.config_files,
-            '-d', database.name], env=env, cwd=ROOT, start_new_session=True,
-        pass_fds=fds)
+    processes = [subprocess.Popen(command, env=env, cwd=ROOT,
+            start_new_session=True, pass_fds=fds) for command in commands]
 
     def stop(*args):
-        for process in (server, cron):
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in (server, cron):
+        for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -312,10 +484,9 @@ def run(database, handle):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     interrupted = False
     try:
-        if wait_for_port(host, port, server):
-            print(banner(f'http://{host}:{port}/', database.name),
-                flush=True)
-        while server.poll() is None and cron.poll() is None:
+        if wait_for_port(host, port, processes[0]):
+            print(text, flush=True)
+        while all(p.poll() is None for p in processes):
             time.sleep(0.5)
     except KeyboardInterrupt:
         interrupted = True
@@ -326,24 +497,34 @@ def run(database, handle):
             handle.close()
     if interrupted:
         return 0
-    print("trytond 或 trytond-cron 意外退出 (stopped unexpectedly)",
-        file=sys.stderr)
+    stopped = next(p for p in processes if p.poll() is not None)
+    print(f"{pathlib.Path(stopped.args[0]).name} 意外退出 "
+        "(stopped unexpectedly)", file=sys.stderr)
     return 1
 
 
-def banner(url, database):
-    import demo
-    lines = [
+def banner(url, database, demo, lines):
+    "What the running suite is, who may log in, then lines"
+    import demo as demo_data
+    text = [
         "客户管理系统已启动 — the CRM suite is running",
         f"  网址 URL:      {url}   (数据库 database: {database})",
-        "  演示账号 demo logins (用户名 / 密码):",
         ]
-    for login, name, _, roles, _ in demo.STAFF:
-        password = ADMIN_PASSWORD if login == 'admin' else demo.PASSWORD
-        role = demo.ROLE_NAMES[roles[0] if roles else None]
-        lines.append(f"    {login:<8} / {password:<11} {role} {name}")
-    lines.append("  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)")
-    return '\n'.join(lines)
+    if demo:
+        text.append("  这是演示数据库：示例门店，数据都是虚构的，请勿录入真实客户。"
+            "\n  This is the demo shop, made-up data: not for real "
+            "customers.")
+        text.append("  演示账号 demo logins (用户名 / 密码):")
+        for login, name, _, roles, _ in demo_data.STAFF:
+            password = (ADMIN_PASSWORD if login == 'admin'
+                else demo_data.PASSWORD)
+            role = demo_data.ROLE_NAMES[roles[0] if roles else None]
+            text.append(f"    {login:<8} / {password:<11} {role} {name}")
+    else:
+        text.append("  管理员用户名 admin，密码为 make setup 时设置的密码 "
+            "(log in as admin with the password given to make setup)")
+    text.extend(lines)
+    return '\n'.join(text)
 
 
 def po():
@@ -366,8 +547,8 @@ def po():
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('command', choices=['setup', 'run', 'po', 'drop'])
-    parser.add_argument('--no-demo', action='store_true')
+    parser.add_argument('command',
+        choices=['setup', 'run', 'serve', 'po', 'drop'])
     args = parser.parse_args()
     if args.command == 'po':
         po()
@@ -375,7 +556,13 @@ def main():
     database = Database()
     handle = lock(database)
     if args.command == 'setup':
-        setup(database, demo=not args.no_demo)
+        if database.exists():
+            setup(database)
+        else:
+            setup(database, demo=False, company=company_name(),
+                password=admin_password(database))
+    elif args.command == 'serve':
+        return serve(database, handle)
     elif args.command == 'drop':
         database.drop()
     else:

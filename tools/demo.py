@@ -7,6 +7,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import shop
+
 SEED = 20261123
 PASSWORD = 'demo2026'
 
@@ -143,10 +145,10 @@ def load(database):
     from proteus import config as pconfig
     config = pconfig.set_trytond(database.name,
         config_file=database.config_files)
-    company = _company(config)
+    company = shop.create_company("示例门店")
     config._context = Model.get('res.user').get_preferences(True, {})
     _accounting(config, company)
-    _party_language(config)
+    shop.party_language()
     departments = _departments(company)
     employees = _staff(config, company, departments)
     categories = _products(config)
@@ -155,28 +157,9 @@ def load(database):
     _membership(database)
     _till(database, {k: e.id for k, e in employees.items()})
     _sms()
-    _languages(config)
+    shop.user_languages()
     _close_config_wizard(config)
     return categories
-
-
-def _company(config):
-    from proteus import Model, Wizard
-    Party = Model.get('party.party')
-    Currency = Model.get('currency.currency')
-    currency = Currency(name="人民币", code='CNY', symbol='¥', digits=2,
-        rounding=Decimal('0.01'), numeric_code='156')
-    currency.save()
-    wizard = Wizard('company.company.config')
-    wizard.execute('company')
-    party = Party(name="示例门店")
-    party.save()
-    wizard.form.party = party
-    wizard.form.currency = currency
-    wizard.form.timezone = 'Asia/Shanghai'
-    wizard.execute('add')
-    company, = Model.get('company.company').find()
-    return company
 
 
 def _accounting(config, company):
@@ -638,27 +621,6 @@ def _sms():
             ]:
         values['template'] = templates[values['template']]
         Greeting(name=name, occasion=occasion, **values).save()
-
-
-def _party_language(config):
-    "Customers are written to in Chinese"
-    from proteus import Model
-    Lang = Model.get('ir.lang')
-    configuration = Model.get('party.configuration')(1)
-    configuration.party_lang, = Lang.find([('code', '=', 'zh_CN')])
-    configuration.save()
-
-
-def _languages(config):
-    "Everyone works in Chinese"
-    from proteus import Model
-    Lang = Model.get('ir.lang')
-    User = Model.get('res.user')
-    zh_cn, = Lang.find([('code', '=', 'zh_CN')])
-    users = User.find([])
-    for user in users:
-        user.language = zh_cn
-    User.save(users)
 
 
 def _close_config_wizard(config):
