@@ -181,9 +181,23 @@ class User(NetworksMixin, metaclass=PoolMeta):
 
     @classmethod
     def get_login(cls, login, parameters):
+        user_id = cls._get_login(login)[0]
+        language = None
+        if user_id:
+            with without_check_access():
+                language = cls(user_id).language
+        # The web client asks in its browser's language ("zh" for zh-CN),
+        # which the server may not have: the prompts and refusals are in
+        # the account's own
+        with Transaction().set_context(
+                language=language.code if language
+                else Transaction().language):
+            return cls._get_login_checked(login, user_id, parameters)
+
+    @classmethod
+    def _get_login_checked(cls, login, user_id, parameters):
         pool = Pool()
         Log = pool.get('crm.security.login')
-        user_id = cls._get_login(login)[0]
         if user_id and 'password' in parameters:
             with without_check_access():
                 user = cls(user_id)
