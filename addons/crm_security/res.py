@@ -181,14 +181,21 @@ class User(NetworksMixin, metaclass=PoolMeta):
 
     @classmethod
     def get_login(cls, login, parameters):
+        pool = Pool()
+        Lang = pool.get('ir.lang')
         user_id = cls._get_login(login)[0]
-        language = None
-        if user_id:
-            with without_check_access():
-                language = cls(user_id).language
         # The web client asks in its browser's language ("zh" for zh-CN),
         # which the server may not have: the prompts and refusals are in
-        # the account's own
+        # the account's own, else in one of the same language
+        with without_check_access():
+            language = cls(user_id).language if user_id else None
+            if not language:
+                code = Transaction().language
+                languages = Lang.search([
+                        ('code', 'like', code.split('_')[0] + '%'),
+                        ('translatable', '=', True),
+                        ], order=[('code', 'ASC')], limit=1)
+                language = languages[0] if languages else None
         with Transaction().set_context(
                 language=language.code if language
                 else Transaction().language):
