@@ -1,10 +1,41 @@
 # This file is part of the CRM suite.
-from trytond.model import fields
-from trytond.pool import PoolMeta
+from trytond.model import ModelView, fields
+from trytond.pool import Pool, PoolMeta
 
 
 class Configuration(metaclass=PoolMeta):
     __name__ = 'crm.configuration'
+
+    backup_hour = fields.Integer("Backup Hour", required=True,
+        domain=[('backup_hour', '>=', 0), ('backup_hour', '<=', 23)],
+        help="The hour (0-23, the shop's time) from which the day's "
+        "automatic backup is made.")
+    backup_folder = fields.Char("Backup Folder",
+        help="Where backups are written on the server; a relative folder "
+        "is taken from the databases' folder (var/ for the suite). Empty: "
+        "its backups folder.")
+    backup_keep = fields.Integer("Backups Kept", required=True,
+        domain=[('backup_keep', '>', 0)],
+        help="After each backup, the oldest ones beyond this number are "
+        "deleted.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update(backup_now={})
+
+    @classmethod
+    def default_backup_hour(cls):
+        return 2
+
+    @classmethod
+    def default_backup_keep(cls):
+        return 7
+
+    @classmethod
+    @ModelView.button_action('crm_security.act_backup_form')
+    def backup_now(cls, configurations):
+        Pool().get('crm.security.backup').backup_now()
 
     recycle_days = fields.Integer("Recycle Bin Days", required=True,
         domain=[('recycle_days', '>', 0)],

@@ -17,3 +17,7 @@ class RecycleError(UserError):
 
 class RecycleAccessError(AccessError):
     pass
+
+
+class BackupAccessError(AccessError):
+    pass

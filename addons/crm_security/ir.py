@@ -22,6 +22,7 @@ class Cron(metaclass=PoolMeta):
                 ('crm.security.recycle|purge', "Purge the Recycle Bin"),
                 ('company.employee|deactivate_left_users',
                     "Deactivate the Logins of Staff Who Left"),
+                ('crm.security.backup|run', "Back Up the Database"),
                 ])
 
 
