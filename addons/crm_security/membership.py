@@ -10,7 +10,9 @@ from .exceptions import RecycleError
 from .recycle import RecycleMixin
 
 
-class Card(DeactivableMixin, RecycleMixin, metaclass=PoolMeta):
+# RecycleMixin first: after DeactivableMixin, which brings Model, it would
+# come after ModelSQL.delete in the class's order and never run
+class Card(RecycleMixin, DeactivableMixin, metaclass=PoolMeta):
     __name__ = 'crm.membership.card'
 
     @classmethod

@@ -18,10 +18,6 @@ from trytond.transaction import (
 
 from .exceptions import RecycleAccessError, RecycleError
 
-# The models deleted into the bin, when activated
-MODELS = [
-    'party.party', 'crm.membership.card',
-    'product.template', 'product.product']
 ADMIN_GROUPS = [('crm_customer', 'group_crm_admin'), ('res', 'group_admin')]
 
 
@@ -121,15 +117,9 @@ class Recycle(ModelSQL, ModelView):
 
     @classmethod
     def get_models(cls):
-        pool = Pool()
-        Model = pool.get('ir.model')
-        classes = []
-        for name in MODELS:
-            try:
-                classes.append(pool.get(name))
-            except KeyError:
-                pass
-        return Model.get_name_items(classes)
+        "The models deleted into the bin"
+        Model = Pool().get('ir.model')
+        return Model.get_name_items(RecycleMixin)
 
     @staticmethod
     def days():

@@ -1,6 +1,7 @@
 # This file is part of the CRM suite.
 "The recycle bin: deletions through the client, restore, purge, cards"
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from trytond.model.exceptions import AccessError, ForeignKeyError
@@ -22,11 +23,14 @@ class RecycleTestCase(ModuleDatabaseTestCase):
     # Member cards, an optional dependency, have a bin too
     module = ['crm_security', 'crm_membership']
 
-    def customer(self, owner, **values):
+    def setUp(self):
+        super().setUp()
+        self.mobiles = ('1380013%04d' % i for i in itertools.count())
+
+    def customer(self, owner):
         Party = Pool().get('party.party')
-        party = Party(name="张三", owner=owner,
-            contact_mechanisms=[{'type': 'mobile', 'value': '13800138000'}],
-            **values)
+        party = Party(name="张三", owner=owner, contact_mechanisms=[
+                {'type': 'mobile', 'value': next(self.mobiles)}])
         party.save()
         return party
 
@@ -142,7 +146,7 @@ class RecycleTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_product_template(self):
-        "A template deleted through the client hides its variants until restored"
+        "A deleted template hides its variants until it is restored"
         pool = Pool()
         Template = pool.get('product.template')
         Recycle = pool.get('crm.security.recycle')
