@@ -16,7 +16,8 @@ DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0
 # the SQLite file var/crm.sqlite.
 export DATABASE
 
-.PHONY: run setup serve test test-postgresql po deps debian clean
+.PHONY: run setup serve test test-postgresql po deps debian clean \
+	backup restore
 
 run: deps
 	$(PY) tools/crm_admin.py run
@@ -35,6 +36,16 @@ test-postgresql: deps
 
 po: deps
 	$(PY) tools/crm_admin.py po
+
+# A backup of DATABASE and its attachments in var/backups, while it runs
+backup: deps
+	$(PY) tools/crm_admin.py backup
+
+# make restore FILE=var/backups/….tar.gz [INTO=name] [FORCE=1]: into
+# DATABASE, or a new database called INTO; FORCE=1 overwrites one with data
+restore: deps
+	$(PY) tools/crm_admin.py restore "$(FILE)" $(if $(INTO),--into "$(INTO)") \
+		$(if $(FORCE),--force)
 
 deps: debian $(VENV)/.installed var/sao/.installed var/regions/.installed
 

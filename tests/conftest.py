@@ -15,6 +15,11 @@ sys.path.insert(0, str(ROOT / 'tools'))
 import crm_admin  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', "postgresql: needs the PostgreSQL "
+        "server; run by make test-postgresql, not by make test")
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))

@@ -14,6 +14,12 @@
                          cores + 1), one trytond-cron and a trytond-worker
                          for the queue, until Ctrl-C
     crm_admin.py po      regenerate each module's locale/zh_CN.po
+    crm_admin.py backup  back up the database and its attachments into
+                         var/backups (while it is served)
+    crm_admin.py restore FILE [--into NAME] [--force]
+                         restore a backup into the database, or into a new
+                         one called NAME next to it; --force overwrites one
+                         that is not empty
 
 The database comes from DATABASE (default: the SQLite file var/crm.sqlite),
 e.g. DATABASE=postgresql://root@127.0.0.1:5432/crm; the server listens on
@@ -27,6 +33,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import signal
 import socket
 import subprocess
@@ -527,6 +534,84 @@ def banner(url, database, demo, lines):
     return '\n'.join(text)
 
 
+def dump_location(database):
+    "database and its attachments as the backup code sees them"
+    from trytond.modules.crm_security import dump
+    return dump.Location(database.name, database.directory / database.name,
+        sqlite=database.file, dsn=None if database.file
+        else database._maintenance_dsn(database.name))
+
+
+def backup(database):
+    """Back up database and its attachments; with crm_security, as 立即备份
+    does (into the folder of its settings, recorded in 备份记录), else
+    into var/backups"""
+    from trytond.modules.crm_security import dump
+    if not database.exists():
+        sys.exit(f"错误：数据库 {database.name} 不存在 (no such database)")
+    location = dump_location(database)
+    try:
+        if 'crm_security' in dump.activated_modules(location):
+            path = recorded_backup(database)
+        else:
+            path = dump.backup(location, VAR / 'backups')
+    except dump.BackupError as error:
+        sys.exit(f"错误：{error}")
+    print(f"备份完成 (backup written): {path}")
+    return 0
+
+
+def recorded_backup(database):
+    "A manual backup by crm_security's model; return its file"
+    from proteus import config as pconfig
+    # Before trytond's backend is imported, which reads the URI once
+    pconfig.set_trytond(database.name, config_file=database.config_files)
+    from trytond.modules.crm_security import dump
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0) as transaction:
+        Backup = Pool(database.name).get('crm.security.backup')
+        backup = Backup.make('manual')
+        transaction.commit()
+        if backup.state == 'failed':
+            raise dump.BackupError(backup.message)
+        return pathlib.Path(backup.file)
+
+
+def restore(database, file, into=None, force=False):
+    """Restore the backup file into database, or into the database called
+    into on its server (PostgreSQL) or in its folder (SQLite)"""
+    from trytond.modules.crm_security import dump
+    if not file:
+        sys.exit("错误：请指定备份文件，如 make restore "
+            "FILE=var/backups/crm-20261206-020000.tar.gz (FILE is missing)")
+    if into:
+        if not re.fullmatch(r'[A-Za-z0-9_-]+', into):
+            sys.exit(f"错误：数据库名称只能包含字母、数字、_ 和 - "
+                f"(bad database name): {into}")
+        if database.file:
+            url = f'sqlite:///{database.directory / into}.sqlite'
+        else:
+            url = urllib.parse.urlunsplit(urllib.parse.urlsplit(
+                    database.uri)._replace(path='/' + into))
+        database = Database(url, listen=database.listen)
+    # An SQLite database a server uses is refused here; PostgreSQL's
+    # sessions are checked by the restore itself
+    handle = lock(database)
+    try:
+        manifest = dump.restore(file, dump_location(database), force=force)
+    except dump.BackupError as error:
+        sys.exit(f"错误：{error}")
+    finally:
+        if handle:
+            handle.close()
+    # The next setup or run upgrades its modules to this code
+    database.state_file.unlink(missing_ok=True)
+    print(f"已恢复 (restored): {manifest['database']} {manifest['date']} → "
+        f"{database.name}")
+    return 0
+
+
 def po():
     "Regenerate each module's locale/zh_CN.po from a fresh database"
     with tempfile.TemporaryDirectory() as directory:
@@ -548,12 +633,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('command',
-        choices=['setup', 'run', 'serve', 'po', 'drop'])
+        choices=['setup', 'run', 'serve', 'po', 'drop', 'backup',
+            'restore'])
+    parser.add_argument('file', nargs='?', help="restore: the backup file")
+    parser.add_argument('--into', metavar='NAME',
+        help="restore: into the database NAME instead of DATABASE")
+    parser.add_argument('--force', action='store_true',
+        help="restore: overwrite a database that is not empty")
     args = parser.parse_args()
     if args.command == 'po':
         po()
         return 0
     database = Database()
+    # Without the lock: a backup is made while the server runs, a restore
+    # locks the database it restores into
+    if args.command == 'backup':
+        return backup(database)
+    if args.command == 'restore':
+        return restore(database, args.file, args.into, args.force)
     handle = lock(database)
     if args.command == 'setup':
         if database.exists():

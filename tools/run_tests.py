@@ -5,7 +5,8 @@ suite-level tests of tests/ (browser, end to end).
     run_tests.py                 on SQLite (in memory, DB_CACHE under var/)
     run_tests.py --postgresql    the module tests (not the scenarios) on
                                  PostgreSQL, in a database of their own that
-                                 is dropped afterwards
+                                 is dropped afterwards; then the suite tests
+                                 marked postgresql
 
 Prints 'N passed, N failed' last and exits non-zero on any failure.
 """
@@ -94,7 +95,7 @@ def module_suite(scenarios=True):
     return suite
 
 
-def run_pytest():
+def run_pytest(*options):
     "Run tests/ with pytest; return (passed, failed)"
     import pytest
 
@@ -108,7 +109,8 @@ def run_pytest():
                 self.failed += 1
 
     counter = Counter()
-    code = pytest.main(['-q', str(ROOT / 'tests')], plugins=[counter])
+    code = pytest.main(['-q', *options, str(ROOT / 'tests')],
+        plugins=[counter])
     if code not in (0, 5) and not counter.failed:
         counter.failed += 1
     return counter.passed, counter.failed
@@ -138,8 +140,11 @@ def main():
     passed = result.testsRun - len(result.failures) - len(result.errors) \
         - len(result.skipped)
     failed = len(result.failures) + len(result.errors)
-    if not (args.postgresql or args.modules_only):
-        pytest_passed, pytest_failed = run_pytest()
+    if not args.modules_only:
+        # The suite tests marked postgresql (the restore drill there) run
+        # with the module tests on PostgreSQL, the others on SQLite
+        pytest_passed, pytest_failed = run_pytest(
+            '-m', 'postgresql' if args.postgresql else 'not postgresql')
         passed += pytest_passed
         failed += pytest_failed
     print(f"{passed} passed, {failed} failed")
