@@ -3,12 +3,14 @@ setup creates a PostgreSQL database for a real shop, without the demo, with
 the administrator's password from CRM_ADMIN_PASSWORD; make serve runs it
 under gunicorn with trytond-cron and trytond-worker. The administrator logs
 in through it, and a customer import goes through the queue."""
+import ast
 import base64
 import io
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import openpyxl
@@ -67,6 +69,7 @@ def test_refusals():
     assert missing.returncode != 0
     assert "请先运行 make setup" in missing.stderr, missing.stderr
     assert not database.exists()
+    forget(name)
 
 
 def test_production():
@@ -80,6 +83,18 @@ def test_production():
     try:
         setup = make('setup', env)
         assert setup.returncode == 0, setup.stdout + setup.stderr
+        # trytond-admin set the password when only the base was active:
+        # setup checks it again with the rules of every module
+        checks = subprocess.run([sys.executable, '-c',
+                'import sys, crm_admin; '
+                'database = crm_admin.Database(sys.argv[1]); '
+                'print([crm_admin.password_refused(database, p) '
+                'for p in sys.argv[2:]])', env['DATABASE'], '12345678',
+                PASSWORD], cwd=crm_admin.ROOT / 'tools', env=env,
+            capture_output=True, text=True)
+        assert checks.returncode == 0, checks.stderr
+        common, chosen = ast.literal_eval(checks.stdout.splitlines()[-1])
+        assert "太常见" in common and chosen is None
         # Once created, setup only upgrades: it asks nothing
         env.pop('CRM_ADMIN_PASSWORD')
         again = make('setup', env)
@@ -110,8 +125,10 @@ def test_production():
             company['timezone']) == (COMPANY, 'CNY', 'Asia/Shanghai')
         assert admin.context['company'] == company['id']
 
-        # A workbook over the threshold is checked by trytond-worker: the
-        # request only queues it
+        # A workbook over the threshold is checked in the background, in
+        # 5 s: still unchecked when the request has answered (without
+        # trytond-worker the request itself would have run it), then
+        # checked by trytond-worker
         admin.model('crm.configuration', 'write', [1],
             {'import_background_rows': 1})
         action_id, = admin.model('ir.action.wizard', 'search',
@@ -121,14 +138,19 @@ def test_production():
                             'file': workbook([["客户名称", "手机"],
                                     ["张三", "13800138000"],
                                     ["李四", "13900139000"]]),
-                            'filename': 'customers.xlsx'}})])
+                            'filename': 'customers.xlsx'}})],
+            context={'queue_scheduled_at': {
+                    '__class__': 'timedelta', 'seconds': 5}})
         deadline = time.monotonic() + 120
+        states = []
         while True:
             task, = admin.model('party.party.import.task', 'search_read',
                 [], 0, None, None, ['state', 'to_create', 'errors'])
+            states.append(task['state'])
             if task['state'] != 'checking' or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
+        assert states[0] == 'checking'
         assert (task['state'], task['to_create']) == ('checked', 2), task
 
         # Ctrl-C stops gunicorn, trytond-cron and trytond-worker
@@ -142,6 +164,14 @@ def test_production():
         if server and server.poll() is None:
             interrupt(server)
         database.drop()
+        forget(name)
+
+
+def forget(name):
+    "Remove the settings crm_admin wrote for database name"
+    for suffix in ['', '-serve']:
+        (crm_admin.VAR / f'trytond-{name}{suffix}.conf').unlink(
+            missing_ok=True)
 
 
 def interrupt(server):

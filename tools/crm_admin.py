@@ -330,10 +330,11 @@ def password_refused(database, password):
     for the administrator, or None: trytond-admin set it when only the
     base was active"""
     from proteus import config as pconfig
+    # Before trytond's backend is imported, which reads the URI once
+    pconfig.set_trytond(database.name, config_file=database.config_files)
     from trytond.pool import Pool
     from trytond.res.exceptions import PasswordError
     from trytond.transaction import Transaction
-    pconfig.set_trytond(database.name, config_file=database.config_files)
     with Transaction().start(database.name, 0,
             context={'language': LANGUAGE}):
         User = Pool(database.name).get('res.user')
