@@ -116,6 +116,16 @@ class Recycle(ModelSQL, ModelView):
                 })
 
     @classmethod
+    def check_modification(cls, mode, entries, values=None, external=False):
+        super().check_modification(
+            mode, entries, values=values, external=external)
+        # Even with access rights given by hand: the deletions, restore and
+        # purge write the bin themselves
+        if external:
+            raise RecycleAccessError(gettext(
+                    'crm_security.msg_recycle_read_only'))
+
+    @classmethod
     def get_models(cls):
         "The models deleted into the bin"
         Model = Pool().get('ir.model')

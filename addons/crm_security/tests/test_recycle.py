@@ -91,6 +91,39 @@ class RecycleTestCase(ModuleDatabaseTestCase):
             self.assertEqual(self.entries(party), [])
 
     @with_transaction()
+    def test_entries_read_only(self):
+        "No one edits or deletes an entry, not even given the access rights"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Recycle = pool.get('crm.security.recycle')
+        Access = pool.get('ir.model.access')
+        ModelData = pool.get('ir.model.data')
+        company = create_company()
+        with set_company(company):
+            chief = create_staff(company, 'chief', 'group_crm_admin')
+            party = self.customer(None)
+            Access.create([{
+                        'model': 'crm.security.recycle',
+                        'group': ModelData.get_id(
+                            'crm_customer', 'group_crm_admin'),
+                        'perm_read': True, 'perm_write': True,
+                        'perm_create': True, 'perm_delete': True,
+                        }])
+            with as_user(chief):
+                Party.delete([party])
+                entry, = Recycle.search([])
+                with self.assertRaises(RecycleAccessError):
+                    Recycle.write([entry], {'deleted_at': dt.datetime.now()})
+                with self.assertRaises(RecycleAccessError):
+                    Recycle.delete([entry])
+                with self.assertRaises(RecycleAccessError):
+                    Recycle.create([{'model': 'party.party',
+                                'record': str(company.party),
+                                'deleted_at': dt.datetime.now()}])
+            self.assertEqual(self.entries(party), [entry])
+            self.assertEqual(self.exists(party), (True, False))
+
+    @with_transaction()
     def test_refused_as_before(self):
         "A customer with sales is refused with Tryton's message, not binned"
         pool = Pool()
