@@ -221,7 +221,9 @@ def _staff(config, company, departments):
         if login == 'admin':
             user, = User.find([('login', '=', 'admin')])
         else:
-            user = User(login=login, name=name, password=PASSWORD)
+            # The demo's passwords are known: no change asked at login
+            user = User(login=login, name=name, password=PASSWORD,
+                password_change=False)
         for ref in ['crm_customer.' + r for r in roles] + core_groups:
             module, fs_id = ref.split('.')
             user.groups.append(Group(ModelData.get_id(module, fs_id, {})))
