@@ -1,6 +1,8 @@
-"""Logins attacked over JSON-RPC: a cashier may neither unlock an account,
-nor lift their own login rules, nor read the login log; a locked account is
-refused with the Chinese message, whatever the password."""
+"""Logins and the recycle bin attacked over JSON-RPC: a cashier may neither
+unlock an account, nor lift their own login rules, nor read the login log;
+a locked account is refused with the Chinese message, whatever the
+password; a salesperson's delete goes to the bin, which they can neither
+read nor restore from; a card with money is never deleted."""
 import json
 import urllib.request
 
@@ -105,3 +107,41 @@ def test_login_address_refused(server, demo_database, admin):
     finally:
         admin.model('res.user', 'write', [user['id']],
             {'login_networks': None})
+
+
+def test_recycle_bin_over_rpc(admin, rpc):
+    """A salesperson's deleted customer goes to the bin, which only an
+    administrator reads and restores from; a card with money is never
+    deleted"""
+    sales = rpc('sales1')
+    customer, = sales.model('party.party', 'create', [{'name': "回收测试客户"}])
+    sales.model('party.party', 'delete', [customer])
+    assert sales.model('party.party', 'search',
+        [('id', '=', customer)], 0, None, None) == []
+    entry, = admin.model('crm.security.recycle', 'search_read',
+        [('record', '=', f'party.party,{customer}')], 0, None, None,
+        ['deleted_by'])
+    assert entry['deleted_by'] == sales.user_id
+
+    for method, args in [('search', ([], 0, None, None)),
+            ('read', ([entry['id']], ['name'])), ('restore', ([entry['id']],)),
+            ('delete', ([entry['id']],)),
+            ('write', ([entry['id']], {'deleted_at': None}))]:
+        with pytest.raises(RPCError):
+            sales.model('crm.security.recycle', method, *args)
+    assert admin.model('party.party', 'read', [customer],
+        ['active'], context={'active_test': False})[0]['active'] is False
+
+    admin.model('crm.security.recycle', 'restore', [entry['id']])
+    assert sales.model('party.party', 'search',
+        [('id', '=', customer)], 0, None, None) == [customer]
+
+    manager = rpc('manager')
+    card, = admin.model('crm.membership.card', 'search_read',
+        [('number', '=', '880000000002')], 0, None, None,
+        ['balance', 'points'])
+    with pytest.raises(RPCError):
+        manager.model('crm.membership.card', 'delete', [card['id']])
+    assert admin.model('crm.membership.card', 'search_read',
+        [('id', '=', card['id'])], 0, None, None,
+        ['balance', 'points', 'active']) == [{**card, 'active': True}]
