@@ -41,6 +41,10 @@ class Configuration(metaclass=PoolMeta):
         domain=[('recycle_days', '>', 0)],
         help="Deleted customers, cards, products and templates can be "
         "restored for this many days; the nightly purge then deletes them.")
+    audit_log_days = fields.Integer("Keep Operation Log (Days)",
+        required=True, domain=[('audit_log_days', '>=', 180)],
+        help="The nightly purge deletes older entries of the operation log; "
+        "at least 180 days, as the Cybersecurity Law asks of network logs.")
 
     login_lock_failures = fields.Integer("Lock After Failures",
         required=True, domain=[('login_lock_failures', '>', 0)],
@@ -79,3 +83,7 @@ class Configuration(metaclass=PoolMeta):
     @classmethod
     def default_recycle_days(cls):
         return 30
+
+    @classmethod
+    def default_audit_log_days(cls):
+        return 365

@@ -21,3 +21,7 @@ class RecycleAccessError(AccessError):
 
 class BackupAccessError(AccessError):
     pass
+
+
+class AuditLogError(AccessError):
+    pass

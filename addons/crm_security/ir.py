@@ -4,6 +4,8 @@ import datetime as dt
 import trytond.config as config
 from trytond.pool import PoolMeta
 
+from .audit import OperationLogMixin
+
 
 def idle_timeout():
     """Seconds without a request after which a session ends: Tryton's
@@ -23,6 +25,7 @@ class Cron(metaclass=PoolMeta):
                 ('company.employee|deactivate_left_users',
                     "Deactivate the Logins of Staff Who Left"),
                 ('crm.security.backup|run', "Back Up the Database"),
+                ('ir.model.log|purge', "Purge the Operation Log"),
                 ])
 
 
@@ -45,3 +48,7 @@ class Session(metaclass=PoolMeta):
                 cls.delete(sessions)
                 return False
         return valid
+
+
+class ModelLog(OperationLogMixin, metaclass=PoolMeta):
+    __name__ = 'ir.model.log'

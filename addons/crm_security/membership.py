@@ -1,10 +1,11 @@
 # This file is part of the CRM suite.
-"What the recycle bin adds to member cards, when memberships are activated"
+"""What the recycle bin and the operation log add to member cards, when
+memberships are activated"""
 from trytond.i18n import gettext
 from trytond.model import DeactivableMixin
 from trytond.modules.crm_membership.exceptions import CardAccessError
-from trytond.pool import PoolMeta
-from trytond.transaction import without_check_access
+from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import RecycleError
 from .recycle import RecycleMixin
@@ -43,3 +44,18 @@ class Card(RecycleMixin, DeactivableMixin, metaclass=PoolMeta):
                             card=card.rec_name, balance=balance,
                             points=points, counts=counts))
         super().delete(cards)
+
+
+class CardMigrate(metaclass=PoolMeta):
+    __name__ = 'crm.membership.card.migrate'
+
+    def transition_import_(self):
+        # Run from the menu, the migration has no record for Tryton to log
+        # it on: it is logged on the cards it creates
+        Card = Pool().get('crm.membership.card')
+        created = Transaction().create_records[Card.__name__]
+        count = len(created)
+        state = super().transition_import_()
+        Card.log(Card.browse(created[count:]), 'wizard',
+            '%s:import_' % self.__name__)
+        return state
