@@ -14,13 +14,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from proteus import Model, Wizard
-from proteus import config as pconfig
 
 import crm_admin
 import demo
 from conftest import free_port
 from rpc import Client
+from test_attacks import methods, open_sale, run_pay
 
 POSTGRESQL = os.environ.get(
     'TEST_POSTGRESQL_URI', 'postgresql://root@127.0.0.1:5432')
@@ -110,72 +109,69 @@ def shop(request):
     return request.getfixturevalue('postgresql_shop')
 
 
-def proteus_config(url, database, login):
+def rpc(url, database, login='admin'):
     password = (crm_admin.ADMIN_PASSWORD if login == 'admin'
         else demo.PASSWORD)
-    host = url.split('//', 1)[1]
-    return pconfig.set_xmlrpc(
-        f'http://{login}:{password}@{host}{database.name}/rpc/')
+    return Client(f'{url}{database.name}/rpc/', login, password)
 
 
-def rpc(url, database):
-    return Client(f'{url}{database.name}/rpc/', 'admin',
-        crm_admin.ADMIN_PASSWORD)
+def run_wizard(client, name, record, start, data):
+    """Run wizard name on record: its start state's form with data typed
+    over it, then the button of state start + 1; return the form sent"""
+    model, id_ = record
+    context = {**client.context, 'active_model': model, 'active_id': id_,
+        'active_ids': [id_]}
+    session, state, _ = client.call(f'wizard.{name}.create', context)
+    try:
+        form = client.call(f'wizard.{name}.execute', session, {}, state,
+            context)['view']['defaults']
+        form = {k: v for k, v in form.items() if not k.endswith('.')}
+        form.update(data(form) if callable(data) else data)
+        client.call(f'wizard.{name}.execute', session, {state: form},
+            start, context)
+    finally:
+        client.call(f'wizard.{name}.delete', session, context)
+    return form
 
 
 def a_day_at_the_shop(url, database):
     """A cashier tops up a card, sells on it and in cash, and refunds part
-    of the card sale; the administrator attaches a file to its member.
-    Return (card id, the card sale's id, the refund's id)."""
-    config = proteus_config(url, database, 'admin')
-    Card = Model.get('crm.membership.card', config=config)
+    of the card sale, as the web client does (without printing); the
+    administrator attaches a file to the member. Return (card id, the card
+    sale's id, the refund's id)."""
+    admin, cashier = rpc(url, database), rpc(url, database, 'cashier1')
     # Not the cards the other suite tests use
-    card = next(c for c in Card.find([
-                ('type.name', '=', "储值卡"), ('state', '=', 'active'),
-                ('number', 'not in', ['880000000001', '880000000002']),
-                ], order=[('number', 'DESC')]) if c.balance >= 100)
-    Attachment = Model.get('ir.attachment', config=config)
-    Attachment(resource=card.party, name="会员登记表.txt",
-        data="会员登记表：已签字".encode()).save()
+    card = next(c for c in admin.model('crm.membership.card', 'search_read',
+            [('type.name', '=', "储值卡"), ('state', '=', 'active'),
+                ('number', 'not in', ['880000000001', '880000000002'])],
+            0, None, [('number', 'DESC')], ['party', 'balance'])
+        if Decimal(c['balance']['decimal']) >= 100)
+    admin.model('ir.attachment', 'create', [{
+                'resource': f"party.party,{card['party']}",
+                'name': "会员登记表.txt",
+                'data': {'__class__': 'bytes', 'base64': base64.b64encode(
+                        "会员登记表：已签字".encode()).decode()},
+                }])
 
-    config = proteus_config(url, database, 'cashier1')
-    Card = Model.get('crm.membership.card', config=config)
-    Method = Model.get('sale.point.payment.method', config=config)
-    Product = Model.get('product.product', config=config)
-    POS = Model.get('sale.point', config=config)
-    Sale = Model.get('sale.point.sale', config=config)
-    cash, = Method.find([('name', '=', "现金")])
-    card = Card(card.id)
-    top_up = Wizard('crm.membership.card.top_up', [card], config=config)
-    top_up.form.amount = Decimal(500)
-    top_up.form.method = cash
-    top_up.execute('top_up')
+    cash = methods(cashier)["现金"]
+    run_wizard(cashier, 'crm.membership.card.top_up',
+        ('crm.membership.card', card['id']), 'top_up',
+        {'amount': '500', 'method': cash})
+    sale = open_sale(cashier, card['id'], "洗发水", quantity=2)
+    run_pay(cashier, sale, {'method': cash, 'amount': '200',
+            'card_amount': '50.00', 'pin': demo.DEMO_PIN})
+    run_pay(cashier, open_sale(cashier, None, "矿泉水", quantity=3),
+        {'method': cash, 'amount': '20'})
 
-    sales = []
-    for member, products in [(card, ["洗剪吹", "洗发水"]),
-            (None, ["矿泉水", "纸巾"])]:
-        sale = Sale(point=POS.find([])[0], card=member)
-        for name in products:
-            line = sale.lines.new()
-            line.product, = Product.find([('name', '=', name)])
-            line.quantity = 1
-        sale.save()
-        pay = sale.click('pay')
-        pay.form.method = cash
-        if member:
-            pay.form.card_amount = Decimal('50.00')
-            pay.form.pin = demo.DEMO_PIN
-        pay.form.amount = Decimal('200.00')
-        pay.execute('pay')
-        sale.reload()
-        assert sale.state == 'done'
-        sales.append(sale)
-
-    refund = sales[0].click('refund')
-    refund.form.lines[1].quantity = 0
-    refund.execute('refund')
-    refund_sale, = refund.actions[0]
-    return card.id, sales[0].id, refund_sale.id
+    def one_back(form):
+        line, = form['lines']
+        line = {k: v for k, v in line.items() if not k.endswith('.')}
+        return {'lines': [{**line, 'quantity': 1}]}
+    run_wizard(cashier, 'sale.point.sale.refund', ('sale.point.sale', sale),
+        'refund', one_back)
+    refund, = admin.model('sale.point.sale', 'search',
+        [('refund_of', '=', sale)], 0, None, None)
+    return card['id'], sale, refund
 
 
 def tables(database):
