@@ -129,8 +129,8 @@ def test_recycle_bin_over_rpc(admin, rpc):
             ('write', ([entry['id']], {'deleted_at': None}))]:
         with pytest.raises(RPCError):
             sales.model('crm.security.recycle', method, *args)
-    assert admin.model('party.party', 'read', [customer],
-        ['active'], context={'active_test': False})[0]['active'] is False
+    assert not admin.model('party.party', 'read', [customer],
+        ['active'], context={'active_test': False})[0]['active']
 
     admin.model('crm.security.recycle', 'restore', [entry['id']])
     assert sales.model('party.party', 'search',
