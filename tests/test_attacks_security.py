@@ -4,6 +4,7 @@ a locked account is refused with the Chinese message, whatever the
 password; a salesperson's delete goes to the bin, which they can neither
 read nor restore from; a card with money is never deleted."""
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -83,6 +84,12 @@ def test_cashier_cannot_lift_login_rules(server, demo_database, admin, rpc):
         with pytest.raises(RPCError):
             cashier.model('crm.security.login', 'create', [{
                         'login': 'admin', 'result': 'success'}])
+        # Nor the SMS codes a colleague's login is waiting for (not served
+        # over RPC at all, and without access for any group)
+        for method, args in [('search_read', ([], 0, None, None, ['code'])),
+                ('search_count', ([],)), ('create', ([{'user_id': own}],))]:
+            with pytest.raises((RPCError, urllib.error.HTTPError)):
+                cashier.model('res.user.login.sms_code', method, *args)
 
         assert user_of(admin, 'cashier2', ['login_locked'])['login_locked']
         assert user_of(admin, 'cashier1',
