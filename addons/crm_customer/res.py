@@ -10,6 +10,11 @@ MANAGER_GROUPS = [
     ('crm_customer', 'group_crm_admin'),
     ('res', 'group_admin'),
     ]
+# Who administers the system: logs, backups, the recycle bin
+ADMIN_GROUPS = [
+    ('crm_customer', 'group_crm_admin'),
+    ('res', 'group_admin'),
+    ]
 
 
 class User(metaclass=PoolMeta):
@@ -19,13 +24,22 @@ class User(metaclass=PoolMeta):
     def is_crm_manager(cls):
         """Whether the user is a shop manager or an administrator; the
         server itself (user 0) is"""
+        return cls._in_groups(MANAGER_GROUPS)
+
+    @classmethod
+    def is_crm_admin(cls):
+        """Whether the user is a 系统管理员 or a Tryton administrator; the
+        server itself (user 0) is"""
+        return cls._in_groups(ADMIN_GROUPS)
+
+    @classmethod
+    def _in_groups(cls, groups):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         if not Transaction().user:
             return True
-        groups = cls.get_groups()
-        return any(
-            ModelData.get_id(m, g) in groups for m, g in MANAGER_GROUPS)
+        user_groups = cls.get_groups()
+        return any(ModelData.get_id(m, g) in user_groups for m, g in groups)
 
     @classmethod
     def default_language(cls):

@@ -17,7 +17,6 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import AuditLogError
 
-ADMIN_GROUPS = [('crm_customer', 'group_crm_admin'), ('res', 'group_admin')]
 REPORT = 'report:'
 
 
@@ -42,14 +41,6 @@ def log(Model, ids, event, target=None):
             Model.log(Model.browse(ids), event, target)
     else:
         Model.log(Model.browse(ids), event, target)
-
-
-def is_administrator():
-    pool = Pool()
-    User = pool.get('res.user')
-    ModelData = pool.get('ir.model.data')
-    groups = User.get_groups()
-    return any(ModelData.get_id(m, g) in groups for m, g in ADMIN_GROUPS)
 
 
 class StorageLogMixin:
@@ -201,7 +192,7 @@ class OperationLogMixin:
     @classmethod
     def check_access(cls, ids, mode='read'):
         if mode == 'read' and cls._checked():
-            if is_administrator():
+            if Pool().get('res.user').is_crm_admin():
                 return
             if cls._gone(ids):
                 raise AuditLogError(
@@ -214,7 +205,7 @@ class OperationLogMixin:
         if kwargs.get('query') or not cls._checked():
             return super().search(domain, offset=offset, limit=limit,
                 order=order, count=count, **kwargs)
-        if is_administrator():
+        if Pool().get('res.user').is_crm_admin():
             with without_check_access():
                 result = super().search(domain, offset=offset,
                     limit=limit, order=order, count=count, **kwargs)

@@ -19,7 +19,6 @@ from . import dump
 from .exceptions import BackupAccessError
 
 logger = logging.getLogger(__name__)
-ADMIN_GROUPS = [('crm_customer', 'group_crm_admin'), ('res', 'group_admin')]
 
 
 class Backup(ModelSQL, ModelView):
@@ -49,13 +48,8 @@ class Backup(ModelSQL, ModelView):
     @classmethod
     def check_admin(cls):
         "Refuse unless the user is an administrator or the server itself"
-        pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        if not Transaction().user:
-            return
-        groups = User.get_groups()
-        if not any(ModelData.get_id(m, g) in groups for m, g in ADMIN_GROUPS):
+        User = Pool().get('res.user')
+        if not User.is_crm_admin():
             raise BackupAccessError(gettext('crm_security.msg_backup_admin'))
 
     @classmethod

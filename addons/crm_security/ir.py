@@ -38,14 +38,14 @@ class Session(metaclass=PoolMeta):
         looks at its age (max_age)"""
         valid = super().check(user, key, domain=domain)
         if valid:
-            sessions = cls.search([
-                    ('create_uid', '=', user),
-                    ('key', '=', key),
-                    ], limit=1)
+            # Tryton's check has just cached the session's last request
+            last = cls._session_reset_cache.get(key)
             limit = dt.timedelta(seconds=idle_timeout())
-            if sessions and (
-                    dt.datetime.now() - sessions[0].last_modified_at > limit):
-                cls.delete(sessions)
+            if last and dt.datetime.now() - last > limit:
+                cls.delete(cls.search([
+                            ('create_uid', '=', user),
+                            ('key', '=', key),
+                            ]))
                 return False
         return valid
 

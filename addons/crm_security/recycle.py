@@ -18,7 +18,6 @@ from trytond.transaction import (
 
 from .exceptions import RecycleAccessError, RecycleError
 
-ADMIN_GROUPS = [('crm_customer', 'group_crm_admin'), ('res', 'group_admin')]
 
 
 @contextmanager
@@ -140,14 +139,8 @@ class Recycle(ModelSQL, ModelView):
     @classmethod
     def check_admin(cls):
         "Refuse whoever is not an administrator"
-        pool = Pool()
-        User = pool.get('res.user')
-        ModelData = pool.get('ir.model.data')
-        if not Transaction().user:
-            return
-        groups = set(User.get_groups())
-        if not any(ModelData.get_id(m, g) in groups
-                for m, g in ADMIN_GROUPS):
+        User = Pool().get('res.user')
+        if not User.is_crm_admin():
             raise RecycleAccessError(gettext(
                     'crm_security.msg_recycle_admin'))
 
