@@ -1,1 +1,4 @@
 # This file is part of the CRM suite.
+from . import routes
+
+__all__ = [routes]
