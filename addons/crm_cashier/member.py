@@ -196,7 +196,8 @@ class POSSale(OnChangeAccessMixin, metaclass=PoolMeta):
         lang = Lang.get()
         complaints = Complaint.search([
                 ('customer', '=', self.card.party.id),
-                ('state', 'in', ['draft', 'waiting', 'approved']),
+                # Not settled, whatever steps crm_service adds between
+                ('state', 'not in', ['done', 'rejected', 'cancelled']),
                 ])
         return '\n'.join(
             ' '.join(filter(None, [
