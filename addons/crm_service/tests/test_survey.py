@@ -25,6 +25,8 @@ from trytond.tests.test_tryton import DB_NAME, Client, with_transaction
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
+from . import test_complaint, test_request
+
 D = Decimal
 MOBILES = itertools.count(1)
 XSS = '<script>alert("x")</script>'
@@ -121,6 +123,14 @@ def enter(response, score, choice="一定会", text=None):
         return wizard.transition_enter()
 
 
+class ComplaintSteps:
+    "The complaint tests' steps, to close a complaint through its process"
+    setup_shop = test_complaint.ComplaintTestCase.setup_shop
+    create_complaint = test_complaint.ComplaintTestCase.create_complaint
+    propose = test_complaint.ComplaintTestCase.propose
+    close = test_complaint.ComplaintTestCase.close
+
+
 class SurveyTestCase(ModuleDatabaseTestCase):
     "Test the satisfaction surveys"
     module = 'crm_service'
@@ -180,6 +190,56 @@ class SurveyTestCase(ModuleDatabaseTestCase):
                 other = pay(other, cash, other.total)
                 self.assertEqual(other.state, 'done')
             self.assertEqual(Response.search([], count=True), 1)
+
+    @with_transaction()
+    def test_request_and_complaint_closed(self):
+        """A service request closed by its return visit is followed by the
+        request survey about its technician; a complaint done by the
+        complaint survey about its responsible"""
+        pool = Pool()
+        Request = pool.get('crm.service.request')
+        Visit = pool.get('crm.service.return_visit')
+        Response = pool.get('crm.service.survey.response')
+        company = create_company()
+        with set_company(company):
+            request_survey = create_survey(trigger='service_request',
+                rate=0, name="维修回访")
+            complaint_survey = create_survey(trigger='complaint',
+                name="投诉处理满意度")
+            agent = test_request.staff(company, 'kefu1',
+                test_request.SERVICE)
+            tech = test_request.staff(company, 'jishu1',
+                test_request.TECHNICIAN)
+            test_request.add_technician(tech.employee)
+            party = customer("王先生")
+            with as_user(agent):
+                request, = Request.create([{
+                            'customer': party.id, 'fault': "不开机"}])
+                Request.assign([request])
+            with as_user(tech):
+                Request.start([Request(request.id)])
+                Request.resolve([Request(request.id)])
+            self.assertEqual(Response.search([]), [])
+            with as_user(agent):
+                visit, = Request(request.id).return_visits
+                Visit.write([visit], {'result': 'satisfied'})
+                Visit.complete([visit])
+            self.assertEqual(Request(request.id).state, 'closed')
+            # The sampling rate is the till's only
+            response, = Response.search([])
+            self.assertEqual((response.survey, response.origin,
+                    response.party, response.employee, response.company),
+                (request_survey, Request(request.id), party,
+                    tech.employee, company))
+
+            steps = ComplaintSteps()
+            users, _, category, complainer = steps.setup_shop(company)
+            complaint = steps.close(users, complainer, category)
+            self.assertEqual(complaint.state, 'done')
+            response, = Response.search([('survey', '=', complaint_survey)])
+            self.assertEqual((response.origin, response.party,
+                    response.employee),
+                (complaint, complainer, users['responsible'].employee))
 
     @with_transaction()
     def test_staff_entry(self):
