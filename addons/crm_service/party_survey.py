@@ -1,5 +1,5 @@
 # This file is part of the CRM suite.
-from trytond.pool import PoolMeta
+from trytond.pool import Pool, PoolMeta
 
 
 class Party(metaclass=PoolMeta):
@@ -34,4 +34,18 @@ class Replace(metaclass=PoolMeta):
     def fields_to_replace(cls):
         return super().fields_to_replace() + [
             ('crm.service.survey.response', 'party'),
+            ]
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Answer = pool.get('crm.service.survey.answer')
+        # What the customer wrote in a survey may name them; the scores and
+        # choices stay for the analysis
+        return super().to_erase(party_id) + [
+            (Answer, [('response.party', '=', party_id)], False,
+                ['text'], [None]),
             ]

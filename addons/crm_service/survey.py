@@ -578,10 +578,12 @@ class EnterAnswers(Wizard):
         self.check_role()
         values = {}
         for line in self.start.lines:
-            if line.kind == 'score':
+            # The question's own kind, not what the client sent as the line's
+            kind = line.question.kind
+            if kind == 'score':
                 values[line.question.id] = (
                     str(line.score) if line.score is not None else '')
-            elif line.kind == 'choice':
+            elif kind == 'choice':
                 values[line.question.id] = line.choice
             else:
                 values[line.question.id] = line.text

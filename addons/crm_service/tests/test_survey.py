@@ -15,7 +15,8 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.tests.tools import (
     cashier_user, new_sale, open_fiscalyear, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import (
-    ModuleDatabaseTestCase, as_user, create_staff)
+    ModuleDatabaseTestCase, as_user, create_staff,
+    party_relations_not_replaced)
 from trytond.modules.crm_service.exceptions import (
     ServiceAccessError, ServiceError, ServiceValidationError)
 from trytond.modules.crm_service.survey import _signature, _stamp
@@ -381,6 +382,39 @@ class SurveyTestCase(ModuleDatabaseTestCase):
             with self.assertRaises(ServiceValidationError):
                 Question.create([{'survey': survey.id, 'text': "选哪个？",
                             'kind': 'choice', 'options': "\n \n"}])
+
+    @with_transaction()
+    def test_customer_erased_and_merged(self):
+        """Erasing a customer blanks what they wrote in surveys, not the
+        scores; merged customers keep their responses"""
+        pool = Pool()
+        Response = pool.get('crm.service.survey.response')
+        Answer = pool.get('crm.service.survey.answer')
+        Erase = pool.get('party.erase', type='wizard')
+        self.assertNotIn('crm.service.survey.response.party',
+            party_relations_not_replaced(['crm_service']))
+        company = create_company()
+        with set_company(company):
+            survey = create_survey()
+            party = customer()
+            response = response_for(survey, party, company)
+            Response.record_answers(response, {
+                    q.id: v for q, v in zip(survey.questions,
+                        ['3', "不会", "我是王芳，电话 13800000000"])}, 'web')
+            party.active = False
+            party.save()
+            session_id, _, _ = Erase.create()
+            erase = Erase(session_id)
+            erase.ask.party = party
+            erase.transition_erase()
+            # Erasing writes in SQL: read the table
+            table = Answer.__table__()
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.score, table.choice,
+                    table.text, where=table.response == response.id))
+            self.assertEqual(sorted(cursor, key=str), sorted([
+                        (3, None, None), (None, "不会", None),
+                        (None, None, None)], key=str))
 
     @with_transaction()
     def test_expire_links(self):
