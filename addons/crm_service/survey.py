@@ -93,6 +93,7 @@ class Question(sequence_ordered(), ModelSQL, ModelView):
     "A question of a satisfaction survey"
     __name__ = 'crm.service.survey.question'
     __string__ = "Survey Question"
+    _rec_name = 'text'
 
     survey = fields.Many2One('crm.service.survey', "Survey", required=True,
         ondelete='CASCADE')
@@ -113,9 +114,6 @@ class Question(sequence_ordered(), ModelSQL, ModelView):
     @classmethod
     def default_required(cls):
         return True
-
-    def get_rec_name(self, name):
-        return self.text
 
     @property
     def option_list(self):
@@ -227,6 +225,7 @@ class Response(Workflow, ModelSQL, ModelView):
         readonly=True,
         help="The service request, complaint or till sale the survey is "
         "about.")
+    origin_name = fields.Function(fields.Char("Origin"), 'get_origin_name')
     employee = fields.Many2One('company.employee', "Employee Concerned",
         readonly=True,
         help="The technician, the complaint's responsible or the cashier.")
@@ -298,6 +297,33 @@ class Response(Workflow, ModelSQL, ModelView):
 
     def get_rec_name(self, name):
         return '%s: %s' % (self.survey.rec_name, self.party.rec_name)
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        _, operator, operand, *extra = clause
+        if operator.startswith('!') or operator.startswith('not '):
+            bool_op = 'AND'
+        else:
+            bool_op = 'OR'
+        return [bool_op,
+            ('party.rec_name', operator, operand, *extra),
+            ('survey.rec_name', operator, operand, *extra),
+            ]
+
+    @classmethod
+    def get_origin_name(cls, responses, name):
+        """The kind and number of the origin, for those who read responses
+        but not the origin's model (a salesperson and the till's sales)"""
+        pool = Pool()
+        IrModel = pool.get('ir.model')
+        result = {}
+        with without_check_access():
+            for response in cls.browse(responses):
+                origin = response.origin
+                result[response.id] = ('%s %s' % (
+                        IrModel.get_name(origin.__name__), origin.rec_name)
+                    if origin and origin.id >= 0 else None)
+        return result
 
     def get_average_score(self, name):
         scores = [a.score for a in self.answers if a.score]
@@ -578,6 +604,8 @@ class EnterAnswers(Wizard):
         self.check_role()
         values = {}
         for line in self.start.lines:
+            if not line.question:
+                continue
             # The question's own kind, not what the client sent as the line's
             kind = line.question.kind
             if kind == 'score':

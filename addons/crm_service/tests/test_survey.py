@@ -178,6 +178,17 @@ class SurveyTestCase(ModuleDatabaseTestCase):
             self.assertTrue(message.text.endswith(response.get_url()))
             self.assertIsNone(Response.from_token(response.get_token())[1])
 
+            # The list and form of a salesperson show what the response
+            # names (the customer has no owner)
+            sales = create_staff(company, 'xiaoshou', 'group_salesperson')
+            with as_user(sales):
+                row, = Response.read([response.id], [
+                        'rec_name', 'origin_name', 'sms.rec_name',
+                        'employee.rec_name', 'company.rec_name',
+                        'survey.rec_name', 'party.rec_name',
+                        'average_score', 'answers'])
+                self.assertTrue(row['origin_name'].endswith(sale.rec_name))
+
             # The same sale again sends nothing more
             Response.send_surveys('sale',
                 [(sale, sale.member, sale.employee, sale.company)])
@@ -313,9 +324,29 @@ class SurveyTestCase(ModuleDatabaseTestCase):
                         ['2', "不会", ''])}, 'web')
             answer = mine.answers[0]
 
+            # A shop manager sees the customers of their department's staff
+            # (and, as everyone, the unowned ones), not the other shop's
+            Department = pool.get('company.department')
+            manager = create_staff(company, 'dianzhang', 'group_sales_manager')
+            department = Department(name="一店", code='YD',
+                manager=manager.employee)
+            department.save()
+            for user in [manager, sales]:
+                user.employee.department = department
+                user.employee.save()
+            with as_user(manager):
+                self.assertEqual(sorted(Response.search([])),
+                    sorted([mine, unowned]))
+            service = create_staff(company, 'kefu', 'group_service')
+            with as_user(service):
+                self.assertEqual(sorted(Response.search([])),
+                    sorted([mine, theirs, unowned]))
             with as_user(sales):
                 self.assertEqual(sorted(Response.search([])),
                     sorted([mine, unowned]))
+                self.assertEqual(
+                    Response.search([('rec_name', 'ilike', '%韩梅梅%')]),
+                    [unowned])
                 self.assertEqual(len(Answer.search([])), 2)
                 with self.assertRaises(AccessError):
                     Response.read([theirs.id], ['state'])
