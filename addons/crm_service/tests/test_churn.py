@@ -236,7 +236,11 @@ class ChurnTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(REFUSED):
                     Churn.dismiss([own])
 
+            header = list(churn_headers().values())
             with as_user(sales1):
+                # Nor import: the records are created with the user's rights
+                with self.assertRaises(AccessError):
+                    ChurnImporter(xlsx([header, [mine.code]])).save()
                 # (The refused creates above are rolled back by a request,
                 # not by the test)
                 visible = Churn.search([])
@@ -263,6 +267,19 @@ class ChurnTestCase(ModuleDatabaseTestCase):
             self.assertIsNone(Churn(own.id).spend)
 
             manager = create_staff(company, 'boss', 'group_sales_manager')
+            # The manager's department holds sales1, not sales2
+            Department = pool.get('company.department')
+            Employee = pool.get('company.employee')
+            department = Department(name="一店", company=company,
+                manager=manager.employee)
+            department.save()
+            Employee.write([sales1.employee, manager.employee],
+                {'department': department.id})
+            with as_user(manager):
+                self.assertEqual(
+                    {r.customer for r in Churn.search([])}, {mine})
+                with self.assertRaises(AccessError):
+                    Churn.read([other.id], ['customer'])
             unowned = shop.member("丙", (100, 100))
             with as_user(manager):
                 # An unowned customer's record: the manager sees it
