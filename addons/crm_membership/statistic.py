@@ -124,6 +124,9 @@ class MemberMonth(ModelSQL, ModelView):
     @classmethod
     def spent_since(cls, party_ids, since):
         "{party id: amount spent from the month of since}"
+        if not party_ids:
+            # IN () is a syntax error on PostgreSQL
+            return {}
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
         where = table.party.in_(list(party_ids))

@@ -534,6 +534,11 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         Party.record_spend(party, D(3000))
         self.assertEqual(Card(card.id).level, gold)
 
+        # A customer without a card spends too (no card level to move)
+        walk_in, = Party.create([{'name': "散客"}])
+        Party.record_spend(walk_in, D(50))
+        self.assertEqual(Party(walk_in.id).member_total_spent, D(50))
+
     @with_transaction()
     def test_statistics_follow_ledgers(self):
         "Paying from a card, a refund and a package use count as spend"
