@@ -17,6 +17,7 @@ DEPARTMENTS = [
     ('MD', "门店", None),
     ('XS', "销售部", 'MD'),
     ('SY', "前台收银", 'MD'),
+    ('SH', "售后服务", 'MD'),
     ]
 
 STAFF = [
@@ -30,6 +31,8 @@ STAFF = [
     ('cashier1', "陈静", 'SY', ['group_cashier'], []),
     ('cashier2', "刘洋", 'SY', ['group_cashier'], []),
     ('service', "赵敏", 'MD', ['group_service'], []),
+    ('tech1', "孙强", 'SH', ['crm_service.group_technician'], []),
+    ('tech2', "周杰", 'SH', ['crm_service.group_technician'], []),
     ]
 ROLE_NAMES = {
     None: "系统管理员",
@@ -37,6 +40,7 @@ ROLE_NAMES = {
     'group_salesperson': "销售员",
     'group_cashier': "收银员",
     'group_service': "客服",
+    'crm_service.group_technician': "技术员",
     }
 SALESPEOPLE = ['sales1', 'sales2']
 MANAGER_OF = {'MD': 'manager'}
@@ -224,7 +228,8 @@ def _staff(config, company, departments):
             # The demo's passwords are known: no change asked at login
             user = User(login=login, name=name, password=PASSWORD,
                 password_change=False)
-        for ref in ['crm_customer.' + r for r in roles] + core_groups:
+        for ref in [r if '.' in r else 'crm_customer.' + r
+                for r in roles] + core_groups:
             module, fs_id = ref.split('.')
             user.groups.append(Group(ModelData.get_id(module, fs_id, {})))
         if company not in user.companies:
