@@ -11,7 +11,7 @@ import random
 import secrets
 from decimal import Decimal
 
-from sql import Literal, Null
+from sql import Null
 from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case
 from sql.functions import CurrentTimestamp, DateTrunc
@@ -182,9 +182,8 @@ class Secret(ModelSQL):
         super().__register__(module_name)
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(Count(Literal('*'))))
-        count, = cursor.fetchone()
-        if not count:
+        cursor.execute(*table.select(table.id, limit=1))
+        if not cursor.fetchone():
             cursor.execute(*table.insert(
                     [table.secret, table.create_uid, table.create_date],
                     [[secrets.token_hex(32), 0, CurrentTimestamp()]]))
@@ -705,31 +704,38 @@ class Analysis(ModelSQL, ModelView):
         if context.get('to_date'):
             where &= response.answered_date < dt.datetime.combine(
                 context['to_date'] + dt.timedelta(days=1), dt.time())
-        month = cls.month.sql_cast(DateTrunc('month', response.answered_date))
-        scored = answer.score != Null
-        high = Sum(Case((answer.score >= 4, 1), else_=0))
-        return (answer
+        # The month per answer in a subquery: PostgreSQL matches a GROUP BY
+        # expression with its parameters only by the column
+        rows = (answer
             .join(response, condition=answer.response == response.id)
             .join(question, condition=answer.question == question.id)
             .select(
-                Min(answer.id).as_('id'),
+                answer.id.as_('answer'),
                 response.survey.as_('survey'),
                 answer.question.as_('question'),
-                month.as_('month'),
+                question.kind.as_('kind'),
+                cls.month.sql_cast(
+                    DateTrunc('month', response.answered_date)).as_('month'),
                 response.employee.as_('employee'),
                 response.company.as_('company'),
-                Count(answer.id).as_('answers'),
-                high.as_('satisfied_answers'),
-                cls.average_score.sql_cast(
-                    Avg(Case((scored, answer.score), else_=Null))
-                    ).as_('average_score'),
-                cls.satisfied.sql_cast(Case(
-                        (question.kind == 'score',
-                            high * 100.0 / Count(answer.id)),
-                        else_=Null)).as_('satisfied'),
-                where=where,
-                group_by=[response.survey, answer.question, question.kind,
-                    month, response.employee, response.company]))
+                answer.score.as_('score'),
+                where=where))
+        high = Sum(Case((rows.score >= 4, 1), else_=0))
+        return rows.select(
+            Min(rows.answer).as_('id'),
+            rows.survey.as_('survey'),
+            rows.question.as_('question'),
+            rows.month.as_('month'),
+            rows.employee.as_('employee'),
+            rows.company.as_('company'),
+            Count(rows.answer).as_('answers'),
+            high.as_('satisfied_answers'),
+            cls.average_score.sql_cast(Avg(rows.score)).as_('average_score'),
+            cls.satisfied.sql_cast(Case(
+                    (rows.kind == 'score', high * 100.0 / Count(rows.answer)),
+                    else_=Null)).as_('satisfied'),
+            group_by=[rows.survey, rows.question, rows.kind, rows.month,
+                rows.employee, rows.company])
 
 
 class AnalysisContext(ModelView):

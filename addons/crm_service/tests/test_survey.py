@@ -515,6 +515,16 @@ class SurveyTestCase(ModuleDatabaseTestCase):
                 self.assertEqual([(r.answers, r.average_score, r.satisfied)
                         for r in choice], [(3, None, None)])
 
+                # 客服 reads it in their shop; a salesperson does not
+                service = create_staff(company, 'kefu', 'group_service')
+                sales = create_staff(company, 'xiaoshou', 'group_salesperson')
+                with as_user(service):
+                    self.assertEqual(len(Analysis.search([
+                                    ('question', '=', score.id)])), 2)
+                with as_user(sales):
+                    with self.assertRaises(AccessError):
+                        Analysis.search([])
+
                 # Another month's period shows none of them
                 with Transaction().set_context(
                         from_date=dt.date.today() + dt.timedelta(days=1)):
