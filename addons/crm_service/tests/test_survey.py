@@ -144,6 +144,7 @@ class SurveyTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Response = pool.get('crm.service.survey.response')
         Message = pool.get('sms.message')
+        Sale = pool.get('sale.point.sale')
         ContactMechanism = pool.get('party.contact_mechanism')
         company = create_company()
         with set_company(company):
@@ -192,6 +193,11 @@ class SurveyTestCase(ModuleDatabaseTestCase):
             # The same sale again sends nothing more
             Response.send_surveys('sale',
                 [(sale, sale.member, sale.employee, sale.company)])
+            self.assertEqual(Response.search([], count=True), 1)
+            # Nor its refund
+            refund = Sale.refund_lines(sale, {sale.lines[0]: 1})
+            self.assertEqual((refund.state, refund.refund_of),
+                ('done', sale))
             self.assertEqual(Response.search([], count=True), 1)
 
             survey.sampling_rate = 0
