@@ -43,7 +43,7 @@ ROLE_NAMES = {
     'crm_service.group_technician': "技术员",
     }
 SALESPEOPLE = ['sales1', 'sales2']
-MANAGER_OF = {'MD': 'manager'}
+MANAGER_OF = {'MD': 'manager', 'SH': 'manager'}
 
 CATEGORIES = ["美发服务", "美容护理", "洗护用品", "日用零售"]
 
@@ -77,7 +77,7 @@ PRODUCTS = [
     ("梳子", "日用零售", 'goods', '15'),
     ("发圈", "日用零售", 'goods', '10'),
     ("香皂", "日用零售", 'goods', '12'),
-    ("牙膏", "日用零售", 'goods', '18'),
+    ("负离子吹风机", "日用零售", 'goods', '299'),
     ("口香糖", "日用零售", 'goods', '6'),
     ]
 
@@ -161,6 +161,7 @@ def load(database):
     _membership(database)
     _till(database, {k: e.id for k, e in employees.items()})
     _sms()
+    _service(database, {k: e.id for k, e in employees.items()})
     shop.user_languages()
     _close_config_wizard(config)
     return categories
@@ -557,7 +558,6 @@ def _till(database, employees):
                         'date': dt.date.today() - dt.timedelta(days=3),
                         'description': "上次烫发等候一个多小时",
                         }])
-            Complaint.wait([complaint])
             point, = POS.search([])
             cashier = Employee(employees['cashier1'])
             open_shift(point, cashier)
@@ -628,6 +628,155 @@ def _sms():
             ]:
         values['template'] = templates[values['template']]
         Greeting(name=name, occasion=occasion, **values).save()
+
+
+def _service(database, employees):
+    """Customer service: complaint categories and their routing, the
+    technicians' table, knowledge articles, satisfaction surveys, a
+    suggestion, a service request in hand, the churn candidates of the
+    night; the complaint of the till is judged and routed"""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0) as transaction:
+        pool = Pool()
+        Article = pool.get('crm.service.knowledge.article')
+        Category = pool.get('crm.service.complaint.category')
+        Churn = pool.get('crm.service.churn')
+        Company = pool.get('company.company')
+        Complaint = pool.get('sale.complaint')
+        Department = pool.get('company.department')
+        Employee = pool.get('company.employee')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        ProductCategory = pool.get('product.category')
+        Request = pool.get('crm.service.request')
+        Suggestion = pool.get('crm.service.suggestion')
+        SuggestionKind = pool.get('crm.service.suggestion.kind')
+        Survey = pool.get('crm.service.survey')
+        Technician = pool.get('crm.service.technician')
+        company, = Company.search([])
+        with Transaction().set_context(company=company.id):
+            departments = {d.code: d for d in Department.search([])}
+            staff = {k: Employee(v) for k, v in employees.items()}
+            attitude, quality, _ = Category.create([{
+                        'name': "服务态度", 'due_days': 3,
+                        'department': departments['MD'].id,
+                        'employee': staff['service'].id,
+                        'approval_threshold': Decimal(200),
+                        }, {
+                        'name': "商品质量", 'due_days': 5,
+                        'department': departments['SH'].id,
+                        'employee': staff['tech1'].id,
+                        'approval_threshold': Decimal(300),
+                        }, {
+                        'name': "收银差错", 'due_days': 1,
+                        'department': departments['SY'].id,
+                        'employee': staff['manager'].id,
+                        'approval_threshold': Decimal(100),
+                        }])
+            complaint, = Complaint.search([])
+            complaint.category = attitude
+            complaint.channel = 'counter'
+            complaint.founded = 'founded'
+            complaint.judgement = "高峰时段预约过满，等候属实"
+            complaint.save()
+            Complaint.route([complaint])
+
+            retail, = ProductCategory.search([('name', '=', "日用零售")])
+            care, = ProductCategory.search([('name', '=', "洗护用品")])
+            Technician.create([
+                    {'employee': staff['tech1'].id, 'category': retail.id},
+                    {'employee': staff['tech1'].id, 'category': care.id},
+                    {'employee': staff['tech2'].id, 'category': None},
+                    ])
+            dryer, = Product.search([('name', '=', "负离子吹风机")])
+            customer = Party.search([('owner', '=', staff['sales1'].id)],
+                order=[('id', 'ASC')], limit=1)[0]
+            request, = Request.create([{
+                        'company': company.id,
+                        'customer': customer.id,
+                        'product': dryer.id,
+                        'type': 'in_store',
+                        'fault': "吹风机使用时有焦味，风力变小",
+                        }])
+            Request.assign([request])
+
+            answers = ModelData.get_id(
+                'crm_service', 'knowledge_category_standard_answer')
+            products = ModelData.get_id(
+                'crm_service', 'knowledge_category_product')
+            Article.create([{
+                        'kind': 'qa', 'title': "积分怎么兑换？",
+                        'answer': "会员消费每满1元积1分，到前台出示会员卡即可"
+                        "用积分兑换洗护用品，100积分抵1元。",
+                        'category': answers,
+                        'keywords': "积分 兑换 礼品",
+                        }, {
+                        'kind': 'qa', 'title': "营业时间是几点到几点？",
+                        'answer': "每天上午9:30至晚上9:30营业，节假日照常营业。",
+                        'category': answers,
+                        'keywords': "营业 时间 几点 开门",
+                        }, {
+                        'kind': 'qa', 'title': "会员卡丢了怎么办？",
+                        'answer': "请本人带身份证到前台挂失补卡，"
+                        "余额和积分转到新卡，补卡工本费10元。",
+                        'category': answers,
+                        'keywords': "挂失 补卡 丢失",
+                        }, {
+                        'kind': 'article', 'title': "烫发后的护理要点",
+                        'content': "烫发后48小时内不要洗头；使用护发素"
+                        "和弹力素保持卷度；避免高温吹风，吹风机用中低档。",
+                        'category': products,
+                        'keywords': "烫发 护理",
+                        }, {
+                        'kind': 'article', 'title': "负离子吹风机保修政策",
+                        'content': "负离子吹风机自购买之日起一年内免费保修，"
+                        "焦味、风力变小多为进风口堵塞，先清理滤网。",
+                        'category': products,
+                        'keywords': "吹风机 保修 维修",
+                        }])
+
+            Survey.create([{
+                        'name': "投诉处理满意度", 'trigger': 'complaint',
+                        'questions': [('create', [{
+                                        'sequence': 1, 'kind': 'score',
+                                        'text': "您对投诉处理结果的满意程度",
+                                        'required': True,
+                                        }, {
+                                        'sequence': 2, 'kind': 'choice',
+                                        'text': "处理速度",
+                                        'options': "很快\n一般\n太慢",
+                                        'required': True,
+                                        }, {
+                                        'sequence': 3, 'kind': 'text',
+                                        'text': "您的其他意见",
+                                        }])],
+                        }, {
+                        'name': "售后服务满意度",
+                        'trigger': 'service_request',
+                        'questions': [('create', [{
+                                        'sequence': 1, 'kind': 'score',
+                                        'text': "您对技术员服务的满意程度",
+                                        'required': True,
+                                        }])],
+                        }, {
+                        'name': "到店消费满意度", 'trigger': 'sale',
+                        'sampling_rate': 10,
+                        'questions': [('create', [{
+                                        'sequence': 1, 'kind': 'score',
+                                        'text': "您对本次服务的满意程度",
+                                        'required': True,
+                                        }])],
+                        }])
+
+            price, = SuggestionKind.search([('name', '=', "价格标准")])
+            Suggestion.create([{
+                        'kind': price.id, 'suggester': customer.id,
+                        'content': "希望会员日的折扣也能用于洗护用品",
+                        }])
+            Churn.run_nightly()
+        transaction.commit()
 
 
 def _close_config_wizard(config):

@@ -626,6 +626,7 @@ class EnterAnswers(Wizard):
 class EnterAnswersStart(ModelView):
     "Enter Survey Answers"
     __name__ = 'crm.service.survey.response.enter.start'
+    __string__ = "Enter Survey Answers"
 
     response = fields.Many2One('crm.service.survey.response', "Response",
         readonly=True)
@@ -636,6 +637,7 @@ class EnterAnswersStart(ModelView):
 class EnterAnswersLine(ModelView):
     "The answer to one question"
     __name__ = 'crm.service.survey.response.enter.line'
+    __string__ = "Survey Answer Entry"
 
     question = fields.Many2One('crm.service.survey.question', "Question",
         readonly=True)
@@ -741,6 +743,7 @@ class Analysis(ModelSQL, ModelView):
 class AnalysisContext(ModelView):
     "The period and survey of the satisfaction analysis"
     __name__ = 'crm.service.survey.analysis.context'
+    __string__ = "Satisfaction Analysis Context"
 
     company = fields.Many2One('company.company', "Shop", required=True)
     survey = fields.Many2One('crm.service.survey', "Survey")
