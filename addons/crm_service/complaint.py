@@ -320,6 +320,12 @@ class Complaint(metaclass=PoolMeta):
     def on_change_with_currency(self, name=None):
         return self.company.currency if self.company else None
 
+    @fields.depends('type')
+    def get_origin(self):
+        # The origin's kind in the user's language, not its model name
+        return [(v, self.type.origin.string if v else l)
+            for v, l in super().get_origin()]
+
     @fields.depends('origin', 'customer')
     def on_change_origin(self):
         pool = Pool()

@@ -6,7 +6,7 @@ import os
 from genshi.template import MarkupTemplate
 
 from trytond.protocols.wrappers import (
-    HTTPStatus, Response, with_pool, with_transaction)
+    HTTPStatus, Response, allow_null_origin, with_pool, with_transaction)
 from trytond.wsgi import app
 
 from .exceptions import ServiceError
@@ -46,6 +46,9 @@ def page(status, **values):
 
 @app.route('/<database_name>/crm_service/survey/<token>',
     methods={'GET', 'POST'})
+# The page sends no referrer, so the browser posts its form with the Origin
+# null; the signed token is what authorises the answer
+@allow_null_origin
 @with_pool
 @with_transaction(context={'language': 'zh_CN'})
 def survey(request, pool, token):
