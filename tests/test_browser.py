@@ -4,7 +4,8 @@ top up a member card in cash, report it lost and re-issue it, then serve a
 member from the swipe to the receipt; log in as the shop manager and send a
 bulk SMS to the customers of a bookmarked filter; a locked account is
 refused with the Chinese message and an idle session asks for the password
-again. The screenshots of these screens go to var/screenshots, or with
+again; 客服 records a complaint on a till sale, the manager approves it and
+the customer answers the satisfaction survey on a phone. The screenshots of these screens go to var/screenshots, or with
 UPDATE_SCREENSHOTS=1 to docs/img, where the module guides show them."""
 import datetime as dt
 import os
@@ -550,3 +551,124 @@ def test_locked_account_and_idle_session(page, server, demo_database, rpc):
     tab = page.locator('#tabcontent > .tab-pane.active')
     tab.locator('.content-box table.tree tbody > tr').first.wait_for(
         state='visible')
+
+
+def test_complaint_to_satisfaction(page, server, demo_database, rpc):
+    """客服 records a complaint about a till sale, judges and routes it and
+    proposes a refund; the shop manager approves it; once it is closed the
+    customer answers the survey of the SMS link on a phone, and the
+    manager's satisfaction analysis counts the answer"""
+    admin = rpc('admin')
+    sale, = admin.model('sale.point.sale', 'search_read', [
+            ('state', 'in', ['done', 'posted']),
+            ('member', '!=', None),
+            ], 0, 1, [('id', 'ASC')], ['number', 'member.rec_name'])
+    customer = sale['member.']['rec_name']
+
+    # 1. 客服 records the complaint on the till sale
+    log_in(page, server, demo_database.name, 'service', PASSWORD)
+    menu_row(page, '客户管理').locator('.expander').click()
+    open_menu(page, '客户服务', '客户投诉')
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    tab.locator('button#new_').first.click()
+    form = tab.locator('.form').first
+    state = form.locator('select[name="state"] option:checked')
+    expect(state).to_have_text('草稿')
+    form.locator('select[name="type"]').select_option(label='收银小票')
+    form.locator('select:not([name])').first.select_option(
+        value='sale.point.sale')
+    many2one(page, form.locator('input[name="origin"]'), sale['number'])
+    # The customer is the till sale's member
+    expect(form.locator('input[name="customer"]')).to_have_value(customer)
+    many2one(page, form.locator('input[name="category"]'), '服务态度')
+    form.locator('textarea[name="judgement"]').fill("收银员结账时态度冷淡，属实")
+    form.locator('textarea[name="description"]').fill(
+        "结账时收银员不理人，还催我快点")
+    # The selections once the changes above are answered: their answers
+    # display the record again
+    page.wait_for_timeout(500)
+    form.locator('select[name="channel"]').select_option(label='柜台')
+    form.locator('select[name="founded"]').select_option(label='投诉成立')
+    page.wait_for_timeout(500)
+    tab.locator('button#save').first.click()
+    expect(form.locator('input[name="number"]')).not_to_have_value('')
+    form.locator('button', has_text='判定并分派').first.click()
+    expect(state).to_have_text('处理中')
+    # Routed by the category to its person, 赵敏 herself
+    form.locator('a[role="tab"]', has_text='处理').first.click()
+    expect(form.locator('input[name="responsible_employee"]')).to_have_value(
+        '赵敏')
+    form.locator('textarea[name="resolution"]').fill("向客户致歉，退还洗发水差价")
+    compensation = form.locator('input[name="compensation"]')
+    compensation.first.focus()
+    form.locator('input[name="compensation"][type="number"]').fill('50')
+    page.wait_for_timeout(500)
+    tab.locator('button#save').first.click()
+    expect(tab.locator('button#save').first).to_be_disabled()
+    form.locator('button', has_text='提交领导批示').first.click()
+    expect(state).to_have_text('待审批')
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / 'complaint.png'), full_page=True)
+    number = form.locator('input[name="number"]').input_value()
+
+    # 2. The shop manager approves
+    page.goto('about:blank')
+    log_in(page, server, demo_database.name, 'manager', PASSWORD)
+    menu_row(page, '客户管理').locator('.expander').click()
+    open_menu(page, '客户服务', '客户投诉')
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    table = tab.locator('.content-box table.tree').first
+    tab.locator('.tab-domain a[role="tab"]', has_text='待审批').click()
+    row = table.locator('tbody > tr', has_text=customer)
+    expect(row).to_have_count(1)
+    row.first.dblclick()
+    form = tab.locator('.form').first
+    state = form.locator('select[name="state"] option:checked')
+    expect(state).to_have_text('待审批')
+    form.locator('button', has_text='批准').first.click()
+    expect(state).to_have_text('已批准')
+
+    # 3. 客服 implements and closes it over the client's RPC
+    service = rpc('service')
+    complaint, = service.model('sale.complaint', 'search',
+        [('number', '=', number)], 0, None, None)
+    service.model('sale.complaint', 'write', [complaint],
+        {'implementation': "已致歉并退还50元"})
+    service.model('sale.complaint', 'implement', [complaint])
+    service.model('sale.complaint', 'write', [complaint],
+        {'summary': "加强收银员服务培训"})
+    service.model('sale.complaint', 'process', [complaint])
+
+    # 4. The customer opens the link of the SMS on a phone
+    response, = admin.model('crm.service.survey.response', 'search_read',
+        [('origin', '=', f'sale.complaint,{complaint}')], 0, None, None,
+        ['sms.text', 'state'])
+    assert response['state'] == 'sent'
+    url = re.search(r'https?://\S+', response['sms.']['text']).group()
+    assert url.startswith(server)
+    phone = page.context.browser.new_context(locale='zh-CN',
+        viewport={'width': 390, 'height': 844}, is_mobile=True)
+    try:
+        survey = phone.new_page()
+        survey.goto(url)
+        expect(survey.locator('h1')).to_contain_text('投诉处理满意度')
+        questions = survey.locator('fieldset')
+        expect(questions).to_have_count(3)
+        questions.nth(0).locator('input[type="radio"][value="5"]').check()
+        questions.nth(1).get_by_label('很快').check()
+        questions.nth(2).locator('textarea').fill("处理及时，态度诚恳")
+        survey.screenshot(path=str(IMAGES / 'survey-page.png'),
+            full_page=True)
+        survey.get_by_role('button', name='提交').click()
+        expect(survey.locator('body')).to_contain_text('感谢您的评价')
+    finally:
+        phone.close()
+
+    # 5. The manager's satisfaction analysis counts it
+    open_menu(page, '分析', '满意度分析')
+    tab = page.locator('#tabcontent > .tab-pane.active')
+    table = tab.locator('.content-box table.tree').first
+    row = table.locator('tbody > tr', has_text='您对投诉处理结果的满意程度')
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text('5')
+    page.screenshot(path=str(IMAGES / 'satisfaction.png'), full_page=True)
