@@ -637,13 +637,15 @@ def _service(database, employees):
     night; the complaint of the till is judged and routed"""
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    with Transaction().start(database.name, 0) as transaction:
+    with Transaction().start(database.name, 0,
+            _lock_tables=['crm_configuration']) as transaction:
         pool = Pool()
         Article = pool.get('crm.service.knowledge.article')
         Category = pool.get('crm.service.complaint.category')
         Churn = pool.get('crm.service.churn')
         Company = pool.get('company.company')
         Complaint = pool.get('sale.complaint')
+        Configuration = pool.get('crm.configuration')
         Department = pool.get('company.department')
         Employee = pool.get('company.employee')
         ModelData = pool.get('ir.model.data')
@@ -655,6 +657,7 @@ def _service(database, employees):
         SuggestionKind = pool.get('crm.service.suggestion.kind')
         Survey = pool.get('crm.service.survey')
         Technician = pool.get('crm.service.technician')
+        Template = pool.get('sms.template')
         company, = Company.search([])
         with Transaction().set_context(company=company.id):
             departments = {d.code: d for d in Department.search([])}
@@ -775,6 +778,14 @@ def _service(database, employees):
                         'kind': price.id, 'suggester': customer.id,
                         'content': "希望会员日的折扣也能用于洗护用品",
                         }])
+            # The customer hears when a complaint is closed
+            template, = Template.create([{
+                        'name': "投诉结案通知", 'kind': 'service',
+                        'content': "${name}您好，您反映的问题已处理完毕，"
+                        "感谢您的宝贵意见。",
+                        }])
+            Configuration.write([Configuration(1)],
+                {'complaint_sms_template': template.id})
             Churn.run_nightly()
         transaction.commit()
 
