@@ -6,6 +6,7 @@ as it was."""
 import base64
 import io
 import re
+from decimal import Decimal
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -363,6 +364,34 @@ def test_technician_other_roles_buttons(rpc, admin, request_):
         refused(tech1.model, 'crm.service.request', button, [request_],
             reasons=NOT_ALLOWED + ("角色",))
     assert read(admin, 'crm.service.request', [request_],
+        REQUEST_FIELDS) == before
+
+
+def test_fee_fixed_once_resolved(rpc, admin, employees, customers):
+    """The technician's fee is entered while working on the request; once
+    resolved neither the technician nor 客服 changes it"""
+    service, tech1 = rpc('service'), rpc('tech1')
+    product, = search_read(admin, 'product.product',
+        [('name', '=', "负离子吹风机")], ['id'])
+    request, = service.model('crm.service.request', 'create', [{
+                'company': 1, 'customer': customers['sales1'],
+                'product': product['id'], 'type': 'in_store',
+                'fault': "吹风机不出热风",
+                }])
+    service.model('crm.service.request', 'assign', [request])
+    assert read(admin, 'crm.service.request', [request],
+        ['technician'])[0]['technician'] == employees['tech1']
+    tech1.model('crm.service.request', 'start', [request])
+    tech1.model('crm.service.request', 'write', [request],
+        {'service_fee': decimal('80')})
+    tech1.model('crm.service.request', 'resolve', [request])
+    before = read(admin, 'crm.service.request', [request], REQUEST_FIELDS)
+    assert before[0]['state'] == 'to_visit'
+    assert Decimal(before[0]['charge']['decimal']) == 80
+    for client, fee in [(tech1, '0'), (service, '999')]:
+        refused(client.model, 'crm.service.request', 'write', [request],
+            {'service_fee': decimal(fee)}, reasons=("不能再修改",))
+    assert read(admin, 'crm.service.request', [request],
         REQUEST_FIELDS) == before
 
 

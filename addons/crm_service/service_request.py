@@ -32,12 +32,14 @@ SERVER_FIELDS = {
     'escalation_state', 'complaint', 'history', 'charge', 'parts_amount',
     'repairs', 'return_visits'}
 # What a client may still change of a request, by state: the customer is
-# the request's, the product and serial what the technician works on
+# the request's, the product and serial what the technician works on, the
+# fee what the technician charges while working (as the parts)
 FIXED_FIELDS = {
     'company': {'draft'},
     'customer': {'draft'},
     'product': {'draft', 'assigned'},
     'lot': {'draft', 'assigned'},
+    'service_fee': set(OPEN_STATES),
     }
 SERVER_DEFAULTS = {'state': 'draft', 'escalation_level': 0}
 CLOSED_STATES = {'closed', 'cancelled'}
