@@ -28,8 +28,9 @@ from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import Wizard
 
+from .access import check_button_role, filled_fields, refuse_server_fields
 from .exceptions import ServiceError
-from .suggestion import SheetImporter, check_button_role, refuse_server_fields
+from .suggestion import SheetImporter
 
 # The snapshot of the customer taken by the server when a manager confirms
 # (or dismisses: the last visit), and the stamps of the workflow
@@ -200,11 +201,12 @@ class Churn(Workflow, ModelSQL, ModelView):
         if not external:
             return
         if mode == 'create':
-            refuse_server_fields(records, None, SERVER_FIELDS - {'state'})
+            names = SERVER_FIELDS - {'state'}
+            refuse_server_fields(cls, names, filled_fields(records, names))
             if any(r.state != 'candidate' for r in records):
-                refuse_server_fields(records, {'state': None}, {'state'})
+                refuse_server_fields(cls, {'state'}, {'state'})
         elif mode == 'write':
-            refuse_server_fields(records, values, SERVER_FIELDS)
+            refuse_server_fields(cls, SERVER_FIELDS, values)
 
     @classmethod
     def copy(cls, records, default=None):
@@ -228,7 +230,7 @@ class Churn(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('confirmed')
     def confirm(cls, records):
-        check_button_role(cls, 'confirm')
+        check_button_role(cls.__name__, 'confirm')
         for record in records:
             if not record.reason:
                 raise ServiceError(gettext(
@@ -251,7 +253,7 @@ class Churn(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('dismissed')
     def dismiss(cls, records):
-        check_button_role(cls, 'dismiss')
+        check_button_role(cls.__name__, 'dismiss')
         # The last visit dismissed is kept: the job proposes the customer
         # again only after a newer visit has lapsed
         values = cls.snapshots(records)

@@ -14,6 +14,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 
+from .access import refuse_server_fields
 from .exceptions import (
     ServiceAccessError, ServiceError, ServiceValidationError)
 
@@ -360,9 +361,7 @@ class Complaint(metaclass=PoolMeta):
         if mode == 'create':
             # create() refused what the client sent
             return
-        sent = values.keys() & SERVER_FIELDS
-        if sent:
-            cls._refuse_fields(complaints[0], sent)
+        refuse_server_fields(cls, SERVER_FIELDS, values)
         for complaint in complaints:
             for name in values.keys() & STEP_FIELDS.keys():
                 if complaint.state not in STEP_FIELDS[name]:
@@ -378,20 +377,10 @@ class Complaint(metaclass=PoolMeta):
         if Transaction().user and Transaction().check_access:
             for values in vlist:
                 # The web client sends the defaults back
-                sent = {n for n in SERVER_FIELDS | ROUTING_FIELDS
-                    if values.get(n) and not (
-                        n == 'state' and values[n] == 'draft')}
-                if sent:
-                    cls._refuse_fields(None, sent)
+                refuse_server_fields(cls, SERVER_FIELDS | ROUTING_FIELDS,
+                    [n for n, v in values.items()
+                        if v and not (n == 'state' and v == 'draft')])
         return super().create(vlist)
-
-    @classmethod
-    def _refuse_fields(cls, complaint, names):
-        strings = cls.fields_get(sorted(names))
-        raise ServiceAccessError(gettext(
-                'crm_service.msg_complaint_server_field',
-                complaint=complaint.rec_name if complaint else '',
-                fields='、'.join(strings[n]['string'] for n in sorted(names))))
 
     def check_reroute(self):
         "改派: only a manager, or the manager of the department it is with"

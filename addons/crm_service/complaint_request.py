@@ -6,7 +6,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 
 from .exceptions import ServiceError
-from .service_request import check_button_role
+from .access import check_button_role
 
 # A complaint withdrawn or refused asks for no repair
 REFUSED_STATES = ['rejected', 'cancelled']

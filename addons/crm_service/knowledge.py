@@ -12,6 +12,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
+from .access import refuse_server_fields
 from .exceptions import ServiceAccessError, ServiceValidationError
 from .segment import query_words, search_text
 
@@ -25,18 +26,6 @@ VERSIONED = ['title', 'content', 'answer']
 INDEXED = VERSIONED + ['keywords']
 # Set by the server alone, refused from a client
 SERVER_FIELDS = {'version', 'versions', 'search_text', 'editor', 'edited_at'}
-
-
-def _refuse_server_fields(Model, values, names, mode):
-    """Refuse what a client sent for fields the server alone sets; a new
-    record's empty defaults, which the client sends, are no harm"""
-    sent = sorted(n for n in set(values) & names
-        if mode == 'write' or values[n])
-    if sent and Transaction().check_access:
-        strings = Model.fields_get(sent)
-        raise ServiceAccessError(gettext(
-                'crm_service.msg_knowledge_server_field',
-                fields='、'.join(strings[n]['string'] for n in sent)))
 
 
 class Category(
@@ -149,7 +138,10 @@ class Article(DeactivableMixin, ModelSQL, ModelView):
         user = Transaction().user
         vlist = [v.copy() for v in vlist]
         for values in vlist:
-            _refuse_server_fields(cls, values, SERVER_FIELDS, 'create')
+            if Transaction().check_access:
+                # A new record's empty defaults, which the client sends
+                refuse_server_fields(cls, SERVER_FIELDS,
+                    [n for n, v in values.items() if v])
             values.update(version=1, editor=user, edited_at=now,
                 search_text=search_text(
                     *(values.get(n) for n in [
@@ -166,7 +158,8 @@ class Article(DeactivableMixin, ModelSQL, ModelView):
         actions = iter(args)
         versions, edited, indexed = [], [], []
         for articles, values in zip(actions, actions):
-            _refuse_server_fields(cls, values, SERVER_FIELDS, 'write')
+            if Transaction().check_access:
+                refuse_server_fields(cls, SERVER_FIELDS, values)
             for article in articles:
                 if any((getattr(article, n) or '') != (values[n] or '')
                         for n in values.keys() & set(VERSIONED)):

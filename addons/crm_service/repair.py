@@ -9,8 +9,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import ServiceAccessError, ServiceError
-from .service_request import (
-    check_button_role, is_technician_only, refuse_server_fields)
+from .access import check_button_role, refuse_server_fields
+from .service_request import is_technician_only
 
 # Set by the request's button and the repair's own, never by a client
 SERVER_FIELDS = {'request', 'technician', 'start', 'end', 'state'}

@@ -9,7 +9,7 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import ServiceAccessError, ServiceError
-from .service_request import check_button_role, refuse_server_fields
+from .access import check_button_role, refuse_server_fields
 
 # Planned by the request, stamped by the 完成回访 button
 SERVER_FIELDS = {'request', 'planned_date', 'agent', 'done_date', 'state'}

@@ -12,6 +12,7 @@ from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from .access import check_button_role, refuse_server_fields
 from .exceptions import ServiceAccessError, ServiceError
 
 ZERO = Decimal(0)
@@ -47,23 +48,6 @@ CLOSED_STATES = {'closed', 'cancelled'}
 CURRENT = object()
 
 
-def check_button_role(model, name):
-    """Refuse the button name of model to a user in none of its groups.
-    A button called from another server path (the return visit closing its
-    request, the complaint making a request) runs without the button's own
-    access check, so the methods check again"""
-    pool = Pool()
-    Button = pool.get('ir.model.button')
-    User = pool.get('res.user')
-    groups = Button.get_groups(model, name)
-    if (Transaction().user and groups
-            and not groups & set(User.get_groups())):
-        raise ServiceAccessError(gettext(
-                'crm_service.msg_request_role',
-                action=Button.get_view_attributes(model, name).get('string')
-                or name))
-
-
 def is_technician_only():
     """Whether the user works requests as a technician only: they act on
     the requests assigned to them and on no other"""
@@ -77,17 +61,6 @@ def is_technician_only():
             'group_crm_admin', 'group_sales_manager', 'group_service']}
     return (ModelData.get_id('crm_service', 'group_technician') in groups
         and not groups & others and not User.is_crm_manager())
-
-
-def refuse_server_fields(Model, names, sent):
-    "Refuse what a client sent of the fields the server alone sets"
-    sent = set(sent) & names
-    if sent:
-        strings = Model.fields_get(sorted(sent))
-        raise ServiceAccessError(gettext(
-                'crm_service.msg_request_server_field',
-                fields='、'.join(strings.get(n, {}).get('string', n)
-                    for n in sorted(sent))))
 
 
 class Request(Workflow, ModelSQL, ModelView):

@@ -17,40 +17,13 @@ from trytond.report import Report
 from trytond.transaction import Transaction, check_access
 from trytond.wizard import Wizard
 
-from .exceptions import ServiceAccessError, ServiceError
+from .access import check_button_role, filled_fields, refuse_server_fields
+from .exceptions import ServiceError
 
 # Set by the numbering and the buttons, never by a client
 SERVER_FIELDS = {
     'number', 'state', 'processed_by', 'processed_at', 'replied_by',
     'replied_at', 'closed_by', 'closed_at'}
-
-
-def check_button_role(Model, name):
-    """Refuse the button name of Model to a user in none of its groups: a
-    client may call a button's method directly, whatever the view shows"""
-    pool = Pool()
-    Button = pool.get('ir.model.button')
-    User = pool.get('res.user')
-    groups = Button.get_groups(Model.__name__, name)
-    if (Transaction().user and groups
-            and not groups & set(User.get_groups())):
-        raise ServiceAccessError(gettext('crm_service.msg_churn_role_refused',
-                action=Button.get_view_attributes(
-                    Model.__name__, name).get('string') or name))
-
-
-def refuse_server_fields(records, values, names):
-    "Refuse what a client sent for the fields the server alone sets"
-    if values is not None:
-        sent = set(values) & names
-    else:
-        sent = {n for n in names for r in records
-            if getattr(r, n, None) not in (None, [], ())}
-    if sent:
-        Model = records[0].__class__
-        strings = Model.fields_get(sorted(sent))
-        raise ServiceAccessError(gettext('crm_service.msg_churn_server_field',
-                fields='、'.join(strings[n]['string'] for n in sorted(sent))))
 
 
 class SuggestionKind(sequence_ordered(), DeactivableMixin, ModelSQL,
@@ -173,12 +146,12 @@ class Suggestion(Workflow, ModelSQL, ModelView):
             return
         if mode == 'create':
             # The number is set by the server before this check
-            refuse_server_fields(suggestions, None,
-                SERVER_FIELDS - {'number', 'state'})
+            names = SERVER_FIELDS - {'number', 'state'}
+            refuse_server_fields(cls, names, filled_fields(suggestions, names))
             if any(s.state != 'new' for s in suggestions):
-                refuse_server_fields(suggestions, {'state': None}, {'state'})
+                refuse_server_fields(cls, {'state'}, {'state'})
         elif mode == 'write':
-            refuse_server_fields(suggestions, values, SERVER_FIELDS)
+            refuse_server_fields(cls, SERVER_FIELDS, values)
 
     @classmethod
     def copy(cls, suggestions, default=None):
@@ -200,14 +173,14 @@ class Suggestion(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('processing')
     def process(cls, suggestions):
-        check_button_role(cls, 'process')
+        check_button_role(cls.__name__, 'process')
         cls._stamp(suggestions, 'processed')
 
     @classmethod
     @ModelView.button
     @Workflow.transition('replied')
     def reply(cls, suggestions):
-        check_button_role(cls, 'reply')
+        check_button_role(cls.__name__, 'reply')
         for suggestion in suggestions:
             if not (suggestion.feedback or '').strip():
                 raise ServiceError(gettext(
@@ -219,7 +192,7 @@ class Suggestion(Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('closed')
     def close(cls, suggestions):
-        check_button_role(cls, 'close')
+        check_button_role(cls.__name__, 'close')
         cls._stamp(suggestions, 'closed')
 
 

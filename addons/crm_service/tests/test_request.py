@@ -216,7 +216,7 @@ class ServiceRequestTestCase(ModuleDatabaseTestCase):
                         ]:
                     with self.subTest(values=values), \
                             self.assertRaisesRegex(ServiceAccessError,
-                                "set by the service workflow"):
+                                "The server alone sets"):
                         Request.write([request], values)
                 with self.assertRaises(ServiceAccessError):
                     Request.create([{'customer': party.id, 'fault': "x",
