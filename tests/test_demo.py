@@ -64,7 +64,7 @@ def test_demo_shop(server, demo_database):
 
     Department = Model.get('company.department', config=config)
     assert sorted(d.rec_name for d in Department.find([])) == [
-        "门店", "门店 / 前台收银", "门店 / 销售部"]
+        "门店", "门店 / 前台收银", "门店 / 售后服务", "门店 / 销售部"]
     Template = Model.get('product.template', config=config)
     # The shop's 30 products and services, and the commission product
     assert len(Template.find([('salable', '=', True)])) == 30
