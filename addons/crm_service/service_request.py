@@ -390,18 +390,22 @@ class Request(Workflow, ModelSQL, ModelView):
         go to the one assigned longest ago, then to the first created"""
         pool = Pool()
         Technician = pool.get('crm.service.technician')
-        rows = []
+
+        def available(rows):
+            # Those who have left keep their rows until a manager removes them
+            return {r.employee for r in rows
+                if r.employee.company == request.company
+                and r.employee.active}
+        employees = set()
         categories = ([c.id for c in request.product.template.categories_all]
             if request.product else [])
         if categories:
             # A technician of a category repairs its subcategories too
-            rows = Technician.search([
-                    ('category', 'parent_of', categories, 'parent'),
-                    ])
-        if not rows:
-            rows = Technician.search([])
-        employees = {r.employee for r in rows
-            if r.employee.company == request.company}
+            employees = available(Technician.search([
+                        ('category', 'parent_of', categories, 'parent'),
+                        ]))
+        if not employees:
+            employees = available(Technician.search([]))
         if not employees:
             raise ServiceError(gettext(
                     'crm_service.msg_request_no_technician',

@@ -402,6 +402,14 @@ class ServiceRequestTestCase(ModuleDatabaseTestCase):
             self.assertEqual(second.history[-1].action, 'reassign')
             self.assertIn("客户要求", second.history[-1].note)
 
+            # A technician who has left gets no more requests: the others
+            # repair what they did
+            phone_product = create_product("手机", 1999, phone)
+            self.assertEqual(assign(phone_product).technician, techs[2])
+            techs[2].end_date = dt.date.today() - dt.timedelta(days=1)
+            techs[2].save()
+            self.assertEqual(assign(phone_product).technician, techs[1])
+
     @with_transaction()
     def test_serial_number_required(self):
         "A product tracked by lot needs its serial number to be assigned"
