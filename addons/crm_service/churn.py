@@ -533,6 +533,7 @@ def churn_headers():
 class ChurnImporter(SheetImporter):
     """Candidates from a workbook: the customer by number (客户编号) or
     mobile, among those the user sees"""
+    model = 'crm.service.churn'
 
     def __init__(self, data):
         pool = Pool()
@@ -584,17 +585,6 @@ class ChurnImporter(SheetImporter):
             'date': date,
             'note': values.get('note') or None,
             }
-
-    def save(self):
-        "Create the candidates with the user's rights, all or nothing"
-        pool = Pool()
-        Churn = pool.get('crm.service.churn')
-        if self.errors:
-            raise ServiceError(gettext(
-                    'crm_service.msg_churn_import_has_errors',
-                    count=len(self.errors)))
-        with check_access():
-            return Churn.create(self.values)
 
 
 class ChurnImportStart(ModelView):

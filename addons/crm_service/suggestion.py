@@ -229,7 +229,9 @@ def suggestion_headers():
 
 class SheetImporter(WorkbookImporter):
     """The rows of a workbook read by their headers: _parse(row, values)
-    returns the values to create, or None after calling error()"""
+    returns the values of a record of model to create, or None after
+    calling error()"""
+    model = None
     _error_prefix = 'crm_service.msg_churn_import_'
 
     def __init__(self, data, headers, required):
@@ -279,6 +281,17 @@ class SheetImporter(WorkbookImporter):
                 value=self._text(values['date']))
         return date
 
+    def save(self):
+        """Create the rows' records with the user's rights (a wizard saves
+        without access checks), all or nothing"""
+        Model = Pool().get(self.model)
+        if self.errors:
+            raise ServiceError(gettext(
+                    'crm_service.msg_churn_import_has_errors',
+                    count=len(self.errors)))
+        with check_access():
+            return Model.create(self.values)
+
     def _too_long(self, row, values, sizes):
         ok = True
         for field, size in sizes.items():
@@ -290,6 +303,7 @@ class SheetImporter(WorkbookImporter):
 
 class SuggestionImporter(SheetImporter):
     "The suggestions of a workbook, checked, then created"
+    model = 'crm.service.suggestion'
 
     def __init__(self, data):
         pool = Pool()
@@ -321,18 +335,6 @@ class SuggestionImporter(SheetImporter):
             'handling': values.get('handling') or None,
             'feedback': values.get('feedback') or None,
             }
-
-    def save(self):
-        """Create the suggestions with the user's rights (a wizard saves
-        without access checks), all or nothing"""
-        pool = Pool()
-        Suggestion = pool.get('crm.service.suggestion')
-        if self.errors:
-            raise ServiceError(gettext(
-                    'crm_service.msg_churn_import_has_errors',
-                    count=len(self.errors)))
-        with check_access():
-            return Suggestion.create(self.values)
 
 
 class SuggestionImportStart(ModelView):
