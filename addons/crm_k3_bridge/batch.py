@@ -52,6 +52,7 @@ def day_end(company, date):
 class Batch(Workflow, ModelSQL, ModelView):
     "K3 Export Batch"
     __name__ = 'crm.k3.batch'
+    __string__ = "K3 Export Batch"
 
     company = fields.Many2One('company.company', "Company", required=True,
         readonly=True)
@@ -497,6 +498,7 @@ class Batch(Workflow, ModelSQL, ModelView):
 class Document(ModelSQL, ModelView):
     "K3 Export Document"
     __name__ = 'crm.k3.batch.document'
+    __string__ = "K3 Export Document"
 
     batch = fields.Many2One('crm.k3.batch', "Batch", required=True,
         readonly=True, ondelete='CASCADE')
@@ -620,6 +622,7 @@ def bill_json(bill):
 class Line(ModelSQL, ModelView):
     "K3 Export Line"
     __name__ = 'crm.k3.batch.line'
+    __string__ = "K3 Export Line"
 
     batch = fields.Many2One('crm.k3.batch', "Batch", required=True,
         readonly=True, ondelete='CASCADE')

@@ -11,6 +11,7 @@ from .wise import WiseTarget
 class Configuration(ModelSingleton, ModelSQL, ModelView):
     "K3 Interface Configuration"
     __name__ = 'crm.k3.configuration'
+    __string__ = "K3 Interface Configuration"
 
     target = fields.Selection([
             (None, ""),

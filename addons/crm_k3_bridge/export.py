@@ -17,6 +17,7 @@ MAX_DAYS = 93
 class ExportStart(ModelView):
     "Export to K3"
     __name__ = 'crm.k3.export.start'
+    __string__ = "Export to K3"
 
     from_date = fields.Date("From", required=True)
     to_date = fields.Date("To", required=True)

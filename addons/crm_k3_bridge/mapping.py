@@ -23,6 +23,7 @@ KINDS = {
 class Mapping(ModelSQL, ModelView):
     "K3 Mapping"
     __name__ = 'crm.k3.mapping'
+    __string__ = "K3 Mapping"
 
     kind = fields.Selection([
             ('product', "Product ↔ Material"),

@@ -20,6 +20,8 @@ from .exceptions import K3BridgeError
 
 MAX_DAYS = 93
 ZERO = Decimal(0)
+QUANTITY = Decimal('0.0001')
+AMOUNT = Decimal('0.01')
 # What a user chooses of a reconciliation; the rest is the server's
 USER_FIELDS = {'point', 'from_date', 'to_date'}
 
@@ -27,6 +29,7 @@ USER_FIELDS = {'point', 'from_date', 'to_date'}
 class Reconciliation(Workflow, ModelSQL, ModelView):
     "K3 Reconciliation"
     __name__ = 'crm.k3.reconciliation'
+    __string__ = "K3 Reconciliation"
 
     point = fields.Many2One('sale.point', "Shop", required=True,
         states={'readonly': Eval('state') != 'draft'})
@@ -139,6 +142,11 @@ class Reconciliation(Workflow, ModelSQL, ModelView):
                 else:
                     our_qty = their_qty = None
                     our_amount, their_amount = our or ZERO, their or ZERO
+                if our_qty is not None:
+                    our_qty, their_qty = (
+                        q.quantize(QUANTITY) for q in (our_qty, their_qty))
+                our_amount, their_amount = (
+                    a.quantize(AMOUNT) for a in (our_amount, their_amount))
                 lines.append(Line(reconciliation=self, date=date, kind=kind,
                         number=number, name=names.get(key, ''),
                         suite_quantity=our_qty, suite_amount=our_amount,
@@ -164,13 +172,17 @@ def suite_totals(config, point, date):
             ('state', 'in', ['done', 'posted']),
             ])
     sale_lines = SaleLine.search([('sale', 'in', [s.id for s in sales])])
-    payments = Payment.search([('sale', 'in', [s.id for s in sales])])
-    start = day_end(point.company, date - dt.timedelta(days=1))
-    deposits = Deposit.search([
-            ('shift.point', '=', point.id),
-            ('create_date', '>=', start),
-            ('create_date', '<', day_end(point.company, date)),
-            ])
+    # K3 WISE is sent the outbound bills only
+    if config.target == 'wise':
+        payments = deposits = []
+    else:
+        payments = Payment.search([('sale', 'in', [s.id for s in sales])])
+        deposits = Deposit.search([
+                ('shift.point', '=', point.id),
+                ('create_date', '>=',
+                    day_end(point.company, date - dt.timedelta(days=1))),
+                ('create_date', '<', day_end(point.company, date)),
+                ])
     products = Mapping.numbers('product', [l.product.id for l in sale_lines])
     methods = Mapping.numbers('method',
         [p.method.id for p in payments] + [d.method.id for d in deposits])
@@ -198,6 +210,7 @@ def suite_totals(config, point, date):
 class ReconciliationLine(ModelSQL, ModelView):
     "K3 Reconciliation Line"
     __name__ = 'crm.k3.reconciliation.line'
+    __string__ = "K3 Reconciliation Line"
 
     reconciliation = fields.Many2One('crm.k3.reconciliation',
         "Reconciliation", required=True, readonly=True, ondelete='CASCADE')
