@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from sql import Null
+from sql.aggregate import Min
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -35,6 +36,8 @@ STATES = [
     ('failed', "Failed"),
     ('done', "Accepted"),
     ]
+# Days a shop's export catches up at most, when the cron was down
+MAX_CATCH_UP = 366
 KIND_LETTERS = {k3.OUTSTOCK: 'X', k3.RECEIPT: 'S', k3.ADVANCE: 'Y'}
 
 
@@ -153,9 +156,10 @@ class Batch(Workflow, ModelSQL, ModelView):
     @classmethod
     def build(cls, date, points=None):
         """Make the batch of each shop (of the mapped ones when points is
-        None) for date with what it has not sent yet; a day already built
-        is left as it is, but for one that waited for its mapping. Return
-        the batches of date."""
+        None) for date with what it has not sent yet. The days since the
+        shop's last batch are made first, each with its own sales, and the
+        earlier days that waited for their mappings are made again; a day
+        already made is left as it is. Return the batches of date."""
         pool = Pool()
         Configuration = pool.get('crm.k3.configuration')
         Mapping = pool.get('crm.k3.mapping')
@@ -168,25 +172,71 @@ class Batch(Workflow, ModelSQL, ModelView):
                 [m.point.id for m in Mapping.search([('kind', '=', 'point')])])
         if config.start_date and date < config.start_date:
             return []
-        existing = {b.point: b for b in cls.search([
-                    ('date', '=', date),
-                    ('point', 'in', [p.id for p in points]),
-                    ])}
-        new = [cls(point=p, date=date, company=p.company,
-                target=config.target)
-            for p in points if p not in existing]
-        cls.save(new)
-        batches = new + [b for b in existing.values()
-            if b.state == 'unmapped']
-        to_fill = [b for b in batches if b.state == 'unmapped']
-        if to_fill:
-            cls.draft(to_fill)
-        for batch in batches:
-            batch._fill(config)
+        for point in points:
+            for day in cls._days_to_build(config, point, date):
+                batch, = cls.search([
+                        ('point', '=', point.id),
+                        ('date', '=', day),
+                        ], limit=1) or [None]
+                if batch is None:
+                    batch = cls(point=point, date=day, company=point.company,
+                        target=config.target)
+                    batch.save()
+                elif batch.state == 'unmapped':
+                    cls.draft([batch])
+                else:
+                    continue
+                batch._fill(config)
         return cls.search([
                 ('date', '=', date),
                 ('point', 'in', [p.id for p in points]),
                 ])
+
+    @classmethod
+    def _days_to_build(cls, config, point, date):
+        """The days of point to make up to date, in their order: those that
+        wait for a mapping, then those since its last batch"""
+        waiting = [b.date for b in cls.search([
+                    ('point', '=', point.id),
+                    ('state', '=', 'unmapped'),
+                    ('date', '<', date),
+                    ], order=[('date', 'ASC')])]
+        last = cls.search([
+                ('point', '=', point.id),
+                ('date', '<', date),
+                ], order=[('date', 'DESC')], limit=1)
+        if last:
+            first = last[0].date + dt.timedelta(days=1)
+        else:
+            first = config.start_date or cls._first_pending(point) or date
+        first = max(first, date - dt.timedelta(days=MAX_CATCH_UP))
+        days = [first + dt.timedelta(days=i)
+            for i in range((date - first).days + 1)] or [date]
+        return waiting + [d for d in days if d not in waiting]
+
+    @classmethod
+    def _first_pending(cls, point):
+        "The day of the shop's first done sale not sent yet"
+        pool = Pool()
+        Sale = pool.get('sale.point.sale')
+        SaleLine = pool.get('sale.point.sale.line')
+        Line = pool.get('crm.k3.batch.line')
+        sale = Sale.__table__()
+        sale_line = SaleLine.__table__()
+        batch_line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*sale
+            .join(sale_line, condition=sale_line.sale == sale.id)
+            .join(batch_line, 'LEFT',
+                condition=batch_line.sale_line == sale_line.id)
+            .select(Min(sale.date),
+                where=(sale.point == point.id)
+                & sale.state.in_(['done', 'posted'])
+                & (batch_line.id == Null)))
+        first, = cursor.fetchone()
+        if isinstance(first, str):
+            first = dt.date.fromisoformat(first)
+        return first
 
     def _pending_sources(self, config):
         "The ids of the sale lines, payments and deposits not sent yet"

@@ -263,6 +263,33 @@ class ExportTestCase(ModuleDatabaseTestCase):
                     for e in d['Model']['FEntity']], [2.0, -1.0])
 
     @with_transaction()
+    def test_days_missed_are_made_each(self):
+        """The cron down for days: the next export makes a batch for each
+        day since the last one, each with its own sales"""
+        pool = Pool()
+        Batch = pool.get('crm.k3.batch')
+        Date = pool.get('ir.date')
+        company = create_company()
+        with set_company(company), FakeK3Cloud() as k3cloud:
+            configure(k3cloud)
+            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+            today = Date.today()
+            days = [today - dt.timedelta(days=n) for n in [3, 2, 1]]
+            for day, product in zip(days, [shampoo, cigarettes, shampoo]):
+                sale = sale_on(day, point, None, product)
+                pay(sale, cash, sale.total)
+
+            Batch.build(days[0])
+            yesterday, = Batch.build(days[2])
+            batches = Batch.search([], order=[('date', 'ASC')])
+            self.assertEqual([(b.date, b.sales_amount) for b in batches], [
+                    (days[0], D(100)), (days[1], D(50)), (days[2], D(100))])
+            Batch.send(batches)
+            self.assertEqual(sorted(d['Model']['FDate'][:10]
+                    for d in k3cloud.by_form('SAL_OUTSTOCK')),
+                [d.isoformat() for d in days])
+
+    @with_transaction()
     def test_one_document_per_sale(self):
         "Per sale: each sale its own 销售出库单 and 收款单, with its salesman"
         pool = Pool()
