@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect, sync_playwright
 
+import crm_admin
 import demo
 
 from trytond.modules.crm_cashier.tests.tools import pdf_objects
@@ -675,3 +676,87 @@ def test_complaint_to_satisfaction(page, server, demo_database, rpc):
     expect(row).to_have_count(1)
     expect(row).to_contain_text('5')
     page.screenshot(path=str(IMAGES / 'satisfaction.png'), full_page=True)
+
+
+def test_admin_maps_a_product_and_exports_a_day(page, server, demo_database,
+        rpc):
+    """The administrator exports yesterday to K3: the shop's month not sent
+    yet goes day by day, yesterday waits for the product sold without a
+    material; mapped, 重新导出 sends it, and the month reconciles with K3
+    to the fen"""
+    from trytond.modules.crm_k3_bridge.tests.fakes import FakeK3Cloud
+    from trytond.modules.crm_k3_bridge.tests.fakes.__main__ import (
+        DEMO_MATERIALS, DEMO_SETTLE_TYPES)
+    admin = rpc('admin')
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    with FakeK3Cloud() as k3cloud:
+        k3cloud.materials |= DEMO_MATERIALS
+        k3cloud.settle_types |= DEMO_SETTLE_TYPES
+        admin.model('crm.k3.configuration', 'write', [1],
+            {'cloud_url': k3cloud.url})
+
+        log_in(page, server, demo_database.name, 'admin',
+            crm_admin.ADMIN_PASSWORD)
+        menu_row(page, '客户管理').locator('.expander').click()
+        menu_row(page, 'K3接口').locator('.expander').click()
+        # Activated once: a double click would start the wizard twice
+        menu_row(page, '导出到K3').locator('.column-char').click()
+        page.keyboard.press('Enter')
+        expect(page.locator('.wizard-dialog:visible')).to_have_count(1)
+        dialog = page.locator('.modal-dialog:visible').last
+        expect(dialog.locator('input[name="from_date"]')).to_be_visible()
+        dialog.locator('.modal-footer button', has_text='导出').click()
+        tab = page.locator('#tabcontent > .tab-pane.active')
+        # A month of days made and sent
+        expect(tab.locator('.tab-form .title').first).to_contain_text(
+            '导出批次', timeout=120_000)
+        waiting = tab.locator('table.tree tbody > tr', has_text='缺映射')
+        expect(waiting).to_have_count(1)
+        expect(waiting).to_contain_text(demo.K3_UNMAPPED)
+        assert len(k3cloud.by_form('SAL_OUTSTOCK')) == demo.K3_DAYS - 1
+
+        menu_row(page, 'K3映射').locator('.column-char').dblclick()
+        tab = page.locator('#tabcontent > .tab-pane.active')
+        expect(tab.locator('.tab-form .title').first).to_contain_text(
+            'K3映射')
+        tab.locator('button#switch').first.click()
+        tab.locator('button#new_').first.click()
+        form = tab.locator('.form').first
+        form.locator('select[name="kind"]').select_option(label='商品 ↔ 物料')
+        many2one(page, form.locator('input[name="product"]'),
+            demo.K3_UNMAPPED)
+        form.locator('input[name="number"]').fill('WL0099')
+        form.locator('input[name="unit"]').fill('Pcs')
+        page.wait_for_timeout(500)
+        tab.locator('button#save').first.click()
+        expect(tab.locator('button#save').first).to_be_disabled()
+
+        menu_row(page, '导出批次').locator('.column-char').dblclick()
+        tab = page.locator('#tabcontent > .tab-pane.active')
+        row = tab.locator('table.tree tbody > tr', has_text='缺映射')
+        row.first.dblclick()
+        form = tab.locator('.form').first
+        expect(form.locator('input[name="date"]')).to_have_value(
+            re.compile(yesterday.strftime('%m.%d|%m-%d|%m/%d')))
+        form.locator('button', has_text='重新导出').first.click()
+        page.locator('.modal-dialog:visible').last.locator(
+            'button', has_text='确定').click()
+        expect(form.locator('select[name="state"] option:checked')
+            ).to_have_text('已接受')
+        IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(IMAGES / 'k3-export.png'), full_page=True)
+
+        # K3 has the month as the shop has it
+        assert len(k3cloud.by_form('SAL_OUTSTOCK')) == demo.K3_DAYS
+        point, = admin.model('sale.point', 'search', [], 0, 1, None)
+        reconciliation, = admin.model('crm.k3.reconciliation', 'create', [{
+                    'point': point,
+                    'from_date': yesterday - dt.timedelta(
+                        days=demo.K3_DAYS - 1),
+                    'to_date': yesterday,
+                    }])
+        admin.model('crm.k3.reconciliation', 'reconcile', [reconciliation])
+        result, = admin.model('crm.k3.reconciliation', 'read',
+            [reconciliation], ['differences', 'lines'])
+        assert result['differences'] == 0
+        assert len(result['lines']) >= 2 * demo.K3_DAYS

@@ -253,6 +253,9 @@ def setup(database, demo=True, company=None, password=ADMIN_PASSWORD):
             if demo:
                 import demo as demo_data
                 demo_data.load(database)
+                # A new demo shop has sent nothing to its fake K3 yet
+                if database.file == DEMO_DATABASE:
+                    (VAR / 'k3-fake.json').unlink(missing_ok=True)
             elif company:
                 refused = password_refused(database, password)
                 if refused:
@@ -406,12 +409,25 @@ def run(database, handle):
             "first (the demo is only for the default var/crm.sqlite).")
     demo = setup(database, demo=demo)['demo']
     config = ['-c', *database.config_files, '-d', database.name]
-    return supervise([
-            [str(BIN / 'trytond'), *config],
-            [str(BIN / 'trytond-cron'), *config],
-            ], database.environ, handle, host, port,
-        banner(f'http://{host}:{port}/', database.name, demo, [
-                "  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)"]))
+    commands = [
+        [str(BIN / 'trytond'), *config],
+        [str(BIN / 'trytond-cron'), *config],
+        ]
+    lines = []
+    if demo:
+        # The demo shop's K3 is a fake K3 Cloud beside it, which keeps the
+        # documents it was sent in var/
+        import demo as demo_data
+        check_port('127.0.0.1', demo_data.K3_FAKE_PORT)
+        commands.append([str(BIN / 'python'), '-m',
+                'trytond.modules.crm_k3_bridge.tests.fakes', '--demo',
+                '--port', str(demo_data.K3_FAKE_PORT),
+                '--state', str(VAR / 'k3-fake.json')])
+        lines.append("  金蝶K3：演示用的假 K3 Cloud 在 (the demo's fake K3 Cloud "
+            f"at) http://127.0.0.1:{demo_data.K3_FAKE_PORT}/k3cloud/")
+    lines.append("  按 Ctrl-C 停止 (Ctrl-C stops the server and the cron)")
+    return supervise(commands, database.environ, handle, host, port,
+        banner(f'http://{host}:{port}/', database.name, demo, lines))
 
 
 def serve(database, handle):

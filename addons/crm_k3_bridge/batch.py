@@ -256,6 +256,14 @@ class Batch(Workflow, ModelSQL, ModelView):
             & sale.state.in_(['done', 'posted']))
         if config.start_date:
             where &= sale.date >= config.start_date
+        # The sales of a day that waits for its mapping wait with it
+        waiting = [b.date for b in self.search([
+                    ('point', '=', self.point.id),
+                    ('state', '=', 'unmapped'),
+                    ('id', '!=', self.id),
+                    ])]
+        if waiting:
+            where &= ~sale.date.in_(waiting)
         result = {}
         for kind, Model in [('sale_line', SaleLine), ('payment', Payment)]:
             table = Model.__table__()
@@ -504,22 +512,27 @@ class Batch(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def export_days(cls, dates, points=None):
-        """Build then send the days; the built lines are committed before
-        anything goes to K3"""
-        for date in dates:
+        """Build then send the days, and the days before them not sent yet;
+        the built lines are committed before anything goes to K3. Return
+        the batches of the days and those made or sent on the way."""
+        last = cls.search([], order=[('id', 'DESC')], limit=1)
+        last_id = last[0].id if last else 0
+        for date in sorted(dates):
             cls.build(date, points=points)
         Transaction().commit()
-        domain = [
-            ('date', 'in', dates),
-            ('state', 'in', ['draft', 'retry']),
-            ]
+        domain = []
         if points is not None:
             domain.append(('point', 'in', [p.id for p in points]))
-        batches = cls.search(domain)
-        cls.send(batches)
-        return cls.search([('date', 'in', dates)] + (
-                [('point', 'in', [p.id for p in points])]
-                if points is not None else []))
+        to_send = cls.search(domain + [
+                ('state', 'in', ['draft', 'retry']),
+                ('date', '<=', max(dates)),
+                ])
+        cls.send(to_send)
+        return cls.search(domain + ['OR',
+                ('date', 'in', dates),
+                ('id', '>', last_id),
+                ('id', 'in', [b.id for b in to_send]),
+                ])
 
     @classmethod
     def export_scheduled(cls, now=None):

@@ -130,6 +130,40 @@ class ExportTestCase(ModuleDatabaseTestCase):
             self.assertEqual(len(k3cloud.by_form('SAL_OUTSTOCK')), 1)
 
     @with_transaction()
+    def test_unmapped_day_holds_only_itself(self):
+        """The days after one waiting for a mapping go with their own
+        sales; the waiting day goes once mapped"""
+        pool = Pool()
+        Batch = pool.get('crm.k3.batch')
+        Mapping = pool.get('crm.k3.mapping')
+        Date = pool.get('ir.date')
+        company = create_company()
+        with set_company(company), FakeK3Cloud() as k3cloud:
+            configure(k3cloud)
+            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+            mapping, = Mapping.search([('product', '=', cigarettes.id)])
+            Mapping.delete([mapping])
+            today = Date.today()
+            yesterday = today - dt.timedelta(days=1)
+            for day, product in [(yesterday, cigarettes), (today, shampoo)]:
+                sale = sale_on(day, point, None, product)
+                pay(sale, cash, sale.total)
+
+            batch, = Batch.build(today)
+            Batch.send([batch])
+            waiting, = Batch.search([('date', '=', yesterday)])
+            self.assertEqual(
+                (waiting.state, Batch(batch.id).state), ('unmapped', 'done'))
+            self.assertEqual(Batch(batch.id).sales_amount, D(100))
+
+            Mapping.create([{'kind': 'product', 'product': cigarettes.id,
+                        'number': 'WL0002', 'unit': 'Pcs'}])
+            Batch.reexport([waiting])
+            waiting = Batch(waiting.id)
+            self.assertEqual(
+                (waiting.state, waiting.sales_amount), ('done', D(50)))
+
+    @with_transaction()
     def test_refusal_is_failed_and_retriable(self):
         """K3 refusing the day (closed period, unknown material) fails the
         batch with K3's words and tells finance; once fixed, 重新导出"""
