@@ -861,7 +861,8 @@ def _k3_load(cashier):
                     'number': K3_SETTLE_TYPES[m.name]}
                 for m in methods])
         by_name = {p.name: p for p in products}
-        goods = [p for p in products if p.type == 'goods']
+        goods = [p for p in products
+            if p.type == 'goods' and p.name != K3_UNMAPPED]
         paid_by = [m for m in methods if m.name in {
                     "现金", "微信", "支付宝", "银行卡"}]
         for days in range(K3_DAYS, 0, -1):
