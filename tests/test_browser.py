@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import sqlite3
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -688,7 +689,9 @@ def test_admin_maps_a_product_and_exports_a_day(page, server, demo_database,
     from trytond.modules.crm_k3_bridge.tests.fakes.__main__ import (
         DEMO_MATERIALS, DEMO_SETTLE_TYPES)
     admin = rpc('admin')
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    # The shop's yesterday, in its time zone
+    yesterday = (dt.datetime.now(ZoneInfo('Asia/Shanghai')).date()
+        - dt.timedelta(days=1))
     with FakeK3Cloud() as k3cloud:
         k3cloud.materials |= DEMO_MATERIALS
         k3cloud.settle_types |= DEMO_SETTLE_TYPES

@@ -826,7 +826,6 @@ def _k3_load(cashier):
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     rng = random.Random(SEED + 3)
-    today = dt.date.today()
     pool = Pool()
     Company = pool.get('company.company')
     Configuration = pool.get('crm.k3.configuration')
@@ -838,6 +837,8 @@ def _k3_load(cashier):
     Line = pool.get('sale.point.sale.line')
     company, = Company.search([])
     with Transaction().set_context(company=company.id):
+        # The shop's day, in its time zone
+        today = pool.get('ir.date').today()
         Configuration.write([Configuration(1)], {
                 'target': 'cloud',
                 'cloud_url': 'http://127.0.0.1:%s/k3cloud/' % K3_FAKE_PORT,

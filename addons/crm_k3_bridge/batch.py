@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from sql import Null
-from sql.aggregate import Min
+from sql.aggregate import Min, Sum
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -23,6 +23,7 @@ from trytond.model import (
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
+from trytond.tools import grouped_slice
 from trytond.tools.timezone import SERVER, ZoneInfo
 from trytond.transaction import Transaction, without_check_access
 
@@ -38,7 +39,29 @@ STATES = [
     ]
 # Days a shop's export catches up at most, when the cron was down
 MAX_CATCH_UP = 366
+# Records read and written at once
+SLICE = 1000
 KIND_LETTERS = {k3.OUTSTOCK: 'X', k3.RECEIPT: 'S', k3.ADVANCE: 'Y'}
+
+
+def browse(Model, ids):
+    "The records of ids, read a thousand at a time"
+    return [r for sub in grouped_slice(ids, SLICE)
+        for r in Model.browse(list(sub))]
+
+
+def save(Model, records):
+    for sub in grouped_slice(records, SLICE):
+        Model.save(list(sub))
+
+
+def money(value):
+    "A sum of amounts as the backend gives it, to the fen"
+    return Decimal(str(value or 0)).quantize(Decimal('0.01'))
+
+
+def quantity_of(value):
+    return Decimal(str(value or 0)).quantize(Decimal('0.0001'))
 
 
 def shop_zone(company):
@@ -132,14 +155,21 @@ class Batch(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_amounts(cls, batches, names):
+        pool = Pool()
+        Line = pool.get('crm.k3.batch.line')
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
         result = {n: {b.id: Decimal(0) for b in batches} for n in names}
-        kinds = {'sales_amount': 'sale', 'received_amount': 'payment',
-            'advance_amount': 'deposit'}
-        for batch in batches:
-            for line in batch.lines:
-                for name in names:
-                    if line.kind == kinds[name]:
-                        result[name][batch.id] += line.amount
+        kinds = {'sale': 'sales_amount', 'payment': 'received_amount',
+            'deposit': 'advance_amount'}
+        for sub in grouped_slice(batches, SLICE):
+            cursor.execute(*line.select(
+                    line.batch, line.kind, Sum(line.amount),
+                    where=line.batch.in_([b.id for b in sub]),
+                    group_by=[line.batch, line.kind]))
+            for batch, kind, amount in cursor:
+                if kinds[kind] in result:
+                    result[kinds[kind]][batch] = money(amount)
         return result
 
     @classmethod
@@ -304,14 +334,14 @@ class Batch(Workflow, ModelSQL, ModelView):
         Document = pool.get('crm.k3.batch.document')
 
         sources = self._pending_sources(config)
-        sale_lines = SaleLine.browse(sources['sale_line'])
+        sale_lines = browse(SaleLine, sources['sale_line'])
         # K3 WISE takes the outbound bills only: its receipts are entered
         # in its 应收款管理
         if config.target == 'wise':
             payments = deposits = []
         else:
-            payments = Payment.browse(sources['payment'])
-            deposits = Deposit.browse(sources['deposit'])
+            payments = browse(Payment, sources['payment'])
+            deposits = browse(Deposit, sources['deposit'])
         missing = Mapping.unmapped(
             products=[l.product.id for l in sale_lines],
             methods=[p.method.id for p in payments]
@@ -379,11 +409,11 @@ class Batch(Workflow, ModelSQL, ModelView):
                         index),
                     customer=customer, salesman=salesman or None))
             grouped.append([line for _, line in group])
-        Document.save(documents)
+        save(Document, documents)
         for document, group in zip(documents, grouped):
             for line in group:
                 line.document = document
-        Line.save([line for _, line in lines])
+        save(Line, [line for _, line in lines])
         self.message = None
         self.save()
 
@@ -528,11 +558,11 @@ class Batch(Workflow, ModelSQL, ModelView):
                 ('date', '<=', max(dates)),
                 ])
         cls.send(to_send)
-        return cls.search(domain + ['OR',
-                ('date', 'in', dates),
-                ('id', '>', last_id),
-                ('id', 'in', [b.id for b in to_send]),
-                ])
+        return cls.search(domain + [['OR',
+                    ('date', 'in', dates),
+                    ('id', '>', last_id),
+                    ('id', 'in', [b.id for b in to_send]),
+                    ]])
 
     @classmethod
     def export_scheduled(cls, now=None):
@@ -605,8 +635,19 @@ class Document(ModelSQL, ModelView):
     def get_rec_name(self, name):
         return self.number or self.external
 
-    def get_amount(self, name):
-        return sum((l.amount for l in self.lines), Decimal(0))
+    @classmethod
+    def get_amount(cls, documents, name):
+        pool = Pool()
+        Line = pool.get('crm.k3.batch.line')
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        result = {d.id: Decimal(0) for d in documents}
+        for sub in grouped_slice(documents, SLICE):
+            cursor.execute(*line.select(line.document, Sum(line.amount),
+                    where=line.document.in_([d.id for d in sub]),
+                    group_by=[line.document]))
+            result.update((d, money(a)) for d, a in cursor)
+        return result
 
     def get_currency(self, name):
         return self.batch.company.currency.id
@@ -615,6 +656,7 @@ class Document(ModelSQL, ModelView):
         "The K3 bill of the document with today's mappings"
         pool = Pool()
         Mapping = pool.get('crm.k3.mapping')
+        Line = pool.get('crm.k3.batch.line')
         batch = self.batch
         shop = Mapping.numbers('point', [batch.point.id])[batch.point.id]
         bill = k3.Bill(external=self.external, kind=self.kind,
@@ -623,18 +665,24 @@ class Document(ModelSQL, ModelView):
             warehouse=shop.warehouse,
             note=gettext('crm_k3_bridge.msg_document_note',
                 shop=batch.point.rec_name, date=batch.date))
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
         if self.kind == k3.OUTSTOCK:
-            products = Mapping.numbers('product',
-                [l.product.id for l in self.lines])
             # One entry per material and price, as a day's summary
+            cursor.execute(*line.select(line.product, line.price,
+                    Sum(line.quantity), Sum(line.discount), Sum(line.amount),
+                    where=line.document == self.id,
+                    group_by=[line.product, line.price]))
+            rows = cursor.fetchall()
+            products = Mapping.numbers('product', [r[0] for r in rows])
             entries = defaultdict(lambda: [Decimal(0)] * 3)
-            for line in self.lines:
-                material = products[line.product.id]
+            for product, price, quantity, discount, amount in rows:
+                material = products[product]
                 entry = entries[(material.number, material.unit,
-                        material.tax_rate, line.price)]
-                entry[0] += line.quantity
-                entry[1] += line.discount
-                entry[2] += line.amount
+                        material.tax_rate, Decimal(str(price)))]
+                entry[0] += quantity_of(quantity)
+                entry[1] += money(discount)
+                entry[2] += money(amount)
             for (material, unit, tax_rate, price), (
                     quantity, discount, amount) in sorted(entries.items()):
                 if not quantity and not amount:
@@ -644,11 +692,13 @@ class Document(ModelSQL, ModelView):
                         discount=discount, amount=amount, tax_rate=tax_rate,
                         warehouse=shop.warehouse))
         else:
-            methods = Mapping.numbers('method',
-                [l.method.id for l in self.lines])
+            cursor.execute(*line.select(line.method, Sum(line.amount),
+                    where=line.document == self.id, group_by=[line.method]))
+            rows = cursor.fetchall()
+            methods = Mapping.numbers('method', [r[0] for r in rows])
             settlements = defaultdict(Decimal)
-            for line in self.lines:
-                settlements[methods[line.method.id].number] += line.amount
+            for method, amount in rows:
+                settlements[methods[method].number] += money(amount)
             bill.settlements = [k3.Settlement(settle_type=t, amount=a)
                 for t, a in sorted(settlements.items()) if a]
         return bill
