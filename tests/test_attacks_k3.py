@@ -13,6 +13,12 @@ def admin(rpc):
     return rpc('admin')
 
 
+def date(text):
+    "A date as JSON-RPC carries it"
+    year, month, day = map(int, text.split('-'))
+    return {'__class__': 'date', 'year': year, 'month': month, 'day': day}
+
+
 def refused(call):
     with pytest.raises(RPCError) as error:
         call()
@@ -39,8 +45,8 @@ def test_staff_cannot_reach_k3(server, demo_database, admin, rpc, login):
         [('wiz_name', '=', 'crm.k3.export')], 0, 1, None)
     error = refused(lambda: client.wizard('crm.k3.export', action,
             ('crm.k3.batch', -1), [('export', {'start': {
-                            'from_date': '2026-01-01',
-                            'to_date': '2026-01-02', 'points': []}})]))
+                            'from_date': date('2026-01-01'),
+                            'to_date': date('2026-01-02'), 'points': []}})]))
     assert '财务' in error.message or error.kind == 'UserError'
     batches = admin.model('crm.k3.batch', 'search', [], 0, None, None)
     if batches:
@@ -54,15 +60,15 @@ def test_batch_is_the_servers(server, demo_database, admin):
     a batch or a document: only the export does"""
     point, = admin.model('sale.point', 'search', [], 0, 1, None)
     refused(lambda: admin.model('crm.k3.batch', 'create', [{
-                    'point': point, 'date': '2020-01-01', 'state': 'done',
+                    'point': point, 'date': date('2020-01-01'), 'state': 'done',
                     'company': 1}]))
     batches = admin.model('crm.k3.batch', 'search', [], 0, 1, None)
     if batches:
         refused(lambda: admin.model('crm.k3.batch', 'write', batches,
                 {'state': 'done'}))
     reconciliation, = admin.model('crm.k3.reconciliation', 'create', [{
-                'point': point, 'from_date': '2020-01-01',
-                'to_date': '2020-01-01', 'differences': 0,
+                'point': point, 'from_date': date('2020-01-01'),
+                'to_date': date('2020-01-01'), 'differences': 0,
                 'state': 'done'}])
     state, = admin.model('crm.k3.reconciliation', 'read', [reconciliation],
         ['state', 'differences'])

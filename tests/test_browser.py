@@ -715,14 +715,12 @@ def test_admin_maps_a_product_and_exports_a_day(page, server, demo_database,
             '导出批次', timeout=120_000)
         waiting = tab.locator('table.tree tbody > tr', has_text='缺映射')
         expect(waiting).to_have_count(1)
-        expect(waiting).to_contain_text(demo.K3_UNMAPPED)
         assert len(k3cloud.by_form('SAL_OUTSTOCK')) == demo.K3_DAYS - 1
 
         menu_row(page, 'K3映射').locator('.column-char').dblclick()
         tab = page.locator('#tabcontent > .tab-pane.active')
         expect(tab.locator('.tab-form .title').first).to_contain_text(
             'K3映射')
-        tab.locator('button#switch').first.click()
         tab.locator('button#new_').first.click()
         form = tab.locator('.form').first
         form.locator('select[name="kind"]').select_option(label='商品 ↔ 物料')
@@ -741,6 +739,9 @@ def test_admin_maps_a_product_and_exports_a_day(page, server, demo_database,
         form = tab.locator('.form').first
         expect(form.locator('input[name="date"]')).to_have_value(
             re.compile(yesterday.strftime('%m.%d|%m-%d|%m/%d')))
+        # What it waited for, named
+        expect(form.locator('textarea[name="message"]')).to_have_value(
+            re.compile(demo.K3_UNMAPPED))
         form.locator('button', has_text='重新导出').first.click()
         page.locator('.modal-dialog:visible').last.locator(
             'button', has_text='确定').click()
@@ -752,11 +753,13 @@ def test_admin_maps_a_product_and_exports_a_day(page, server, demo_database,
         # K3 has the month as the shop has it
         assert len(k3cloud.by_form('SAL_OUTSTOCK')) == demo.K3_DAYS
         point, = admin.model('sale.point', 'search', [], 0, 1, None)
+        first = yesterday - dt.timedelta(days=demo.K3_DAYS - 1)
         reconciliation, = admin.model('crm.k3.reconciliation', 'create', [{
                     'point': point,
-                    'from_date': yesterday - dt.timedelta(
-                        days=demo.K3_DAYS - 1),
-                    'to_date': yesterday,
+                    'from_date': {'__class__': 'date', 'year': first.year,
+                        'month': first.month, 'day': first.day},
+                    'to_date': {'__class__': 'date', 'year': yesterday.year,
+                        'month': yesterday.month, 'day': yesterday.day},
                     }])
         admin.model('crm.k3.reconciliation', 'reconcile', [reconciliation])
         result, = admin.model('crm.k3.reconciliation', 'read',
