@@ -60,8 +60,8 @@ def test_batch_is_the_servers(server, demo_database, admin):
     a batch or a document: only the export does"""
     point, = admin.model('sale.point', 'search', [], 0, 1, None)
     refused(lambda: admin.model('crm.k3.batch', 'create', [{
-                    'point': point, 'date': date('2020-01-01'), 'state': 'done',
-                    'company': 1}]))
+                    'point': point, 'date': date('2020-01-01'),
+                    'state': 'done', 'company': 1}]))
     batches = admin.model('crm.k3.batch', 'search', [], 0, 1, None)
     if batches:
         refused(lambda: admin.model('crm.k3.batch', 'write', batches,

@@ -123,7 +123,8 @@ class BatchTransactionsTestCase(ModuleDatabaseTestCase):
                 Batch.send([batch])
                 self.assertEqual(Batch(batch.id).state, 'done')
             died(send_and_die)
-            self.assertEqual(self._batches(yesterday, point), [('draft', 2, 5)])
+            self.assertEqual(
+                self._batches(yesterday, point), [('draft', 2, 5)])
             self.assertEqual(len(k3cloud.documents), 2)
 
             def send():

@@ -3,13 +3,10 @@
 import datetime as dt
 from decimal import Decimal
 
-from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.tests.tools import new_sale, pay
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
-from trytond.modules.crm_k3_bridge.tests.fakes import FakeK3Cloud
-from trytond.modules.crm_k3_bridge.tests.tools import (
-    cash_sale, configure, mapped_shop)
+from trytond.modules.crm_k3_bridge.tests.tools import cash_sale, k3_shop
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -39,11 +36,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Sale = pool.get('sale.point.sale')
         Session = pool.get('sale.point.cash.session')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, card_method, card, shampoo, cigarettes = (
-                mapped_shop(company))
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, card_method, card, shampoo, cigarettes = shop
             today = Date.today()
             walk_in = cash_sale(point, cash, shampoo, shampoo, cigarettes)
             member = pay(new_sale(point, card, shampoo), card_method, 88,
@@ -107,10 +101,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Mapping = pool.get('crm.k3.mapping')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, cigarettes = shop
             mapping, = Mapping.search([('product', '=', cigarettes.id)])
             Mapping.delete([mapping])
             cash_sale(point, cash, shampoo, cigarettes)
@@ -137,10 +129,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Mapping = pool.get('crm.k3.mapping')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, cigarettes = shop
             mapping, = Mapping.search([('product', '=', cigarettes.id)])
             Mapping.delete([mapping])
             today = Date.today()
@@ -171,10 +161,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Notification = pool.get('res.notification')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, _ = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, _ = shop
             cash_sale(point, cash, shampoo)
             today = Date.today()
             k3cloud.closed_before = today + dt.timedelta(days=1)
@@ -210,10 +198,9 @@ class ExportTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Batch = pool.get('crm.k3.batch')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud, max_attempts=3, retry_minutes=10)
-            point, cash, _, _, shampoo, _ = mapped_shop(company)
+        with k3_shop(max_attempts=3, retry_minutes=10) \
+                as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, _ = shop
             cash_sale(point, cash, shampoo)
 
             batch, = Batch.build(Date.today())
@@ -242,10 +229,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Batch = pool.get('crm.k3.batch')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, _ = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, _ = shop
             cash_sale(point, cash, shampoo)
             batch, = Batch.build(Date.today())
             k3cloud.fail_next('die_after_save')
@@ -270,10 +255,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Sale = pool.get('sale.point.sale')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, _ = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, _ = shop
             today = Date.today()
             yesterday = today - dt.timedelta(days=1)
             sale = sale_on(yesterday, point, None, shampoo, shampoo)
@@ -303,10 +286,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         pool = Pool()
         Batch = pool.get('crm.k3.batch')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, cigarettes = shop
             today = Date.today()
             days = [today - dt.timedelta(days=n) for n in [3, 2, 1]]
             for day, product in zip(days, [shampoo, cigarettes, shampoo]):
@@ -330,10 +311,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Mapping = pool.get('crm.k3.mapping')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud, grouping='sale')
-            point, cash, _, _, shampoo, cigarettes = mapped_shop(company)
+        with k3_shop(grouping='sale') as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, cigarettes = shop
             seller = create_staff(company, 'seller', 'group_cashier')
             Mapping.create([{'kind': 'employee',
                         'employee': seller.employee.id,
@@ -361,11 +340,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Reconciliation = pool.get('crm.k3.reconciliation')
         Excel = pool.get('crm.k3.reconciliation.excel', type='report')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, card_method, card, shampoo, cigarettes = (
-                mapped_shop(company))
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, card_method, card, shampoo, cigarettes = shop
             today = Date.today()
             cash_sale(point, cash, shampoo, cigarettes)
             pay(new_sale(point, card, shampoo), card_method, 88, '123456')
@@ -414,10 +390,8 @@ class ExportTestCase(ModuleDatabaseTestCase):
         Batch = pool.get('crm.k3.batch')
         Mapping = pool.get('crm.k3.mapping')
         Date = pool.get('ir.date')
-        company = create_company()
-        with set_company(company), FakeK3Cloud() as k3cloud:
-            configure(k3cloud)
-            point, cash, _, _, shampoo, _ = mapped_shop(company)
+        with k3_shop() as (k3cloud, company, shop):
+            point, cash, _, _, shampoo, _ = shop
             cash_sale(point, cash, shampoo)
             batch, = Batch.build(Date.today())
             cashier = create_staff(company, 'cashier', 'group_cashier')

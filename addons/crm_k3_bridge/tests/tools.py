@@ -1,7 +1,9 @@
 # This file is part of the CRM suite.
 "A shop mapped to the fake K3 Cloud, with a day of sales"
+from contextlib import contextmanager
 from decimal import Decimal
 
+from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.tests.tools import pay, setup_shop, new_sale
 from trytond.modules.crm_k3_bridge.tests.fakes import FakeK3Cloud
 from trytond.pool import Pool
@@ -43,6 +45,16 @@ def mapped_shop(company):
                 'number': 'JSFS32_SYS'},
             ])
     return shop
+
+
+@contextmanager
+def k3_shop(**config):
+    """A new company's shop mapped to a fake K3 Cloud configured with
+    config; yield the fake, the company and mapped_shop's records"""
+    company = create_company()
+    with set_company(company), FakeK3Cloud() as k3cloud:
+        configure(k3cloud, **config)
+        yield k3cloud, company, mapped_shop(company)
 
 
 def cash_sale(point, cash, *products):
