@@ -1,10 +1,12 @@
 # This file is part of the CRM suite.
 """Where K3 is and how the suite talks to it: the product (K3 Cloud or K3
 WISE), its address and credentials, and when and how the days are sent"""
+from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelView, fields
 from trytond.pyson import Eval
 
 from .cloud import CloudTarget
+from .exceptions import K3BridgeError
 from .wise import WiseTarget
 
 
@@ -93,8 +95,25 @@ class Configuration(ModelSingleton, ModelSQL, ModelView):
     def default_cloud_login(cls):
         return 'password'
 
+    def _target_fields(self):
+        "The settings the chosen K3 needs"
+        if self.target == 'cloud':
+            return ['cloud_url', 'cloud_acct_id', 'cloud_username'] + (
+                ['cloud_app_id', 'cloud_app_secret']
+                if self.cloud_login == 'app' else ['cloud_password'])
+        elif self.target == 'wise':
+            return ['wise_connection']
+        return []
+
     def get_target(self):
         "The K3 to send to, or None when none is set"
+        missing = [name for name in self._target_fields()
+            if not getattr(self, name)]
+        if missing:
+            fields_ = self.fields_get(missing)
+            raise K3BridgeError(gettext(
+                    'crm_k3_bridge.msg_configuration_incomplete',
+                    fields='、'.join(fields_[n]['string'] for n in missing)))
         if self.target == 'cloud':
             if self.cloud_login == 'app':
                 return CloudTarget(self.cloud_url, self.cloud_acct_id,

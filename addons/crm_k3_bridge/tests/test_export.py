@@ -6,6 +6,7 @@ from decimal import Decimal
 from trytond.modules.crm_cashier.tests.tools import new_sale, pay
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
+from trytond.modules.crm_k3_bridge.exceptions import K3BridgeError
 from trytond.modules.crm_k3_bridge.tests.tools import cash_sale, k3_shop
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
@@ -187,6 +188,16 @@ class ExportTestCase(ModuleDatabaseTestCase):
             self.assertIn('WL0001', batch.message)
 
             k3cloud.materials.add('WL0001')
+            # Without K3's password nothing goes, and says what is missing
+            config = Pool().get('crm.k3.configuration')(1)
+            password, config.cloud_password = config.cloud_password, None
+            config.save()
+            with self.assertRaises(K3BridgeError) as error:
+                Batch.reexport([batch])
+            self.assertIn(config.fields_get(['cloud_password'])[
+                    'cloud_password']['string'], str(error.exception))
+            config.cloud_password = password
+            config.save()
             Batch.reexport([batch])
             self.assertEqual(Batch(batch.id).state, 'done')
             self.assertEqual(len(k3cloud.by_form('SAL_OUTSTOCK')), 1)
