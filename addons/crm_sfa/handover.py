@@ -45,12 +45,14 @@ class Handover(Workflow, ModelSQL, ModelView):
         'company.company', "Company", required=True, readonly=True,
         ondelete='RESTRICT')
     from_employee = fields.Many2One(
-        'company.employee', "From", required=True, ondelete='RESTRICT',
+        'company.employee', "From Salesperson", required=True,
+        ondelete='RESTRICT',
         domain=[('company', '=', Eval('company', -1))],
         states=_draft,
         help="The salesperson whose customers are handed over.")
     to_employee = fields.Many2One(
-        'company.employee', "To", required=True, ondelete='RESTRICT',
+        'company.employee', "To Salesperson", required=True,
+        ondelete='RESTRICT',
         domain=[
             ('company', '=', Eval('company', -1)),
             ('id', '!=', Eval('from_employee', -1)),
@@ -71,7 +73,7 @@ class Handover(Workflow, ModelSQL, ModelView):
     state = fields.Selection([
             ('draft', "Draft"),
             ('requested', "Requested"),
-            ('done', "Done"),
+            ('done', "Handed Over"),
             ('rejected', "Rejected"),
             ], "State", readonly=True, required=True, sort=False)
     approval = fields.Many2One(
@@ -81,9 +83,10 @@ class Handover(Workflow, ModelSQL, ModelView):
         'company.employee', "Requested By", readonly=True,
         ondelete='RESTRICT')
     done_by = fields.Many2One(
-        'company.employee', "Done By", readonly=True, ondelete='RESTRICT',
+        'company.employee', "Handed Over By", readonly=True,
+        ondelete='RESTRICT',
         help="Who executed the hand-over or approved it.")
-    done_date = fields.DateTime("Done At", readonly=True)
+    done_date = fields.DateTime("Handed Over At", readonly=True)
     customer_count = fields.Integer("Customers Moved", readonly=True)
     deal_count = fields.Integer("Deals Moved", readonly=True)
     task_count = fields.Integer("Tasks Moved", readonly=True)
@@ -396,14 +399,14 @@ class LeaveStart(ModelView):
         domain=[('company', '=', Eval('company', -1))],
         help="All the customers of this employee are handed over.")
     to_employee = fields.Many2One(
-        'company.employee', "To", required=True,
+        'company.employee', "To Salesperson", required=True,
         domain=[
             ('company', '=', Eval('company', -1)),
             ('id', '!=', Eval('employee', -1)),
             ],
         help="The salesperson who takes the customers over.")
     reason = fields.Text("Reason", required=True)
-    customer_count = fields.Integer("Customers", readonly=True)
+    customer_count = fields.Integer("Customers Owned", readonly=True)
 
     @classmethod
     def default_company(cls):

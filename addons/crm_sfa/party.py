@@ -240,9 +240,9 @@ class Erase(metaclass=PoolMeta):
     def to_erase(self, party_id):
         pool = Pool()
         Contact = pool.get('crm.sfa.contact')
-        # What was said with the customer
+        # What was said with the customer; the content is required
         return super().to_erase(party_id) + [
             (Contact, [('party', '=', party_id)], True,
                 ['content', 'result', 'next_action'],
-                [None, None, None]),
+                ['****', None, None]),
             ]

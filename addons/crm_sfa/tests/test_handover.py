@@ -3,6 +3,7 @@
 import datetime as dt
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
@@ -14,6 +15,7 @@ from trytond.transaction import Transaction
 from .tools import create_customer, create_team
 
 COMPANY_NAME = "杭州某某贸易有限公司"
+# A unified social credit code (统一社会信用代码), Tryton's Chinese VAT
 USCC = '91330100712345670B'
 
 
@@ -81,7 +83,7 @@ class HandoverTestCase(ModuleDatabaseTestCase):
                         'reason': "张三调岗",
                         }])
             with as_user(team.zhang):
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessButtonError):
                     Handover.execute([Handover(handover.id)])
             # Nor set what the server sets over RPC
             with as_user(team.zhang):
@@ -192,21 +194,24 @@ class HandoverTestCase(ModuleDatabaseTestCase):
             kept = create_customer("丁公司", owner=team.li)
             open_work(parties[0], team.zhang)
 
-            def leave(user):
+            def leave(user, to_user):
                 with as_user(user):
                     session_id, _, _ = Leave.create()
                     wizard = Leave(session_id)
                     wizard.start.employee = team.zhang.employee
-                    wizard.start.to_employee = team.li.employee
+                    wizard.start.to_employee = to_user.employee
                     wizard.start.reason = "张三离职"
                     wizard.transition_handover()
 
+            # Not for a salesperson, nor to another department's
+            with self.assertRaises(AccessError):
+                leave(team.li, team.li)
             with self.assertRaises(SfaAccessError):
-                leave(team.li)
+                leave(team.manager, team.zhao)
             self.assertEqual(Party.search([
                         ('owner', '=', team.zhang.employee.id)], count=True),
                 3)
-            leave(team.manager)
+            leave(team.manager, team.li)
             self.assertEqual(Party.search([
                         ('owner', '=', team.zhang.employee.id)], count=True),
                 0)
@@ -229,7 +234,7 @@ class HandoverTestCase(ModuleDatabaseTestCase):
             party = create_customer(
                 COMPANY_NAME, owner=team.zhang, mobile='13800138000')
             Party.write([party], {'identifiers': [('create', [{
-                                'type': 'cn_uscc', 'code': USCC}])]})
+                                'type': 'cn_vat', 'code': USCC}])]})
 
             with as_user(team.li):
                 # The same name
@@ -252,7 +257,7 @@ class HandoverTestCase(ModuleDatabaseTestCase):
                     Party.create([{
                                 'name': "某某贸易杭州公司",
                                 'identifiers': [('create', [{
-                                                'type': 'cn_uscc',
+                                                'type': 'cn_vat',
                                                 'code': USCC,
                                                 }])],
                                 }])
