@@ -1,6 +1,6 @@
 # This file is part of the CRM suite.
 from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 
 
 class DuplicateMobileError(ValidationError):
@@ -36,4 +36,7 @@ class PostalCodeError(ValidationError):
 
 
 class CustomerImportError(UserError):
+    pass
+
+class RoleAccessError(AccessError):
     pass

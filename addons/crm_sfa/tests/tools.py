@@ -1,0 +1,43 @@
+# This file is part of the CRM suite.
+"The sales team the tests of crm_sfa work with"
+from types import SimpleNamespace
+
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_customer.tests.tools import create_staff
+from trytond.pool import Pool
+
+
+def create_team():
+    """A company with 销售一部 (manager 王经理, salespeople 张三 and 李四)
+    and 销售二部 (赵六), each a user of their role; return them as
+    attributes. The caller runs inside set_company(team.company)."""
+    pool = Pool()
+    Department = pool.get('company.department')
+    company = create_company()
+    with set_company(company):
+        manager = create_staff(company, 'wang', 'group_sales_manager')
+        zhang = create_staff(company, 'zhang', 'group_salesperson')
+        li = create_staff(company, 'li', 'group_salesperson')
+        zhao = create_staff(company, 'zhao', 'group_salesperson')
+        first, second = Department.create([{
+                    'name': "销售一部", 'company': company.id,
+                    'manager': manager.employee.id,
+                    }, {
+                    'name': "销售二部", 'company': company.id,
+                    }])
+        for user, department in [(manager, first), (zhang, first),
+                (li, first), (zhao, second)]:
+            user.employee.department = department
+            user.employee.save()
+    return SimpleNamespace(company=company, manager=manager, zhang=zhang,
+        li=li, zhao=zhao, first=first, second=second)
+
+
+def create_customer(name, owner=None, mobile=None):
+    "A customer owned by owner (a user), with a mobile"
+    Party = Pool().get('party.party')
+    party = Party(name=name, owner=owner.employee if owner else None)
+    if mobile:
+        party.contact_mechanisms = [{'type': 'mobile', 'value': mobile}]
+    party.save()
+    return party
