@@ -19,7 +19,7 @@ class Urge(ModelSQL, ModelView):
     __name__ = 'crm.sfa.urge'
     __string__ = "Urging"
 
-    document = fields.Reference("Document", [
+    document = fields.Reference("Urged Record", [
             ('sale.opportunity', "Opportunity"),
             ('crm.sfa.task', "Task"),
             ('crm.sfa.contact', "Contact Record"),
@@ -29,8 +29,11 @@ class Urge(ModelSQL, ModelView):
         help="The employee who was urged.")
     urged_by = fields.Many2One('company.employee', "Urged By",
         readonly=True, ondelete='RESTRICT')
-    date = fields.DateTime("Date", required=True, readonly=True)
+    date = fields.DateTime("Urged At", required=True, readonly=True)
     note = fields.Text("Note", readonly=True)
+    urgings = fields.Function(fields.Integer("Urgings",
+            help="One for each urging: summed per person in the graph."),
+        'get_urgings')
 
     @classmethod
     def __setup__(cls):
@@ -41,6 +44,9 @@ class Urge(ModelSQL, ModelView):
                 Index(t, (t.document, Index.Equality())),
                 })
         cls._order = [('date', 'DESC'), ('id', 'DESC')]
+
+    def get_urgings(self, name):
+        return 1
 
     def get_rec_name(self, name):
         return '%s @ %s' % (

@@ -1,10 +1,12 @@
 # This file is part of the CRM suite.
 "Tasks (待办): who may assign whom, completion, overdue, 催办"
 import datetime as dt
+from contextlib import contextmanager
 import json
 import types
 from unittest.mock import patch
 
+from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_customer.tests.tools import (
@@ -17,6 +19,23 @@ from trytond.transaction import Transaction
 
 # 17:00 UTC is already the next day, 01:00, in Shanghai
 NOW_UTC = dt.datetime(2030, 3, 4, 17, 0, tzinfo=dt.timezone.utc)
+
+
+@contextmanager
+def undone():
+    "Undo what the block wrote when it raises, as the client's request is"
+    connection = Transaction().connection
+    cursor = connection.cursor()
+    if backend.name == 'sqlite' and not connection.in_transaction:
+        cursor.execute('BEGIN IMMEDIATE')
+    cursor.execute('SAVEPOINT refused')
+    try:
+        yield
+    except Exception:
+        cursor.execute('ROLLBACK TO SAVEPOINT refused')
+        raise
+    finally:
+        cursor.execute('RELEASE SAVEPOINT refused')
 
 
 class _Datetime(dt.datetime):
@@ -63,10 +82,10 @@ class TaskTestCase(ModuleDatabaseTestCase):
             self.assertEqual(own.assigned_by, team.zhang.employee)
             self.assertEqual(self.notifications(team.zhang), [])
 
-            with self.assertRaises(SfaAccessError) as cm:
+            with self.assertRaises(SfaAccessError) as cm, undone():
                 self.task(team.zhang, "帮我跟进", team.li)
             self.assertIn(team.li.employee.rec_name, cm.exception.message)
-            with self.assertRaises(SfaAccessError):
+            with self.assertRaises(SfaAccessError), undone():
                 with as_user(team.zhang):
                     Task.write([own], {'assignee': team.li.employee.id})
 
@@ -80,9 +99,9 @@ class TaskTestCase(ModuleDatabaseTestCase):
             self.assertEqual(json.loads(notification.records), [task.id])
 
             # 赵六 is of 销售二部: not the manager's to direct
-            with self.assertRaises(SfaAccessError):
+            with self.assertRaises(SfaAccessError), undone():
                 self.task(team.manager, "跨部门", team.zhao)
-            with self.assertRaises(SfaAccessError):
+            with self.assertRaises(SfaAccessError), undone():
                 with as_user(team.manager):
                     Task.write([task], {'assignee': team.zhao.employee.id})
             self.assertEqual(Task.search([('assignee', '=',
@@ -91,7 +110,7 @@ class TaskTestCase(ModuleDatabaseTestCase):
             # The assignee reports back, but does not move the due date
             with as_user(team.zhang):
                 Task.write([task], {'feedback': "已电话联系，周五上门"})
-                with self.assertRaises(SfaAccessError):
+                with self.assertRaises(SfaAccessError), undone():
                     Task.write([task], {'due_date': dt.date(2030, 4, 1)})
             self.assertEqual(Task(task.id).feedback, "已电话联系，周五上门")
             self.assertEqual(Task(task.id).due_date, dt.date(2030, 3, 8))
@@ -104,7 +123,7 @@ class TaskTestCase(ModuleDatabaseTestCase):
         Task = pool.get('crm.sfa.task')
         team = create_team()
         with set_company(team.company):
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError), undone():
                 self.task(team.zhang, "冒名", assigned_by=(
                         team.manager.employee.id))
             task = self.task(team.zhang, "寄样品")
@@ -112,7 +131,7 @@ class TaskTestCase(ModuleDatabaseTestCase):
                 for values in [{'done_date': dt.datetime(2030, 1, 1)},
                         {'assigned_by': team.manager.employee.id},
                         {'state': 'done'}]:
-                    with self.assertRaises(AccessError):
+                    with self.assertRaises(AccessError), undone():
                         Task.write([task], values)
                 Task.do([task])
             task = Task(task.id)
@@ -204,10 +223,10 @@ class TaskTestCase(ModuleDatabaseTestCase):
             before = len(self.notifications(team.zhang))
 
             with as_user(team.zhang):
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessError), undone():
                     self.run_urge([late])
             with as_user(team.manager):
-                with self.assertRaises(SfaError) as cm:
+                with self.assertRaises(SfaError) as cm, undone():
                     self.run_urge([on_time])
                 self.assertIn("下周拜访", cm.exception.message)
                 self.run_urge([late], note="今天下班前回复客户")
@@ -235,7 +254,7 @@ class TaskTestCase(ModuleDatabaseTestCase):
             with as_user(team.zhao):
                 self.assertEqual(Urge.search([]), [])
             with as_user(team.manager):
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessError), undone():
                     Urge.create([{'document': str(late),
                                 'owner': team.zhang.employee.id,
                                 'date': dt.datetime.now()}])
@@ -244,6 +263,27 @@ class TaskTestCase(ModuleDatabaseTestCase):
             other = self.task(team.zhao, "二部的事",
                 due_date=today - dt.timedelta(days=1))
             with as_user(team.manager):
-                with self.assertRaises(AccessError):
+                with self.assertRaises(AccessError), undone():
                     self.run_urge([other])
             self.assertEqual(Urge.search_count([]), 1)
+
+            # A contact whose next contact is past is urged the same way
+            try:
+                Contact = pool.get('crm.sfa.contact')
+            except KeyError:
+                return
+            customer = create_customer("华联超市", owner=team.zhang)
+            with as_user(team.zhang):
+                contact, = Contact.create([{
+                            'party': customer.id,
+                            'kind': 'call',
+                            'date': dt.datetime.now() - dt.timedelta(days=5),
+                            'content': "客户要求下周再联系",
+                            'next_date': today - dt.timedelta(days=1),
+                            }])
+            with as_user(team.manager):
+                self.run_urge([contact], note="今天必须回电")
+            urge, = Urge.search([('document', '=', str(contact))])
+            self.assertEqual(urge.owner, team.zhang.employee)
+            self.assertEqual(
+                Message.search_count([('origin', '=', str(contact))]), 1)
