@@ -198,6 +198,16 @@ class Handover(Workflow, ModelSQL, ModelView):
             return
         if mode == 'write':
             refuse_server_fields(cls, SERVER_FIELDS, values)
+        if mode == 'create' or (mode == 'write' and 'from_employee' in values):
+            # Only the customers of those the user directs
+            Employee = Pool().get('company.employee')
+            for handover in handovers:
+                from_employee = (Employee(values['from_employee'])
+                    if mode == 'write' else handover.from_employee)
+                if not Employee.directs(from_employee):
+                    raise SfaAccessError(gettext(
+                            'crm_sfa.msg_handover_request_refused',
+                            handover=handover.rec_name))
         if mode in {'write', 'delete'}:
             for handover in handovers:
                 if handover.state != 'draft':
@@ -282,11 +292,8 @@ class Handover(Workflow, ModelSQL, ModelView):
     @Workflow.transition('rejected')
     def sfa_rejected(cls, handovers):
         "The approval of the hand-over request was refused"
-        for handover in handovers:
-            notify([handover.from_employee, handover.requested_by],
-                gettext('crm_sfa.msg_handover_rejected_label',
-                    handover=handover.rec_name),
-                records=[handover])
+        # The approval notifies its requester
+        pass
 
     @classmethod
     def check_parties(cls, handover):
@@ -306,9 +313,13 @@ class Handover(Workflow, ModelSQL, ModelView):
     @Workflow.transition('done')
     def do(cls, handovers):
         "Move the customers and what is open of them, as the server"
+        pool = Pool()
+        Party = pool.get('party.party')
         employee = _user_employee()
         now = dt.datetime.now()
         with without_check_access():
+            # Two hand-overs of one customer do not both move it
+            Party.lock([p for h in handovers for p in h.parties])
             for handover in handovers:
                 cls.check_parties(handover)
                 counts = handover.move()
@@ -386,6 +397,23 @@ class HandoverParty(ModelSQL):
                 Index(t, (t.handover, Index.Range())),
                 Index(t, (t.party, Index.Range())),
                 })
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if not external:
+            return
+        # The customers of a requested or done hand-over are its history
+        Handover = Pool().get('crm.sfa.handover')
+        handovers = {line.handover for line in lines}
+        if mode == 'write' and values.get('handover'):
+            handovers.add(Handover(values['handover']))
+        for handover in handovers:
+            if handover.state != 'draft':
+                raise SfaAccessError(gettext(
+                        'crm_sfa.msg_handover_not_draft',
+                        handover=handover.rec_name))
 
 
 class LeaveStart(ModelView):

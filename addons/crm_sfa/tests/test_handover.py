@@ -65,6 +65,7 @@ class HandoverTestCase(ModuleDatabaseTestCase):
         "A manager's hand-over moves the customer and what is open of it"
         pool = Pool()
         Handover = pool.get('crm.sfa.handover')
+        HandoverParty = pool.get('crm.sfa.handover-party.party')
         Party = pool.get('party.party')
         team = create_team()
         with set_company(team.company):
@@ -137,11 +138,15 @@ class HandoverTestCase(ModuleDatabaseTestCase):
                 self.assertEqual(
                     [h.id for h in Party(party.id).sfa_handovers],
                     [handover.id])
-            # A done hand-over is no longer changed
+            # A done hand-over is no longer changed, nor its customers
             with as_user(team.manager):
                 with self.assertRaises(AccessError):
                     Handover.write([Handover(handover.id)],
                         {'reason': "改理由"})
+                with self.assertRaises(AccessError):
+                    HandoverParty.create([{
+                                'handover': handover.id, 'party': other.id,
+                                }])
 
     @with_transaction()
     def test_request_approved(self):
@@ -155,6 +160,14 @@ class HandoverTestCase(ModuleDatabaseTestCase):
             name_staff(team)
             party = create_customer(COMPANY_NAME, owner=team.zhang)
             deal, won, task, contact = open_work(party, team.zhang)
+            # Not the customers of a colleague
+            with as_user(team.li):
+                with self.assertRaises(SfaAccessError):
+                    Handover.create([{
+                                'from_employee': team.zhang.employee.id,
+                                'to_employee': team.li.employee.id,
+                                'reason': "我来接手",
+                                }])
             with as_user(team.zhang):
                 handover, = Handover.create([{
                             'from_employee': team.zhang.employee.id,
