@@ -322,24 +322,30 @@ class Approval(Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('approved')
     def approve(cls, approvals):
         cls.check_approver(approvals)
-        cls._decide(approvals, 'sfa_approved', 'crm_sfa.msg_approval_approved')
+        cls.decide(approvals, 'approved')
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('rejected')
     def reject(cls, approvals):
         cls.check_approver(approvals)
-        cls._decide(approvals, 'sfa_rejected', 'crm_sfa.msg_approval_rejected')
+        cls.decide(approvals, 'rejected')
 
     @classmethod
-    def _decide(cls, approvals, method, message):
-        now = dt.datetime.now()
+    def decide(cls, approvals, state):
+        """Stamp the decision, then tell the documents (which look for
+        their approved approvals) and the requesters"""
+        approvals = [a for a in approvals if a.state == 'submitted']
+        if state == 'approved':
+            cls.mark_approved(approvals)
+            method, message = 'sfa_approved', 'crm_sfa.msg_approval_approved'
+        else:
+            cls.mark_rejected(approvals)
+            method, message = 'sfa_rejected', 'crm_sfa.msg_approval_rejected'
         with without_check_access():
             cls.write(approvals, {
-                    'decided_date': now,
+                    'decided_date': dt.datetime.now(),
                     'decided_by': Transaction().user or None,
                     })
             for approval in approvals:
@@ -350,6 +356,16 @@ class Approval(Workflow, ModelSQL, ModelView):
             notify([approval.requester],
                 gettext(message, approval=approval.rec_name),
                 approval.comment, records=[approval])
+
+    @classmethod
+    @Workflow.transition('approved')
+    def mark_approved(cls, approvals):
+        pass
+
+    @classmethod
+    @Workflow.transition('rejected')
+    def mark_rejected(cls, approvals):
+        pass
 
     @classmethod
     @ModelView.button

@@ -33,7 +33,7 @@ class Sale(metaclass=PoolMeta):
             if (getattr(line, 'type', 'line') != 'line' or not line.product
                     or line.unit_price is None):
                 continue
-            list_price = line.product.list_price
+            list_price = line.product.list_price_used
             if not list_price:
                 continue
             if line.unit and line.unit != line.product.default_uom:

@@ -18,10 +18,14 @@ D = Decimal
 
 def create_service(name, price):
     pool = Pool()
+    Category = pool.get('product.category')
     Template = pool.get('product.template')
     Uom = pool.get('product.uom')
     unit, = Uom.search([('name', '=', 'Unit')])
+    # Taxes come from the accounting category; none here
+    category, = Category.create([{'name': "服务", 'accounting': True}])
     template, = Template.create([{
+                'account_category': category.id,
                 'name': name, 'type': 'service', 'salable': True,
                 'default_uom': unit.id, 'sale_uom': unit.id,
                 'list_price': D(price),
@@ -108,9 +112,11 @@ class ApprovalTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(AccessError):
                     Approval.write([approval], {'subject': "改"})
                 Sale.confirm([sale])
-            self.assertEqual(sale.opportunity_state if hasattr(
-                    sale, 'opportunity_state') else opportunity.state,
-                opportunity.state)
+            # The order wins the deal
+            Opportunity = pool.get('sale.opportunity')
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.state, 'won')
+            self.assertEqual(opportunity.stage.kind, 'won')
 
     @with_transaction()
     def test_chain_by_amount_and_rejection(self):

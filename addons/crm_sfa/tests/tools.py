@@ -36,7 +36,8 @@ def create_team():
 def create_customer(name, owner=None, mobile=None):
     "A customer owned by owner (a user), with a mobile"
     Party = Pool().get('party.party')
-    party = Party(name=name, owner=owner.employee if owner else None)
+    party = Party(name=name, owner=owner.employee if owner else None,
+        addresses=[{'street': "文三路 1 号"}])
     if mobile:
         party.contact_mechanisms = [{'type': 'mobile', 'value': mobile}]
     party.save()
