@@ -13,10 +13,12 @@ from trytond.pyson import Eval, If
 from trytond.transaction import (
     Transaction, check_access, without_check_access)
 
-from .exceptions import SfaValidationError, SfaWarning
+from .exceptions import SfaAccessError, SfaValidationError, SfaWarning
 
 # Moved by the buttons only
 SERVER_FIELDS = {'state'}
+# What may still be written once done or cancelled
+CLOSED_FIELDS = {'description'}
 CONFLICT_FIELDS = {'start', 'end', 'organizer', 'participants', 'state'}
 
 
@@ -126,12 +128,27 @@ class Appointment(Workflow, ModelSQL, ModelView):
             self.party = self.opportunity.party
 
     @classmethod
+    def check_organizers(cls, organizers):
+        """Refuse an organizer the user does not direct: one organizes
+        one's own appointments, a manager those of their team"""
+        Employee = Pool().get('company.employee')
+        for organizer in organizers:
+            if not Employee.directs(organizer):
+                with without_check_access():
+                    name = Employee(int(organizer)).rec_name
+                raise SfaAccessError(gettext(
+                        'crm_sfa.msg_appointment_organizer',
+                        employee=name))
+
+    @classmethod
     def create(cls, vlist):
         if Transaction().user and Transaction().check_access:
             for values in vlist:
                 refuse_server_fields(cls, SERVER_FIELDS, {
                         n for n, v in values.items()
                         if v not in (None, 'planned')})
+            cls.check_organizers(
+                {v['organizer'] for v in vlist if v.get('organizer')})
         return super().create(vlist)
 
     @classmethod
@@ -139,8 +156,17 @@ class Appointment(Workflow, ModelSQL, ModelView):
             external=False):
         super().check_modification(
             mode, appointments, values=values, external=external)
-        if external and mode == 'write':
-            refuse_server_fields(cls, SERVER_FIELDS, values)
+        if not external or mode != 'write':
+            return
+        refuse_server_fields(cls, SERVER_FIELDS, values)
+        if values.get('organizer'):
+            cls.check_organizers([values['organizer']])
+        if set(values) - CLOSED_FIELDS:
+            for appointment in appointments:
+                if appointment.state != 'planned':
+                    raise SfaAccessError(gettext(
+                            'crm_sfa.msg_appointment_closed',
+                            appointment=appointment.rec_name))
 
     @classmethod
     def validate_fields(cls, appointments, field_names):

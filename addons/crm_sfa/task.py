@@ -197,6 +197,9 @@ class Task(Workflow, ModelSQL, ModelView):
         employees = set(User.get_employees())
         extra = set(values) - ASSIGNEE_FIELDS
         for task in tasks:
+            if extra and task.state != 'open':
+                raise SfaAccessError(gettext(
+                        'crm_sfa.msg_task_closed', task=task.rec_name))
             if (extra and task.assignee.id in employees
                     and task.assigned_by
                     and task.assigned_by.id not in employees):

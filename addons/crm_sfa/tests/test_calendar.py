@@ -9,6 +9,7 @@ from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
+from trytond.modules.crm_sfa.exceptions import SfaAccessError
 from trytond.modules.crm_sfa.tests.tools import create_customer, create_team
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
@@ -137,4 +138,12 @@ class CalendarTestCase(ModuleDatabaseTestCase):
 
             with self.assertRaises(ValidationError), undone():
                 self.appointment(team.zhang, "倒着的", 4, 3)
+
+            # One organizes one's own appointments, the manager the team's
+            with self.assertRaises(SfaAccessError), undone():
+                self.appointment(team.li, "替张三安排", 6, 7, [team.li],
+                    organizer=team.zhang.employee.id)
+            planned = self.appointment(team.manager, "陪访", 6, 7,
+                organizer=team.zhang.employee.id)
+            self.assertEqual(planned.organizer, team.zhang.employee)
 

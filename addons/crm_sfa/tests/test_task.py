@@ -138,6 +138,10 @@ class TaskTestCase(ModuleDatabaseTestCase):
             self.assertEqual(task.state, 'done')
             self.assertTrue(task.done_date)
             with as_user(team.zhang):
+                with self.assertRaises(SfaAccessError), undone():
+                    Task.write([task], {'name': "改名"})
+                Task.write([task], {'feedback': "样品已签收"})
+            with as_user(team.zhang):
                 Task.reopen([task])
             task = Task(task.id)
             self.assertEqual(task.state, 'open')
