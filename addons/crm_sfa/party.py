@@ -4,11 +4,9 @@ take over a customer another salesperson already owns"""
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
-from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
-from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import SfaAccessError
@@ -30,28 +28,18 @@ def _is_mobile(number):
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
-    sfa_handovers = fields.Function(fields.One2Many(
-            'crm.sfa.handover', None, "Hand-overs",
-            help="The hand-overs of the customer from one salesperson to "
-            "another."),
-        'get_sfa_handovers')
+    sfa_handovers = fields.Many2Many(
+        'crm.sfa.handover-party.party', 'party', 'handover', "Hand-overs",
+        readonly=True, filter=[('state', '!=', 'draft')],
+        help="The hand-overs of the customer from one salesperson to "
+        "another.")
 
     @classmethod
-    def get_sfa_handovers(cls, parties, name):
-        "The hand-overs requested or done of each party, the last first"
-        pool = Pool()
-        HandoverParty = pool.get('crm.sfa.handover-party.party')
-        result = {p.id: [] for p in parties}
-        # With the user's record rules: they open only those they may see
-        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
-            for line in HandoverParty.search([
-                        ('party', 'in', [p.id for p in sub]),
-                        ('handover.state', '!=', 'draft'),
-                        ], order=[('handover', 'DESC'), ('id', 'DESC')]):
-                handovers = result[line.party.id]
-                if line.handover.id not in handovers:
-                    handovers.append(line.handover.id)
-        return result
+    def copy(cls, parties, default=None):
+        default = default.copy() if default is not None else {}
+        # The history is the original's
+        default.setdefault('sfa_handovers')
+        return super().copy(parties, default=default)
 
     # 防撞单
 
