@@ -67,6 +67,7 @@ class Handover(Workflow, ModelSQL, ModelView):
                 ()),
             ],
         states=_draft,
+        context={'company': Eval('company', -1)}, depends={'company'},
         help="The customers handed over, with their open deals, tasks and "
         "next contacts.")
     reason = fields.Text("Reason", required=True, states=_draft)
