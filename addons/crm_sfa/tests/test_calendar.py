@@ -1,42 +1,23 @@
 # This file is part of the CRM suite.
 "The calendar (日程): conflicts of participants, the team's view"
 import datetime as dt
-from contextlib import contextmanager
 
 from trytond.exceptions import UserWarning
-from trytond import backend
 from trytond.model.exceptions import ValidationError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
 from trytond.modules.crm_sfa.exceptions import SfaAccessError
-from trytond.modules.crm_sfa.tests.tools import create_customer, create_team
+from trytond.modules.crm_sfa.tests.tools import (
+    create_customer, create_team, undone)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
 
 MONDAY = dt.datetime(2030, 3, 4, 1, 0)  # 09:00 in Shanghai
 
 
 def hours(start, end):
     return MONDAY + dt.timedelta(hours=start), MONDAY + dt.timedelta(hours=end)
-
-
-@contextmanager
-def undone():
-    "Undo what the block wrote when it raises, as the client's request is"
-    connection = Transaction().connection
-    cursor = connection.cursor()
-    if backend.name == 'sqlite' and not connection.in_transaction:
-        cursor.execute('BEGIN IMMEDIATE')
-    cursor.execute('SAVEPOINT refused')
-    try:
-        yield
-    except Exception:
-        cursor.execute('ROLLBACK TO SAVEPOINT refused')
-        raise
-    finally:
-        cursor.execute('RELEASE SAVEPOINT refused')
 
 
 class CalendarTestCase(ModuleDatabaseTestCase):

@@ -1,41 +1,23 @@
 # This file is part of the CRM suite.
 "Tasks (待办): who may assign whom, completion, overdue, 催办"
 import datetime as dt
-from contextlib import contextmanager
 import json
 import types
 from unittest.mock import patch
 
-from trytond import backend
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.tests import set_company
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
 from trytond.modules.crm_sfa.exceptions import SfaAccessError, SfaError
-from trytond.modules.crm_sfa.tests.tools import create_customer, create_team
+from trytond.modules.crm_sfa.tests.tools import (
+    create_customer, create_team, undone)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
 # 17:00 UTC is already the next day, 01:00, in Shanghai
 NOW_UTC = dt.datetime(2030, 3, 4, 17, 0, tzinfo=dt.timezone.utc)
-
-
-@contextmanager
-def undone():
-    "Undo what the block wrote when it raises, as the client's request is"
-    connection = Transaction().connection
-    cursor = connection.cursor()
-    if backend.name == 'sqlite' and not connection.in_transaction:
-        cursor.execute('BEGIN IMMEDIATE')
-    cursor.execute('SAVEPOINT refused')
-    try:
-        yield
-    except Exception:
-        cursor.execute('ROLLBACK TO SAVEPOINT refused')
-        raise
-    finally:
-        cursor.execute('RELEASE SAVEPOINT refused')
 
 
 class _Datetime(dt.datetime):

@@ -1,10 +1,13 @@
 # This file is part of the CRM suite.
 "The sales team the tests of crm_sfa work with"
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_customer.tests.tools import create_staff
+from trytond import backend
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 
 def create_team():
@@ -42,3 +45,20 @@ def create_customer(name, owner=None, mobile=None):
         party.contact_mechanisms = [{'type': 'mobile', 'value': mobile}]
     party.save()
     return party
+
+
+@contextmanager
+def undone():
+    "Undo what the block wrote when it raises, as the client's request is"
+    connection = Transaction().connection
+    cursor = connection.cursor()
+    if backend.name == 'sqlite' and not connection.in_transaction:
+        cursor.execute('BEGIN IMMEDIATE')
+    cursor.execute('SAVEPOINT refused')
+    try:
+        yield
+    except Exception:
+        cursor.execute('ROLLBACK TO SAVEPOINT refused')
+        raise
+    finally:
+        cursor.execute('RELEASE SAVEPOINT refused')
