@@ -43,7 +43,8 @@ ROLE_NAMES = {
     'crm_service.group_technician': "技术员",
     }
 SALESPEOPLE = ['sales1', 'sales2']
-MANAGER_OF = {'MD': 'manager', 'SH': 'manager'}
+# 王丽 manages 销售部 too: the salespeople's approvals go to her
+MANAGER_OF = {'MD': 'manager', 'XS': 'manager', 'SH': 'manager'}
 
 CATEGORIES = ["美发服务", "美容护理", "洗护用品", "日用零售"]
 
@@ -163,6 +164,7 @@ def load(database):
     _sms()
     _service(database, {k: e.id for k, e in employees.items()})
     _k3(database, employees['cashier1'].id)
+    _sfa(database, {k: e.id for k, e in employees.items()})
     shop.user_languages()
     _close_config_wizard(config)
     return categories
@@ -788,6 +790,164 @@ def _service(database, employees):
             Configuration.write([Configuration(1)],
                 {'complaint_sms_template': template.id})
             Churn.run_nightly()
+        transaction.commit()
+
+
+# 销售管理: the largest discount off the list price each salesperson quotes
+# without approval
+SFA_DISCOUNT_LIMITS = {'sales1': '0.10', 'sales2': '0.20'}
+SFA_DEALS = [
+    # salesperson, index among their customers, description, stage
+    # (its sequence: 10 初步接触 … 40 商务谈判, 50 won, 60 lost), expected
+    # close ('this' month, 'next' month, 'last' month), products and
+    # quantities
+    ('sales1', 0, "烫染套餐（两人）", 30, 'this', [("烫发", 2), ("染发", 2)]),
+    ('sales1', 1, "年度美容护理卡", 10, 'next', [("精油SPA", 6)]),
+    ('sales1', 2, "婚礼跟妆及美甲美睫", 40, 'this',
+        [("美甲", 3), ("美睫", 3), ("面部清洁", 3)]),
+    ('sales1', 3, "洗护用品团购", 50, 'last', [("洗发水", 10), ("护发素", 10)]),
+    ('sales1', 4, "头皮护理疗程", 60, 'last', [("头皮护理", 5)]),
+    ('sales2', 0, "公司年会造型", 20, 'this', [("洗剪吹", 12), ("修眉", 12)]),
+    ('sales2', 1, "负离子吹风机采购", 30, 'next', [("负离子吹风机", 5)]),
+    ('sales2', 2, "足疗肩颈套餐", 50, 'last', [("足疗", 4), ("肩颈按摩", 4)]),
+    ]
+SFA_CONTACTS = [
+    # salesperson, index among their customers, days ago, kind, content,
+    # result, days to the next contact from today (None: none), next action
+    ('sales1', 0, 10, 'visit', "到店咨询烫染套餐，想和朋友一起做",
+        "有意向，要比较价格", -5, "电话介绍套餐优惠"),
+    ('sales1', 0, 5, 'call', "电话介绍两人烫染套餐的优惠",
+        "客户考虑中", 0, "确认套餐报价和到店时间"),
+    ('sales1', 1, 7, 'wechat', "微信发送年度护理卡介绍",
+        "客户回复稍后再看", 0, "电话跟进年度护理卡"),
+    ('sales1', 2, 9, 'visit', "客户到店试妆，对效果满意",
+        "对比了另一家婚纱店的报价", -3, "发送婚礼跟妆方案"),
+    ('sales1', 5, 2, 'return_visit', "烫发后回访，客户满意",
+        None, 30, "提醒做深层护发"),
+    ('sales2', 0, 4, 'call', "联系公司行政，了解年会人数和时间",
+        "约30人，月底前定", 0, "发送年会造型报价"),
+    ('sales2', 1, 3, 'visit', "客户来店试用负离子吹风机", "满意",
+        7, "确认采购数量"),
+    ]
+SFA_COMPETITORS = [
+    # salesperson, index among their customers, name, offer, strengths,
+    # weaknesses
+    ('sales1', 2, "薇薇婚纱造型", '1200', "婚纱照一条龙服务",
+        "跟妆师经验少"),
+    ('sales1', 2, "丽人美甲工作室", '450', "价格低", "只做美甲美睫"),
+    ('sales2', 1, "电器城", '1350', "价格便宜", "不提供使用指导和保修服务"),
+    ]
+
+
+def _sfa(database, employees):
+    """销售管理: the salespeople's quoting limits, their deals at each
+    stage with this month's and next month's expected closes, a won and a
+    lost one of last month, contact records with today's and an overdue
+    next contact, competitors"""
+    from dateutil.relativedelta import relativedelta
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0) as transaction:
+        pool = Pool()
+        Company = pool.get('company.company')
+        Competitor = pool.get('crm.sfa.competitor')
+        Contact = pool.get('crm.sfa.contact')
+        Employee = pool.get('company.employee')
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        Stage = pool.get('crm.sfa.stage')
+        company, = Company.search([])
+        with Transaction().set_context(company=company.id):
+            today = pool.get('ir.date').today()
+            for login, limit in SFA_DISCOUNT_LIMITS.items():
+                Employee.write([Employee(employees[login])],
+                    {'sfa_discount_limit': Decimal(limit)})
+            customers = {}
+            for login in SFA_DISCOUNT_LIMITS:
+                names = [n for n, _, o in customer_rows() if o == login][:6]
+                parties = {p.name: p for p in Party.search(
+                        [('name', 'in', names)])}
+                customers[login] = [parties[n] for n in names]
+            # The customers quoted have an address to invoice
+            for party in {customers[login][index]
+                    for login, index, *_ in SFA_DEALS}:
+                if not party.addresses:
+                    Party.write([party], {'addresses': [('create', [{
+                                        'street': "南山区科技园", }])]})
+            stages = {s.sequence: s for s in Stage.search([])}
+            products = {p.name: p for p in Product.search([])}
+            prices = {name: Decimal(price) for name, *_, price in PRODUCTS}
+            end_of_month = today + relativedelta(day=31)
+            closes = {
+                'this': end_of_month,
+                'next': today + relativedelta(months=1, day=15),
+                'last': today + relativedelta(months=-1, day=20),
+                }
+            deals = {}
+            for login, index, description, sequence, close, lines in (
+                    SFA_DEALS):
+                stage = stages[sequence]
+                # A deal opens at an open stage: its outcome comes later
+                opened = stage if stage.kind == 'open' else stages[40]
+                party = customers[login][index]
+                deal, = Opportunity.create([{
+                            'company': company.id,
+                            'party': party.id,
+                            'employee': employees[login],
+                            'description': description,
+                            'start_date': (
+                                closes[close] - dt.timedelta(days=40)
+                                if close == 'last'
+                                else today - dt.timedelta(days=12)),
+                            'end_date': closes[close],
+                            'amount': sum(prices[n] * q for n, q in lines),
+                            'stage': opened.id,
+                            'conversion_probability': opened.probability,
+                            'lines': [('create', [{
+                                            'product': products[n].id,
+                                            'quantity': q,
+                                            'unit': (
+                                                products[n].default_uom.id),
+                                            } for n, q in lines])],
+                            }])
+                if sequence >= 20:
+                    Opportunity.opportunity([deal])
+                if stage.kind in {'won', 'lost'}:
+                    # Closed last month: as the outcome would set it then
+                    Opportunity.write([deal], {
+                            'state': stage.kind,
+                            'end_date': closes[close],
+                            'stage': stage.id,
+                            'conversion_probability': stage.probability,
+                            })
+                deals[login, index] = deal
+            for login, index, ago, kind, content, result, after, action in (
+                    SFA_CONTACTS):
+                date = dt.datetime.combine(today - dt.timedelta(days=ago),
+                    dt.time(10, 30))
+                Contact.create([{
+                            'party': customers[login][index].id,
+                            'employee': employees[login],
+                            'opportunity': (deals[login, index].id
+                                if (login, index) in deals else None),
+                            'date': date,
+                            'kind': kind,
+                            'content': content,
+                            'result': result,
+                            'next_date': (today + dt.timedelta(days=after)
+                                if after is not None else None),
+                            'next_action': action,
+                            }])
+            Competitor.create([{
+                        'opportunity': deals[login, index].id,
+                        'name': name,
+                        'offer': Decimal(offer),
+                        'strengths': strengths,
+                        'weaknesses': weaknesses,
+                        } for login, index, name, offer, strengths, weaknesses
+                    in SFA_COMPETITORS])
         transaction.commit()
 
 
