@@ -78,29 +78,32 @@ class Funnel(ModelSQL, ModelView):
         stage = Stage.__table__()
         employee = Employee.__table__()
         date = Coalesce(opportunity.end_date, opportunity.start_date)
-        month = _month(cls, date)
-        where = (_filters(opportunity, employee, date)
-            & (opportunity.state != 'cancelled'))
-        keys = [month, opportunity.stage, stage.sequence,
-            opportunity.employee, employee.department]
-        amount = Coalesce(opportunity.amount, 0)
-        return (opportunity
+        # The month in a subquery: PostgreSQL does not group by an
+        # expression with parameters
+        deals = (opportunity
             .join(stage, condition=opportunity.stage == stage.id)
             .join(employee, 'LEFT',
                 condition=opportunity.employee == employee.id)
             .select(
-                Min(opportunity.id).as_('id'),
-                month.as_('month'),
-                opportunity.stage.as_('stage'),
+                opportunity.id,
+                _month(cls, date).as_('month'),
+                opportunity.stage,
                 stage.sequence.as_('stage_sequence'),
-                opportunity.employee.as_('employee'),
-                employee.department.as_('department'),
-                Count(opportunity.id).as_('deals'),
-                Sum(amount).as_('amount'),
-                Sum(amount * opportunity.conversion_probability).as_(
-                    'weighted_amount'),
-                where=where,
-                group_by=keys))
+                opportunity.employee,
+                employee.department,
+                Coalesce(opportunity.amount, 0).as_('amount'),
+                opportunity.conversion_probability.as_('probability'),
+                where=(_filters(opportunity, employee, date)
+                    & (opportunity.state != 'cancelled'))))
+        keys = [deals.month, deals.stage, deals.stage_sequence,
+            deals.employee, deals.department]
+        return deals.select(
+            Min(deals.id).as_('id'),
+            *(k.as_(k.name) for k in keys),
+            Count(deals.id).as_('deals'),
+            Sum(deals.amount).as_('amount'),
+            Sum(deals.amount * deals.probability).as_('weighted_amount'),
+            group_by=keys)
 
     def get_rec_name(self, name):
         return self.stage.rec_name if self.stage else ''
@@ -137,32 +140,36 @@ class Performance(ModelSQL, ModelView):
         Employee = pool.get('company.employee')
         opportunity = Opportunity.__table__()
         employee = Employee.__table__()
-        month = _month(cls, opportunity.end_date)
-        where = (_filters(opportunity, employee, opportunity.end_date)
-            & opportunity.state.in_(['won', 'lost'])
-            & (opportunity.end_date != Null))
-        won = opportunity.state == 'won'
-        lost = opportunity.state == 'lost'
-        won_count = Sum(Case((won, Literal(1)), else_=Literal(0)))
-        lost_count = Sum(Case((lost, Literal(1)), else_=Literal(0)))
-        keys = [month, opportunity.employee, employee.department]
         # Days as epochs: dates subtract differently in each database
         days = (Extract('EPOCH', opportunity.end_date)
             - Extract('EPOCH', opportunity.start_date)) / Literal(86400.0)
-        return (opportunity
+        # The month in a subquery: PostgreSQL does not group by an
+        # expression with parameters
+        closed = (opportunity
             .join(employee, 'LEFT',
                 condition=opportunity.employee == employee.id)
             .select(
-                Min(opportunity.id).as_('id'),
-                month.as_('month'),
-                opportunity.employee.as_('employee'),
-                employee.department.as_('department'),
-                won_count.as_('won'),
-                lost_count.as_('lost'),
-                Sum(Case((won, Coalesce(opportunity.amount, 0)),
-                        else_=Literal(0))).as_('won_amount'),
-                (won_count * Literal(1.0) / Count(opportunity.id)).as_(
-                    'win_rate'),
-                Avg(Case((won, days), else_=Null)).as_('cycle_days'),
-                where=where,
-                group_by=keys))
+                opportunity.id,
+                _month(cls, opportunity.end_date).as_('month'),
+                opportunity.employee,
+                employee.department,
+                Case((opportunity.state == 'won', Literal(1)),
+                    else_=Literal(0)).as_('won'),
+                Coalesce(opportunity.amount, 0).as_('amount'),
+                days.as_('days'),
+                where=(_filters(opportunity, employee, opportunity.end_date)
+                    & opportunity.state.in_(['won', 'lost'])
+                    & (opportunity.end_date != Null))))
+        won = closed.won == 1
+        won_count = Sum(closed.won)
+        keys = [closed.month, closed.employee, closed.department]
+        return closed.select(
+            Min(closed.id).as_('id'),
+            *(k.as_(k.name) for k in keys),
+            won_count.as_('won'),
+            (Count(closed.id) - won_count).as_('lost'),
+            Sum(Case((won, closed.amount), else_=Literal(0))).as_(
+                'won_amount'),
+            (won_count * Literal(1.0) / Count(closed.id)).as_('win_rate'),
+            Avg(Case((won, closed.days), else_=Null)).as_('cycle_days'),
+            group_by=keys)
