@@ -102,11 +102,13 @@ SQLITE_ONLY = {
     'crm_service/test_complaint',
     'crm_service/test_request',
     'crm_service/test_suggestion',
-    # contacts, calendar, tasks: ORM only; the funnel's SQL (test_deal),
-    # approvals and hand-over's locks stay on PostgreSQL
+    # the sales force's workflows: ORM only; the funnel's SQL (test_deal)
+    # stays on PostgreSQL
     'crm_sfa/test_module',
-    'crm_sfa/test_contact',
+    'crm_sfa/test_approval',
     'crm_sfa/test_calendar',
+    'crm_sfa/test_contact',
+    'crm_sfa/test_handover',
     'crm_sfa/test_task',
     }
 
