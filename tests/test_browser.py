@@ -1053,7 +1053,7 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     # As the client asks, with the empty salesperson of the period form
     rows = manager.model('crm.sfa.funnel', 'search_read', [], 0, None, None,
         ['stage.rec_name', 'amount'], context={
-            'context_model': 'crm.sfa.funnel.context', 'employee': None,
+            'context_model': 'crm.sfa.funnel.context', 'salesperson': None,
             'department': None, 'from_date': None, 'to_date': None})
     stages = {r['stage.']['rec_name'] for r in rows}
     assert len(stages) >= 3, stages

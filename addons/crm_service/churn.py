@@ -16,6 +16,8 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, Workflow, fields,
     sequence_ordered)
+from trytond.modules.crm_customer.access import (
+    check_button_role, filled_fields, refuse_server_fields)
 from trytond.modules.crm_customer.excel import (
     ImportWizardMixin, content, import_result, import_start, parse_phone,
     workbook)
@@ -28,7 +30,6 @@ from trytond.transaction import (
     Transaction, check_access, without_check_access)
 from trytond.wizard import Wizard
 
-from .access import check_button_role, filled_fields, refuse_server_fields
 from .exceptions import ServiceError
 from .suggestion import SheetImporter
 

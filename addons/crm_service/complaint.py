@@ -9,12 +9,12 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Workflow, fields)
 from trytond.modules.company.model import employee_field
+from trytond.modules.crm_customer.access import refuse_server_fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 
-from .access import refuse_server_fields
 from .exceptions import (
     ServiceAccessError, ServiceError, ServiceValidationError)
 

@@ -2,11 +2,11 @@
 "A complaint turned into a service request (转服务请求)"
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.modules.crm_customer.access import check_button_role
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONEncoder
 
 from .exceptions import ServiceError
-from .access import check_button_role
 
 # A complaint withdrawn or refused asks for no repair
 REFUSED_STATES = ['rejected', 'cancelled']

@@ -1,14 +1,16 @@
 # This file is part of the CRM suite.
 from trytond.exceptions import UserError
-from trytond.model.exceptions import AccessError, ValidationError
+from trytond.model.exceptions import ValidationError
+from trytond.modules.crm_customer.exceptions import RoleAccessError
 
 
 class ServiceError(UserError):
     pass
 
 
-class ServiceAccessError(AccessError):
-    pass
+# The suite's refusal of a role or of a field only the server sets: the
+# shared checks of crm_customer/access.py raise it too
+ServiceAccessError = RoleAccessError
 
 
 class ServiceValidationError(ValidationError):

@@ -6,13 +6,13 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, ModelSQL, ModelView, Unique, fields, sequence_ordered,
     tree)
+from trytond.modules.crm_customer.access import refuse_server_fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateView, Wizard
 
-from .access import refuse_server_fields
 from .exceptions import ServiceAccessError, ServiceValidationError
 from .segment import query_words, search_text
 

@@ -4,12 +4,13 @@ import datetime as dt
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.modules.crm_customer.access import (
+    check_button_role, refuse_server_fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import ServiceAccessError, ServiceError
-from .access import check_button_role, refuse_server_fields
 from .service_request import is_technician_only
 
 # Set by the request's button and the repair's own, never by a client

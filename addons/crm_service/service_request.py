@@ -7,12 +7,13 @@ from decimal import Decimal
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields)
+from trytond.modules.crm_customer.access import (
+    check_button_role, refuse_server_fields)
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .access import check_button_role, refuse_server_fields
 from .exceptions import ServiceAccessError, ServiceError
 
 ZERO = Decimal(0)

@@ -8,6 +8,8 @@ from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Workflow, fields,
     sequence_ordered)
+from trytond.modules.crm_customer.access import (
+    check_button_role, filled_fields, refuse_server_fields)
 from trytond.modules.crm_customer.excel import (
     ImportWizardMixin, WorkbookImporter, content, import_result,
     import_start, parse_date, read_rows, workbook)
@@ -17,7 +19,6 @@ from trytond.report import Report
 from trytond.transaction import Transaction, check_access
 from trytond.wizard import Wizard
 
-from .access import check_button_role, filled_fields, refuse_server_fields
 from .exceptions import ServiceError
 
 # Set by the numbering and the buttons, never by a client

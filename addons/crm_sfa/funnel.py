@@ -18,7 +18,8 @@ class FunnelContext(ModelView):
     from_date = fields.Date("From Date")
     to_date = fields.Date("To Date")
     department = fields.Many2One('company.department', "Department")
-    employee = fields.Many2One('company.employee', "Salesperson")
+    # Not "employee": the context's key of the user's own employee
+    salesperson = fields.Many2One('company.employee', "Salesperson")
 
 
 def _month(Model, date):
@@ -35,8 +36,8 @@ def _filters(opportunity, employee, date):
         where &= date >= context['from_date']
     if context.get('to_date'):
         where &= date <= context['to_date']
-    if context.get('employee'):
-        where &= opportunity.employee == context['employee']
+    if context.get('salesperson'):
+        where &= opportunity.employee == context['salesperson']
     if context.get('department'):
         departments = [d.id for d in Department.search([
                     ('parent', 'child_of', [context['department']]),

@@ -6,6 +6,10 @@ from trytond.pool import Pool
 from trytond.transaction import without_check_access
 
 
+def one_line(text):
+    return ' '.join((text or '').split())
+
+
 def notify(employees, label, description=None, records=()):
     """Notify the users of employees; a click opens records (of one
     model). The SMS copy, where configured, is the caller's."""
@@ -23,8 +27,9 @@ def notify(employees, label, description=None, records=()):
         records = list(records)
         return Notification.create([{
                     'user': u.id,
-                    'label': label[:100],
-                    'description': (description or '')[:200] or None,
+                    # One line each: the notification's fields are Char
+                    'label': one_line(label)[:100],
+                    'description': one_line(description)[:200] or None,
                     'icon': 'tryton-notification',
                     'model': records[0].__name__ if records else None,
                     'records': (json.dumps([r.id for r in records])
