@@ -28,9 +28,9 @@ def admin(rpc):
 
 
 @pytest.fixture(scope='module')
-def sales1_world(admin):
-    """A customer of 张伟 (sales1) with a deal, a due contact and a quote
-    waiting for approval, made by the administrator"""
+def sales1_world(admin, rpc):
+    """A customer of 张伟 (sales1) with a deal and a due contact made by the
+    administrator, and his work request waiting for 王丽"""
     employees = {e['rec_name']: e['id'] for e in admin.model(
             'company.employee', 'search_read', [], 0, None, None,
             ['rec_name'])}
@@ -51,9 +51,10 @@ def sales1_world(admin):
                     'day': 5, 'hour': 10, 'minute': 0, 'second': 0,
                     'microsecond': 0},
                 'next_date': date(dt.date(2026, 1, 10))}])
-    request, = admin.model('crm.sfa.approval', 'create', [{
-                'subject': "攻防请示", 'requester': zhang}])
-    admin.model('crm.sfa.approval', 'request_approval', [request])
+    sales1 = rpc('sales1')
+    request, = sales1.model('crm.sfa.approval', 'create', [{
+                'subject': "攻防请示"}])
+    sales1.model('crm.sfa.approval', 'request_approval', [request])
     return {'party': party, 'deal': deal, 'contact': contact,
         'request': request, 'zhang': zhang, 'li': employees["李娜"]}
 
@@ -124,7 +125,7 @@ def test_servers_fields(server, demo_database, rpc, admin, sales1_world):
             [w['zhang']], {'sfa_discount_limit': '0.9'}))
     contact, = admin.model('crm.sfa.contact', 'read', [w['contact']],
         ['next_done'])
-    assert contact['next_done'] is False
+    assert not contact['next_done']
     stage, = admin.model('sale.opportunity', 'read', [w['deal']],
         ['stage.kind'])
     assert stage['stage.']['kind'] != 'won'

@@ -962,7 +962,10 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     lines.locator('table.tree tbody > tr').first.dblclick()
     dialog = page.locator('.modal-dialog:visible').last
     number = dialog.locator('input[name="unit_price"][type="number"]')
-    dialog.locator('input[name="unit_price"][type="text"]').focus()
+    text = dialog.locator('input[name="unit_price"][type="text"]')
+    # The line is loaded once its price is shown; a focus before is lost
+    expect(text).not_to_have_value('', timeout=TIMEOUT)
+    text.focus()
     expect(number).to_be_visible(timeout=TIMEOUT)
     number.fill(price)
     number.press('Tab')

@@ -66,7 +66,8 @@ class Funnel(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('month', 'DESC'), ('stage_sequence', 'ASC'),
+        # The graph draws the stages in the order of the rows: the funnel's
+        cls._order = [('stage_sequence', 'ASC'), ('month', 'DESC'),
             ('id', 'ASC')]
 
     @classmethod
