@@ -29,34 +29,42 @@ def admin(rpc):
 
 @pytest.fixture(scope='module')
 def sales1_world(admin, rpc):
-    """A customer of 张伟 (sales1) with a deal and a due contact made by the
-    administrator, and his work request waiting for 王丽"""
+    """A demo customer of 张伟 (sales1) with a deal and a due contact made by
+    the administrator, and his work request waiting for 王丽; all taken
+    away afterwards, for the demo and browser tests that follow"""
     employees = {e['rec_name']: e['id'] for e in admin.model(
             'company.employee', 'search_read', [], 0, None, None,
             ['rec_name'])}
     zhang = employees["张伟"]
-    party, = admin.model('party.party', 'create', [{
-                'name': "攻防测试客户", 'owner': zhang,
-                'addresses': [('create', [{'street': "文一路"}])],
-                'contact_mechanisms': [('create', [{
-                                'type': 'mobile', 'value': '13905710001'}])],
-                }])
+    party, = admin.model('party.party', 'search_read', [
+            ('owner', '=', zhang),
+            ('contact_mechanisms.type', '=', 'mobile'),
+            ], 0, 1, [('id', 'ASC')], ['name', 'contact_mechanisms'])
+    mobile, = admin.model('party.contact_mechanism', 'search_read', [
+            ('id', 'in', party['contact_mechanisms']),
+            ('type', '=', 'mobile'),
+            ], 0, 1, None, ['value'])
     deal, = admin.model('sale.opportunity', 'create', [{
-                'party': party, 'employee': zhang, 'description': "攻防",
-                'amount': '5000'}])
+                'party': party['id'], 'employee': zhang,
+                'description': "攻防", 'amount': '5000'}])
     contact, = admin.model('crm.sfa.contact', 'create', [{
-                'party': party, 'employee': zhang, 'kind': 'visit',
+                'party': party['id'], 'employee': zhang, 'kind': 'visit',
                 'content': "机密拜访记录",
                 'date': {'__class__': 'datetime', 'year': 2026, 'month': 1,
                     'day': 5, 'hour': 10, 'minute': 0, 'second': 0,
                     'microsecond': 0},
-                'next_date': date(dt.date(2026, 1, 10))}])
+                'next_date': date(dt.date(2099, 1, 10))}])
     sales1 = rpc('sales1')
     request, = sales1.model('crm.sfa.approval', 'create', [{
                 'subject': "攻防请示"}])
     sales1.model('crm.sfa.approval', 'request_approval', [request])
-    return {'party': party, 'deal': deal, 'contact': contact,
+    yield {'party': party['id'], 'name': party['name'],
+        'mobile': mobile['value'], 'deal': deal, 'contact': contact,
         'request': request, 'zhang': zhang, 'li': employees["李娜"]}
+    sales1.model('crm.sfa.approval', 'withdraw', [request])
+    admin.model('crm.sfa.contact', 'delete', [contact])
+    admin.model('sale.opportunity', 'cancel', [deal])
+    admin.model('sale.opportunity', 'delete', [deal])
 
 
 def test_salesperson_sees_nothing_of_another(server, demo_database, rpc,
@@ -75,20 +83,24 @@ def test_salesperson_sees_nothing_of_another(server, demo_database, rpc,
     assert li.model('crm.sfa.contact', 'search_count',
         [('content', 'ilike', '%机密%')]) == 0
     # 防撞单: no deal on his customer, the refusal names him
+    deals = admin.model('sale.opportunity', 'search_count',
+        [('party', '=', w['party'])])
     error = refused(lambda: li.model('sale.opportunity', 'create', [{
                     'party': w['party'], 'description': "抢单"}]))
     assert "张伟" in error.message
     assert admin.model('sale.opportunity', 'search_count',
-        [('party', '=', w['party'])]) == 1
+        [('party', '=', w['party'])]) == deals
     # 防撞单: nor the same customer again by name or mobile
     refused(lambda: li.model('party.party', 'create', [{
-                    'name': "攻防测试客户"}]))
+                    'name': w['name']}]))
     refused(lambda: li.model('party.party', 'create', [{
                     'name': "另一个名字", 'contact_mechanisms': [('create', [{
                                     'type': 'mobile',
-                                    'value': '13905710001'}])]}]))
+                                    'value': w['mobile']}])]}]))
     assert admin.model('party.party', 'search_count',
-        [('name', '=', "攻防测试客户")]) == 1
+        [('name', '=', w['name'])]) == 1
+    assert admin.model('party.party', 'search_count',
+        [('name', '=', "另一个名字")]) == 0
     # Not his to approve
     refused(lambda: li.model('crm.sfa.approval', 'approve', [w['request']]))
     state, = admin.model('crm.sfa.approval', 'read', [w['request']],

@@ -959,7 +959,9 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     expect(form.locator('input[name="party"]')).to_have_value(customer,
         timeout=TIMEOUT)
     lines = form.locator('.form-one2many').first
-    lines.locator('table.tree tbody > tr').first.dblclick()
+    row = lines.locator('table.tree tbody > tr:not(.more-row)').first
+    expect(row).to_be_visible(timeout=TIMEOUT)
+    row.dblclick()
     dialog = page.locator('.modal-dialog:visible').last
     number = dialog.locator('input[name="unit_price"][type="number"]')
     text = dialog.locator('input[name="unit_price"][type="text"]')
