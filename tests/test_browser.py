@@ -924,8 +924,12 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     form = tab.locator('.form').first
     expect(form.locator('input[name="party"]')).to_have_value(customer,
         timeout=TIMEOUT)
+    tabs = page.locator('#tabcontent > .tab-pane')
+    opened = tabs.count()
     form.locator('button').filter(has_text=exactly(buttons[
                 'sale.opportunity', 'convert'])).click()
+    # The sale's own tab: the deal's title holds the word 销售 too
+    expect(tabs).to_have_count(opened + 1, timeout=TIMEOUT)
     sale = None
     for attempt in range(50):
         sales = admin.model('sale.sale', 'search_read', [
@@ -965,9 +969,14 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     dialog = page.locator('.modal-dialog:visible').last
     number = dialog.locator('input[name="unit_price"][type="number"]')
     text = dialog.locator('input[name="unit_price"][type="text"]')
-    # The line is loaded once its price is shown; a focus before is lost
+    # The line is loaded once its price is shown; a focus while the dialog
+    # still settles is lost: focus until the number input takes over
     expect(text).not_to_have_value('', timeout=TIMEOUT)
-    text.focus()
+    for attempt in range(20):
+        if number.is_visible():
+            break
+        text.focus()
+        page.wait_for_timeout(300)
     expect(number).to_be_visible(timeout=TIMEOUT)
     number.fill(price)
     number.press('Tab')
