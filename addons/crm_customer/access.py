@@ -34,6 +34,14 @@ def refuse_server_fields(Model, names, sent):
                     strings.get(n, {}).get('string', n) for n in sent)))
 
 
+def refuse_created_server_fields(Model, names, vlist, defaults=(None,)):
+    """Refuse a client's create that gives a field of names a value other
+    than its default (the initial state)"""
+    for values in vlist:
+        refuse_server_fields(Model, names,
+            {n for n, v in values.items() if v not in defaults})
+
+
 def filled_fields(records, names):
     "The fields of names that one of records has a value in"
     return {n for n in names for r in records

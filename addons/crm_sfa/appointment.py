@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.crm_customer.access import (
-    check_button_role, refuse_server_fields)
+    check_button_role, refuse_created_server_fields, refuse_server_fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import (
@@ -143,10 +143,8 @@ class Appointment(Workflow, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         if Transaction().user and Transaction().check_access:
-            for values in vlist:
-                refuse_server_fields(cls, SERVER_FIELDS, {
-                        n for n, v in values.items()
-                        if v not in (None, 'planned')})
+            refuse_created_server_fields(
+                cls, SERVER_FIELDS, vlist, (None, 'planned'))
             cls.check_organizers(
                 {v['organizer'] for v in vlist if v.get('organizer')})
         return super().create(vlist)

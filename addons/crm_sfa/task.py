@@ -5,7 +5,7 @@ import datetime as dt
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.modules.crm_customer.access import (
-    check_button_role, refuse_server_fields)
+    check_button_role, refuse_created_server_fields, refuse_server_fields)
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction, without_check_access
@@ -167,10 +167,8 @@ class Task(Workflow, ModelSQL, ModelView):
     @classmethod
     def create(cls, vlist):
         if Transaction().user and Transaction().check_access:
-            for values in vlist:
-                refuse_server_fields(cls, SERVER_FIELDS, {
-                        n for n, v in values.items()
-                        if v not in (None, 'open')})
+            refuse_created_server_fields(
+                cls, SERVER_FIELDS, vlist, (None, 'open'))
             cls.check_assignment(
                 {v['assignee'] for v in vlist if v.get('assignee')})
         return super().create(vlist)
