@@ -10,3 +10,7 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('crm.sfa.contact|remind_due', "Remind Due Contacts"))
+        cls.method.selection.extend([
+                ('crm.sfa.repurchase|refresh', "Learn Repurchase Intervals"),
+                ('crm.sfa.reminder|run', "Send Sales Force Reminders"),
+                ])
