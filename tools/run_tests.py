@@ -7,8 +7,11 @@ suite-level tests of tests/ (browser, end to end).
                                  SQLITE_ONLY) on PostgreSQL, in a database
                                  of their own that is dropped afterwards;
                                  then the suite tests marked postgresql
+    run_tests.py [--postgresql] crm_sfa crm_cashier/test_till
+                                 these module tests only
 
-Prints 'N passed, N failed' last and exits non-zero on any failure.
+Prints 'N passed, N failed' last and exits non-zero on any failure; each
+test class's time goes to var/test_times_<backend>.txt, slowest first.
 """
 import argparse
 import os
@@ -87,6 +90,13 @@ def prepare_postgresql():
 # transactions other files of their module run on PostgreSQL (named after
 # each). CI time is counted.
 SQLITE_ONLY = {
+    # the till's ORM workflows, no SQL of their own; paying from one card
+    # at several tills (the locks) runs on PostgreSQL in
+    # test_till_transactions, the reports' SQL in test_reporting
+    'crm_cashier/test_module',
+    'crm_cashier/test_refund',
+    'crm_cashier/test_server_checks',
+    'crm_cashier/test_till',
     'crm_customer/test_chinese',            # plain Python
     'crm_sms/test_provider',                # plain Python
     'crm_k3_bridge/test_cloud',             # plain Python and HTTP
@@ -113,19 +123,58 @@ SQLITE_ONLY = {
     }
 
 
-def module_suite(postgresql=False):
-    "Every module's tests; on PostgreSQL neither scenarios nor SQLITE_ONLY"
+def module_suite(postgresql=False, only=()):
+    """Every module's tests; on PostgreSQL neither scenarios nor SQLITE_ONLY;
+    only: restricted to these 'module' or 'module/test_file' names"""
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     for module in suite_modules():
         package = f'trytond.modules.{module}.tests'
         for path in sorted((ROOT / 'addons' / module / 'tests').glob(
                 'test_*.py')):
+            name = f'{module}/{path.stem}'
             if postgresql and (path.stem == 'test_scenario'
-                    or f'{module}/{path.stem}' in SQLITE_ONLY):
+                    or name in SQLITE_ONLY):
+                continue
+            if only and module not in only and name not in only:
                 continue
             suite.addTests(loader.loadTestsFromName(f'{package}.{path.stem}'))
     return suite
+
+
+class TimedResult(unittest.TextTestResult):
+    "Times each test class, from its first test to the next class's"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.times = {}
+        self._current = None
+
+    def startTest(self, test):
+        name = f'{type(test).__module__}.{type(test).__name__}'
+        now = time.monotonic()
+        if name != self._current:
+            self._close(now)
+            self._current, self._started = name, now
+        super().startTest(test)
+
+    def _close(self, now):
+        if self._current:
+            self.times[self._current] = (
+                self.times.get(self._current, 0) + now - self._started)
+
+    def stopTestRun(self):
+        self._close(time.monotonic())
+        super().stopTestRun()
+
+
+def write_times(result, backend):
+    "The slowest test classes first, for whoever has to cut CI time"
+    path = ROOT / 'var' / f'test_times_{backend}.txt'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f'{seconds:8.1f}  {name}' for name, seconds in sorted(
+            result.times.items(), key=lambda i: -i[1])]
+    path.write_text('\n'.join(lines) + '\n')
 
 
 def run_pytest(*options):
@@ -153,6 +202,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--postgresql', action='store_true')
     parser.add_argument('--modules-only', action='store_true')
+    parser.add_argument('only', nargs='*', metavar='module[/test_file]',
+        help="run these module tests only (and no suite tests)")
     args = parser.parse_args()
 
     database = None
@@ -164,16 +215,18 @@ def main():
         # The scenarios walk the same flows through proteus on either
         # backend; PostgreSQL runs the module tests whose locks, concurrent
         # tills and SQL differ there (CI time is counted)
-        result = unittest.TextTestRunner(verbosity=1).run(
-            module_suite(postgresql=args.postgresql))
+        result = unittest.TextTestRunner(
+            verbosity=1, resultclass=TimedResult).run(
+            module_suite(postgresql=args.postgresql, only=args.only))
     finally:
         if database:
             list(_pg_execute(
                 f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    write_times(result, 'postgresql' if args.postgresql else 'sqlite')
     passed = result.testsRun - len(result.failures) - len(result.errors) \
         - len(result.skipped)
     failed = len(result.failures) + len(result.errors)
-    if not args.modules_only:
+    if not args.modules_only and not args.only:
         # The suite tests marked postgresql (the restore drill there) run
         # with the module tests on PostgreSQL, the others on SQLite
         pytest_passed, pytest_failed = run_pytest(
