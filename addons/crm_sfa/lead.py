@@ -170,14 +170,20 @@ class Lead(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def assign_by_rule(cls, leads):
-        "Give the leads to the salespeople of their region's territory"
-        Territory = Pool().get('crm.sfa.territory')
-        leads = [l for l in leads if l.region]
+        """Give the leads to the salespeople of their region's territory,
+        the others to the default salesperson if there is one"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Territory = pool.get('crm.sfa.territory')
         if not leads:
             return
+        default = Configuration(1).sfa_lead_salesperson
+        located = [l for l in leads if l.region]
+        salespeople = dict(zip(located,
+                Territory.assign([l.region.id for l in located])))
         to_write = []
-        salespeople = Territory.assign([l.region.id for l in leads])
-        for lead, salesperson in zip(leads, salespeople):
+        for lead in leads:
+            salesperson = salespeople.get(lead) or default
             if salesperson:
                 to_write.extend(([lead], {'salesperson': salesperson.id}))
         if to_write:

@@ -10,6 +10,7 @@ from sql.aggregate import Count
 from sql.functions import CurrentTimestamp
 from sql.operators import Concat, Equal, Exists
 
+from trytond.backend import MAX_QUERY_PARAMS
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Exclude, Index, ModelSQL, ModelView, Unique, Workflow,
@@ -101,7 +102,7 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
         cursor = Transaction().connection.cursor()
         ids = [p.id for p in plans]
         result = {n: {i: 0 for i in ids} for n in names}
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, MAX_QUERY_PARAMS):
             in_plans = enrolment.plan.in_(list(sub_ids))
             if 'customers' in names:
                 cursor.execute(*enrolment.select(enrolment.plan,
@@ -286,7 +287,8 @@ class PlanStep(sequence_ordered(), ModelSQL, ModelView):
 
     def start_condition(self, table, day):
         """The SQL condition on table.start_date of the enrolments for
-        which the step falls due on day"""
+        which the step falls due on day, or None when it falls due for
+        none"""
         if self.timing == 'timed':
             return table.start_date == day - dt.timedelta(days=self.day - 1)
         elif self.timing == 'repeating':
@@ -296,7 +298,7 @@ class PlanStep(sequence_ordered(), ModelSQL, ModelView):
                     for i in range(self.count)])
         else:
             if day.day != self.month_day:
-                return Literal(False)
+                return None
             # The first occurrence is the first such day from the start
             condition = table.start_date <= day
             if self.count:
@@ -455,7 +457,7 @@ class Enrolment(Workflow, ModelSQL, ModelView):
                 raise SfaError(gettext('crm_sfa.msg_plan_inactive',
                         plan=plan.rec_name))
             readable = set()
-            for sub_ids in grouped_slice(party_ids):
+            for sub_ids in grouped_slice(party_ids, MAX_QUERY_PARAMS):
                 readable.update(p.id for p in Party.search(
                         [('id', 'in', list(sub_ids))]))
             if Transaction().user and not User.is_crm_manager():
@@ -475,7 +477,7 @@ class Enrolment(Workflow, ModelSQL, ModelView):
         enrolment = cls.__table__()
         cursor = Transaction().connection.cursor()
         enrolled = set()
-        for sub_ids in grouped_slice(party_ids):
+        for sub_ids in grouped_slice(party_ids, MAX_QUERY_PARAMS):
             cursor.execute(*enrolment.select(enrolment.party,
                     where=(enrolment.plan == plan.id)
                     & enrolment.party.in_(list(sub_ids))
@@ -622,13 +624,16 @@ class Log(ModelSQL, ModelView):
         table = cls.__table__()
         enrolment = Enrolment.__table__()
         existing = cls.__table__()
+        condition = step.start_condition(enrolment, day)
+        if condition is None:
+            return
         query = enrolment.select(
             enrolment.id, enrolment.party, Literal(step.id), enrolment.run,
             Literal(day), Literal(batch), Literal(0), CurrentTimestamp(),
             where=(enrolment.plan == step.plan.id)
             & (enrolment.state == 'running')
             & (enrolment.send_from <= day)
-            & step.start_condition(enrolment, day)
+            & condition
             & ~Exists(existing.select(existing.id,
                     where=(existing.enrolment == enrolment.id)
                     & (existing.step == step.id)
@@ -661,15 +666,14 @@ class Log(ModelSQL, ModelView):
             where = ((table.batch == batch) & (table.step == step_id)
                 & (table.run == run) & (table.occurrence == day))
             if step.action == 'sms':
-                cls._send(step, run, day, where)
+                cls._send(step, run, day, table, where)
             else:
-                cls._create_tasks(step, day, where)
+                cls._create_tasks(step, day, table, where)
 
     @classmethod
-    def _send(cls, step, run, day, where):
+    def _send(cls, step, run, day, table, where):
         pool = Pool()
         Message = pool.get('sms.message')
-        table = cls.__table__()
         message = Message.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.select(table.party, where=where))
@@ -681,7 +685,8 @@ class Log(ModelSQL, ModelView):
             origin=step, occasion=occasion)
         scheduled = step.scheduled(day)
         if scheduled and messages:
-            for sub_ids in grouped_slice([m.id for m in messages]):
+            for sub_ids in grouped_slice(
+                    [m.id for m in messages], MAX_QUERY_PARAMS):
                 cursor.execute(*message.update([message.scheduled],
                         [scheduled],
                         where=message.id.in_(list(sub_ids))
@@ -696,11 +701,10 @@ class Log(ModelSQL, ModelView):
                 where=where))
 
     @classmethod
-    def _create_tasks(cls, step, day, where):
+    def _create_tasks(cls, step, day, table, where):
         pool = Pool()
         Task = pool.get('crm.sfa.task')
         Party = pool.get('party.party')
-        table = cls.__table__()
         party = Party.__table__()
         cursor = Transaction().connection.cursor()
         cursor.execute(*table.join(party,
@@ -800,7 +804,7 @@ class Enable(Wizard):
         if self.start.start == 'date':
             start_dates = dict.fromkeys(party_ids, self.start.start_date)
         elif self.start.start == 'joined':
-            for sub_ids in grouped_slice(party_ids):
+            for sub_ids in grouped_slice(party_ids, MAX_QUERY_PARAMS):
                 start_dates.update((p.id, p.create_date.date())
                     for p in Party.browse(list(sub_ids)))
         Enrolment.enrol(self.start.plan, party_ids, start_dates)

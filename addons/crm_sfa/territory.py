@@ -184,6 +184,16 @@ class TerritorySalesperson(sequence_ordered(), ModelSQL, ModelView):
         return super().copy(members, default=default)
 
 
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'crm.configuration'
+
+    sfa_lead_salesperson = fields.Many2One('company.employee',
+        "Default Lead Salesperson", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('context', {}).get('company', -1))],
+        help="Gets the new leads no territory covers; empty leaves them "
+        "unassigned.")
+
+
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 

@@ -208,6 +208,15 @@ class CampaignTestCase(ModuleDatabaseTestCase):
             self.assertEqual([l.state for l in leads],
                 ['assigned'] * 3 + ['new'] * 2)
 
+            # The configured default gets what no territory covers
+            Configuration = pool.get('crm.configuration')
+            Configuration.write([Configuration(1)],
+                {'sfa_lead_salesperson': team.zhao.employee.id})
+            beyond, = Lead.create([{'name': "己", 'region': beijing.id}])
+            self.assertEqual(beyond.salesperson, team.zhao.employee)
+            Configuration.write([Configuration(1)],
+                {'sfa_lead_salesperson': None})
+
             # A customer without an owner continues the turn
             party, = Party.create([{'name': "深圳客户",
                         'district': nanshan.id}])
@@ -236,7 +245,7 @@ class CampaignTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(AccessError):
                     Lead.read([leads[1].id], ['name'])
             with as_user(team.manager):
-                self.assertEqual(len(Lead.search([])), 5)
+                self.assertEqual(len(Lead.search([])), 6)
 
     @with_transaction()
     def test_conversion(self):

@@ -199,13 +199,15 @@ class PlanTestCase(ModuleDatabaseTestCase):
             nightly(days(2), days(3))
             with on(days(4)):
                 Enrolment.resume([enrolment])
-            self.assertEqual(enrolment.state, 'running')
+            self.assertEqual(Enrolment(enrolment.id).state, 'running')
             nightly(days(4))
             # Day 14 (days(3)) fell due while paused: skipped
             self.assertEqual(len(logs(enrolment)), 1)
+            enrolment = Enrolment(enrolment.id)
             self.assertEqual(enrolment.state, 'done')
             with on(days(5)):
                 Enrolment.rerun([enrolment])
+            enrolment = Enrolment(enrolment.id)
             self.assertEqual((enrolment.state, enrolment.run,
                     enrolment.start_date), ('running', 2, days(5)))
             nightly(days(5), days(6))
@@ -217,7 +219,7 @@ class PlanTestCase(ModuleDatabaseTestCase):
                 Enrolment.stop([enrolment])
             nightly(*(days(n) for n in range(7, 20)))
             self.assertEqual(len(logs(enrolment)), 2)
-            self.assertEqual(enrolment.state, 'stopped')
+            self.assertEqual(Enrolment(enrolment.id).state, 'stopped')
             # Stopped, the plan may be enabled anew
             with on(days(20)):
                 self.assertEqual(len(Enrolment.enrol(care, [customer])), 1)
@@ -310,7 +312,7 @@ class PlanTestCase(ModuleDatabaseTestCase):
                 with self.assertRaises(AccessError), undone():
                     Enrolment.pause([Enrolment(theirs.id)])
                 Enrolment.pause([mine])
-                self.assertEqual(mine.state, 'paused')
+                self.assertEqual(Enrolment(mine.id).state, 'paused')
             with as_user(team.manager):
                 self.assertEqual(len(Enrolment.search([])), 2)
                 Plan.write([care], {'name': "关怀计划"})
