@@ -114,6 +114,14 @@ class ContractTestCase(ModuleDatabaseTestCase):
                                         'amount': D(5000)},
                                     ])],
                         })
+            # Nor is his draft anyone else's to plan
+            with as_user(team.li):
+                with self.assertRaises(AccessError):
+                    Contract.write([contract], {'amount': D(1)})
+                with self.assertRaises(AccessError), undone():
+                    Instalment.create([{'contract': contract.id,
+                                'due_date': today, 'amount': D(1)}])
+            with as_user(team.zhang):
                 # 3000 + 5000 is not 10000
                 with self.assertRaises(ValidationError) as refused:
                     Contract.submit([contract])
