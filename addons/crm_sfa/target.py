@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from sql import Literal, Null, Select, Union, Window
-from sql.aggregate import Count, Min, Sum
+from sql.aggregate import Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Rank
 
@@ -122,7 +122,8 @@ def achieved_query(company, start, end):
     # Merged or erased customers are deactivated: not counted
     customers = customer.select(
         customer.owner, zero, zero, one, zero,
-        where=((customer.owner != Null) & (customer.active == True)  # noqa: E712
+        where=((customer.owner != Null)
+            & (customer.active == Literal(True))
             & (customer.create_date >= begin)
             & (customer.create_date < stop)))
     visits = contact.select(
@@ -270,6 +271,9 @@ class Target(ModelSQL, ModelView):
     @classmethod
     def validate_fields(cls, targets, field_names):
         super().validate_fields(targets, field_names)
+        if field_names and not field_names & {'kind', 'employee',
+                'department', 'year', 'period', 'month', 'quarter'}:
+            return
         for target in targets:
             who = (target.employee if target.kind == 'employee'
                 else target.department)
