@@ -163,7 +163,7 @@ class RemindTestCase(ModuleDatabaseTestCase):
             self.assertIn("净水器滤芯", message.text)
             self.assertIn("2030", message.text)
             notification, = self.notifications(team.zhang)
-            self.assertIn("1", notification.label)
+            self.assertTrue(notification.label.startswith("1 "))
             self.assertIn("王女士", notification.description)
             self.assertEqual(notification.model, 'crm.sfa.repurchase')
             self.assertEqual(json.loads(notification.records), [same.id])
@@ -229,7 +229,8 @@ class RemindTestCase(ModuleDatabaseTestCase):
             message, = Message.search([('party', '=', party.id)])
             self.assertIn("热水器", message.text)
             notification, = self.notifications(team.zhang)
-            self.assertIn("7", notification.label)
+            self.assertTrue(notification.label.startswith("1 "))
+            self.assertIn(" 7 days", notification.label)
             self.assertIn("热水器", notification.description)
             self.assertEqual(json.loads(notification.records), [party.id])
 
@@ -265,7 +266,7 @@ class RemindTestCase(ModuleDatabaseTestCase):
             self.assertEqual(Reminder.remind_birthdays(dt.date(2030, 3, 8)),
                 [])
             notification, = self.notifications(team.zhang)
-            self.assertIn("2", notification.label)
+            self.assertTrue(notification.label.startswith("2 "))
             self.assertEqual(sorted(json.loads(notification.records)),
                 sorted([solar.id, moon.id]))
             notification, = self.notifications(team.li)
@@ -292,10 +293,10 @@ class RemindTestCase(ModuleDatabaseTestCase):
             self.assertEqual(
                 Reminder.remind_holidays(dt.date(2026, 9, 28)), [])
             notification, = self.notifications(team.zhang)
-            self.assertIn("2", notification.label)
-            self.assertIn("10", notification.label)
+            self.assertTrue(notification.label.startswith("National Day"))
+            self.assertTrue(notification.label.endswith(" 2 customers"))
             notification, = self.notifications(team.li)
-            self.assertIn("1", notification.label)
+            self.assertTrue(notification.label.endswith(" 1 customers"))
             # Without the days, no notice
             configure(sfa_holiday_days=None)
             self.assertEqual(
