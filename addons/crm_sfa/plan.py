@@ -437,10 +437,6 @@ class Enrolment(Workflow, ModelSQL, ModelView):
             raise SfaAccessError(gettext('crm_sfa.msg_plan_enrolment_server'))
 
     @classmethod
-    def copy(cls, enrolments, default=None):
-        raise SfaAccessError(gettext('crm_sfa.msg_plan_enrol_wizard'))
-
-    @classmethod
     def enrol(cls, plan, parties, start_dates=None):
         """Enable plan for the parties the user may enable it for, from
         start_dates ({party id: date}, default today); return the
