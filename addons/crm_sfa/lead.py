@@ -52,9 +52,17 @@ class Lead(Workflow, ModelSQL, ModelView):
         help="Given by the territory of the region; a manager may give "
         "the lead to another.")
     party = fields.Many2One('party.party', "Customer", readonly=True,
-        ondelete='RESTRICT')
+        ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     opportunity = fields.Many2One('sale.opportunity', "Deal", readonly=True,
-        ondelete='RESTRICT')
+        ondelete='RESTRICT',
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     state = fields.Selection([
             ('new', "New"),
             ('assigned', "Assigned"),
@@ -101,11 +109,6 @@ class Lead(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'new'
-
-    @fields.depends('campaign', 'source')
-    def on_change_campaign(self):
-        if self.campaign and not self.source:
-            self.source = 'campaign'
 
     def get_rec_name(self, name):
         if self.company_name:

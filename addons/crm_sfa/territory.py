@@ -163,7 +163,8 @@ class TerritorySalesperson(sequence_ordered(), ModelSQL, ModelView):
     employee = fields.Many2One('company.employee', "Salesperson",
         required=True, ondelete='CASCADE',
         domain=[('company', '=', Eval('_parent_territory', {}).get(
-                    'company', -1))])
+                    'company', -1))],
+        depends={'territory'})
     last_assignment = fields.Integer("Last Assignment", readonly=True,
         help="The number of the territory's assignment that last gave the "
         "salesperson a lead or a customer.")
