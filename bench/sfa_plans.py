@@ -100,15 +100,6 @@ def prepare(db):
     return result
 
 
-def customers(db):
-    "The customers of a kept database"
-    with common.transaction(db) as (pool, transaction):
-        cursor = transaction.connection.cursor()
-        cursor.execute("SELECT COUNT(*) FROM party_party "
-            "WHERE code LIKE 'B%'")
-        return cursor.fetchone()[0]
-
-
 def created(cursor):
     cursor.execute('SELECT (SELECT COUNT(*) FROM sms_message), '
         '(SELECT COUNT(*) FROM crm_sfa_task), '
@@ -178,19 +169,15 @@ def main():
     parser.add_argument('--sample', type=int, default=2000,
         help="enrolments the baseline loops over")
     parser.add_argument('--keep', action='store_true',
-        help="keep the database and run again on its customers, adding "
-        "those missing (no fewer than --rows are enrolled)")
+        help="keep the database; run again on a kept one's customers "
+        "(--rows is then ignored)")
     args = parser.parse_args()
     db = common.crm_admin.Database(f'{common.POSTGRESQL}/bench_sfa_plans',
         listen=f'127.0.0.1:{common.free_port()}')
-    existing = 0
-    if args.keep and db.exists():
-        existing = customers(db)
-    else:
+    if not (args.keep and db.exists()):
         db = common.database('postgresql', 'bench_sfa_plans', ['crm_sfa'])
-    if existing < args.rows:
-        print(f"generating {args.rows - existing} customers…", flush=True)
-        search_customers.generate(db, args.rows - existing)
+        print(f"generating {args.rows} customers…", flush=True)
+        search_customers.generate(db, args.rows)
     try:
         plan, enrolled, due = prepare(db)
         print(f"{enrolled} enrolments, {due} steps due today", flush=True)
