@@ -18,7 +18,7 @@ from trytond.model import (
 from trytond.modules.crm_customer.access import check_button_role
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder
-from trytond.tools import grouped_slice
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -155,22 +155,28 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
         return super().copy(plans, default=default)
 
     @classmethod
-    def run_nightly(cls, date=None):
+    def run_nightly(cls, date=None, enrolments=None):
         """Cron: log and send the steps due up to date (today) of the
-        running enrolments, each (enrolment, step, run, day) once, then
-        end the enrolments with nothing left"""
+        running enrolments (or of enrolments only), each (enrolment, step,
+        run, day) once, then end the enrolments with nothing left"""
         pool = Pool()
         Step = pool.get('crm.sfa.plan.step')
         Log = pool.get('crm.sfa.plan.log')
         Enrolment = pool.get('crm.sfa.plan.enrolment')
         date = date or today()
         batch = uuid.uuid4().hex
+        domain = [('plan.active', '=', True)]
+        enrolment_ids = None
+        if enrolments is not None:
+            enrolment_ids = [e.id for e in enrolments]
+            domain.append(('plan', 'in', list({e.plan.id for e in enrolments})))
         with without_check_access():
-            steps = Step.search([('plan.active', '=', True)],
+            steps = Step.search(domain,
                 order=[('plan', 'ASC'), ('sequence', 'ASC'), ('id', 'ASC')])
             for step in steps:
                 for day in range(CATCH_UP_DAYS - 1, -1, -1):
-                    Log.claim(step, date - dt.timedelta(days=day), batch)
+                    Log.claim(step, date - dt.timedelta(days=day), batch,
+                        enrolment_ids)
             Log.execute(batch)
             Enrolment.finish_over(
                 cls.browse({s.plan.id for s in steps}), date)
@@ -609,10 +615,10 @@ class Log(ModelSQL, ModelView):
         raise SfaAccessError(gettext('crm_sfa.msg_plan_log_append_only'))
 
     @classmethod
-    def claim(cls, step, day, batch):
-        """Insert a row for each running enrolment of step's plan that the
-        step falls due for on day and has none: the rows of batch are
-        the work of this run"""
+    def claim(cls, step, day, batch, enrolment_ids=None):
+        """Insert a row for each running enrolment of step's plan (of
+        enrolment_ids only) that the step falls due for on day and has
+        none: the rows of batch are the work of this run"""
         pool = Pool()
         Enrolment = pool.get('crm.sfa.plan.enrolment')
         transaction = Transaction()
@@ -623,6 +629,8 @@ class Log(ModelSQL, ModelView):
         condition = step.start_condition(enrolment, day)
         if condition is None:
             return
+        if enrolment_ids is not None:
+            condition &= reduce_ids(enrolment.id, enrolment_ids)
         query = enrolment.select(
             enrolment.id, enrolment.party, Literal(step.id), enrolment.run,
             Literal(day), Literal(batch), Literal(0), CurrentTimestamp(),
@@ -803,7 +811,11 @@ class Enable(Wizard):
             for sub_ids in grouped_slice(party_ids, MAX_QUERY_PARAMS):
                 start_dates.update((p.id, p.create_date.date())
                     for p in Party.browse(list(sub_ids)))
-        Enrolment.enrol(self.start.plan, party_ids, start_dates)
+        enrolments = Enrolment.enrol(self.start.plan, party_ids, start_dates)
+        # The steps due today go at once (day 1's thanks the day the
+        # customer joins), not after the night
+        if enrolments:
+            pool.get('crm.sfa.plan').run_nightly(enrolments=enrolments)
         return 'end'
 
 

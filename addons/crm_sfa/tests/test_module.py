@@ -20,7 +20,19 @@ class CrmSfaTestCase(CompanyTestMixin, ModuleTestCase):
                     'crm.sfa.appointment', 'crm.sfa.task', 'crm.sfa.urge',
                     'crm.sfa.urge.start', 'crm.sfa.handover',
                     'crm.sfa.leave.start', 'crm.sfa.approval',
-                    'crm.sfa.approval.rule',
+                    'crm.sfa.approval.rule', 'crm.sfa.plan',
+                    'crm.sfa.plan.step', 'crm.sfa.plan.enrolment',
+                    'crm.sfa.plan.log', 'crm.sfa.plan.enable.start',
+                    'crm.sfa.target', 'crm.sfa.target.context',
+                    'crm.sfa.target.ranking', 'crm.sfa.forecast',
+                    'crm.sfa.contract', 'crm.sfa.contract.instalment',
+                    'crm.sfa.contract.payment',
+                    'crm.sfa.contract.collect.start', 'crm.sfa.receivable',
+                    'marketing.campaign', 'crm.sfa.campaign.event',
+                    'crm.sfa.lead', 'crm.sfa.lead.import.start',
+                    'crm.sfa.lead.import.result', 'crm.sfa.territory',
+                    'crm.sfa.territory.salesperson', 'crm.sfa.repurchase',
+                    'crm.sfa.reminder',
                     ]), {})
 
 

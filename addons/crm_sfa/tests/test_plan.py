@@ -16,7 +16,7 @@ from trytond.modules.crm_sfa.tests.tools import (
     create_customer, create_team, undone)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 D0 = dt.date(2026, 11, 28)
 
@@ -275,13 +275,15 @@ class PlanTestCase(ModuleDatabaseTestCase):
         Plan = pool.get('crm.sfa.plan')
         Search = pool.get('ir.ui.view_search')
         Enable = pool.get('crm.sfa.plan.enable', type='wizard')
+        Log = pool.get('crm.sfa.plan.log')
         team = create_team()
         with set_company(team.company):
             service, _ = templates()
             own = create_customer("张三的客户", team.zhang, '13800000001')
             other = create_customer("李四的客户", team.li, '13800000002')
             care = plan("关怀", {'action': 'sms', 'template': service.id,
-                    'timing': 'timed', 'day': 1})
+                    'timing': 'timed', 'day': 1}, {'action': 'sms',
+                    'template': service.id, 'timing': 'timed', 'day': 7})
             with as_user(team.li):
                 theirs, = Enrolment.enrol(care, [other])
             search, = Search.create([{'name': "全部客户",
@@ -307,6 +309,11 @@ class PlanTestCase(ModuleDatabaseTestCase):
                                 'start': 'today', 'selected': 0}}, 'enable')
                 mine, = Enrolment.search([])
                 self.assertEqual(mine.party, own)
+                # Day 1's SMS is queued at once, not after the night
+                with without_check_access():
+                    sent, = Log.search([('enrolment', '=', mine.id)])
+                    self.assertEqual(sent.message.party, own)
+                    self.assertEqual(sent.message.state, 'queued')
                 with self.assertRaises(AccessError), undone():
                     Enrolment.write([mine], {'state': 'stopped'})
                 with self.assertRaises(AccessError), undone():
