@@ -120,6 +120,10 @@ SQLITE_ONLY = {
     'crm_sfa/test_contact',
     'crm_sfa/test_handover',
     'crm_sfa/test_task',
+    # campaigns, leads, territories: ORM workflows; the plans' set-based
+    # run (test_plan), the targets' and receivables' SQL (test_target,
+    # test_contract) and the reminders' (test_remind) stay on PostgreSQL
+    'crm_sfa/test_campaign',
     }
 
 
