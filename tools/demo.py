@@ -165,6 +165,7 @@ def load(database):
     _service(database, {k: e.id for k, e in employees.items()})
     _k3(database, employees['cashier1'].id)
     _sfa(database, {k: e.id for k, e in employees.items()})
+    _sfa_management(database, {k: e.id for k, e in employees.items()})
     shop.user_languages()
     _close_config_wizard(config)
     return categories
@@ -948,6 +949,109 @@ def _sfa(database, employees):
                         'weaknesses': weaknesses,
                         } for login, index, name, offer, strengths, weaknesses
                     in SFA_COMPETITORS])
+        transaction.commit()
+
+
+SFA_TARGETS = {'sales1': ('30000', 5, 20), 'sales2': ('20000', 4, 15)}
+SFA_CAMPAIGN = ("双十二会员节", 'promotion', '5000')
+SFA_LEADS = [
+    # name, company, mobile, description
+    ("周先生", "周记茶庄", '13912340001', "想给员工办团体洗护卡"),
+    ("吴女士", None, '13912340002', "咨询婚前造型套餐"),
+    ("郑先生", "郑氏广告", '13912340003', "年会造型，约 30 人"),
+    ]
+
+
+def _sfa_management(database, employees):
+    """销售管理 for the manager: this month's targets of the salespeople
+    and of 销售部, a campaign with its leads given out by the shop's
+    territory, and a running contract of a deal won last month with one
+    instalment partly collected"""
+    from dateutil.relativedelta import relativedelta
+
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    with Transaction().start(database.name, 0) as transaction:
+        pool = Pool()
+        Approval = pool.get('crm.sfa.approval')
+        Campaign = pool.get('marketing.campaign')
+        Company = pool.get('company.company')
+        Contract = pool.get('crm.sfa.contract')
+        Department = pool.get('company.department')
+        Instalment = pool.get('crm.sfa.contract.instalment')
+        Lead = pool.get('crm.sfa.lead')
+        Opportunity = pool.get('sale.opportunity')
+        Region = pool.get('crm.region')
+        Target = pool.get('crm.sfa.target')
+        Territory = pool.get('crm.sfa.territory')
+        User = pool.get('res.user')
+        company, = Company.search([])
+        with Transaction().set_context(company=company.id):
+            today = pool.get('ir.date').today()
+            sales, = Department.search([('name', '=', "销售部")])
+            Target.create([{
+                        'company': company.id, 'kind': 'employee',
+                        'employee': employees[login], 'period': 'month',
+                        'year': today.year, 'month': '%02d' % today.month,
+                        'amount': Decimal(amount), 'customers': customers,
+                        'visits': visits,
+                        } for login, (amount, customers, visits)
+                    in SFA_TARGETS.items()] + [{
+                        'company': company.id, 'kind': 'department',
+                        'department': sales.id, 'period': 'month',
+                        'year': today.year, 'month': '%02d' % today.month,
+                        'amount': Decimal('50000'), 'customers': 9,
+                        'visits': 35,
+                        }])
+            # The shop's city: its leads go to 张伟 and 李娜 in turn
+            city, = Region.search([('code', '=', DISTRICTS[0][:4] + '00')])
+            Territory.create([{
+                        'name': "本市", 'company': company.id,
+                        'regions': [('add', [city.id])],
+                        'salespeople': [('create', [
+                                    {'employee': employees[login]}
+                                    for login in SALESPEOPLE])],
+                        }])
+            name, kind, budget = SFA_CAMPAIGN
+            campaign, = Campaign.create([{
+                        'name': name, 'kind': kind,
+                        'start_date': today - dt.timedelta(days=7),
+                        'end_date': today + dt.timedelta(days=7),
+                        'budget': Decimal(budget),
+                        'owner': employees['manager'],
+                        }])
+            Lead.create([{
+                        'name': name, 'company_name': company_name,
+                        'mobile': mobile, 'description': description,
+                        'region': city.id, 'campaign': campaign.id,
+                        'company': company.id,
+                        } for name, company_name, mobile, description
+                    in SFA_LEADS])
+            deal, = Opportunity.search([
+                    ('description', '=', SFA_DEALS[3][2])])
+            contract, = Contract.create_from_deals([deal])
+            half = (contract.amount / 2).quantize(Decimal('0.01'))
+            Contract.write([contract], {'instalments': [('create', [
+                                {'due_date': today - dt.timedelta(days=5),
+                                    'amount': half},
+                                {'due_date': today + relativedelta(months=1),
+                                    'amount': contract.amount - half},
+                                ])]})
+        users = {u.login: u for u in User.search(
+                [('login', 'in', ['sales1', 'manager'])])}
+        for login, do in [
+                ('sales1', lambda: Contract.submit([contract])),
+                (None, lambda: Approval.decide(
+                        [Contract(contract.id).approval], 'approved')),
+                ('manager', lambda: Instalment.collect(
+                        Contract(contract.id).instalments[0],
+                        Decimal("100.00"), method="transfer")),
+                ]:
+            user = users[login] if login else None
+            with Transaction().set_user(user.id if user else 0), \
+                    Transaction().set_context(company=company.id,
+                        employee=user.employee.id if user else None):
+                do()
         transaction.commit()
 
 

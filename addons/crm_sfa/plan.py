@@ -18,7 +18,7 @@ from trytond.model import (
 from trytond.modules.crm_customer.access import check_button_role
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, check_access, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -630,7 +630,8 @@ class Log(ModelSQL, ModelView):
         if condition is None:
             return
         if enrolment_ids is not None:
-            condition &= reduce_ids(enrolment.id, enrolment_ids)
+            condition &= fields.SQL_OPERATORS['in'](
+                enrolment.id, enrolment_ids)
         query = enrolment.select(
             enrolment.id, enrolment.party, Literal(step.id), enrolment.run,
             Literal(day), Literal(batch), Literal(0), CurrentTimestamp(),
