@@ -171,3 +171,77 @@ def test_urging_and_hand_over_are_managers(server, demo_database, rpc,
                                 'reason': "离职"}})]))
     party, = admin.model('party.party', 'read', [w['party']], ['owner'])
     assert party['owner'] == w['zhang']
+
+
+def test_plans_targets_contracts(server, demo_database, rpc, admin):
+    """Over JSON-RPC a salesperson neither records a payment (not even on
+    his own contract), nor changes a running contract's amount, nor reads
+    another's contract, target or receivable; he enables no plan for
+    another's customer and writes no enrolment or execution; each read
+    back as the administrator"""
+    sales1, sales2 = rpc('sales1'), rpc('sales2')
+    contract, = admin.model('crm.sfa.contract', 'search_read',
+        [('state', '=', 'running')], 0, 1, None,
+        ['amount', 'instalments', 'party', 'employee'])
+    instalment = contract['instalments'][0]
+    paid = admin.model('crm.sfa.contract.payment', 'search',
+        [('instalment', '=', instalment)], 0, None, None)
+    action, = admin.model('ir.action.wizard', 'search',
+        [('wiz_name', '=', 'crm.sfa.contract.collect')], 0, 1, None)
+    error = refused(lambda: sales1.wizard('crm.sfa.contract.collect', action,
+            ('crm.sfa.contract.instalment', instalment), [('collect', {
+                        'start': {'instalment': instalment,
+                            'date': date(dt.date.today()), 'amount': '1.00',
+                            'method': 'cash', 'write_off': True}})]))
+    assert "回款" in error.message, error.message
+    refused(lambda: sales1.model('crm.sfa.contract.payment', 'create', [{
+                    'instalment': instalment, 'amount': '1.00'}]))
+    refused(lambda: sales1.model('crm.sfa.contract', 'write',
+            [contract['id']], {'amount': '1.00'}))
+    assert admin.model('crm.sfa.contract.payment', 'search',
+        [('instalment', '=', instalment)], 0, None, None) == paid
+    assert admin.model('crm.sfa.contract', 'read', [contract['id']],
+        ['amount'])[0]['amount'] == contract['amount']
+
+    # 李娜 sees nothing of 张伟's contract, receivable and target
+    refused(lambda: sales2.model('crm.sfa.contract', 'read',
+            [contract['id']], ['amount']))
+    assert sales2.model('crm.sfa.contract', 'search',
+        [('amount', '=', contract['amount'])], 0, None, None) == []
+    assert sales2.model('crm.sfa.receivable', 'search',
+        [('id', '=', contract['party'])], 0, None, None) == []
+    target, = admin.model('crm.sfa.target', 'search_read',
+        [('employee', '=', contract['employee'])], 0, 1, None, ['amount'])
+    refused(lambda: sales2.model('crm.sfa.target', 'read', [target['id']],
+            ['amount_achieved']))
+    own, = sales2.model('crm.sfa.target', 'search',
+        [('kind', '=', 'employee')], 0, None, None)
+    refused(lambda: sales2.model('crm.sfa.target', 'write', [own],
+            {'amount': '1.00'}))
+    assert admin.model('crm.sfa.target', 'read', [own], ['amount'])[0][
+        'amount'] != '1.00'
+
+    # No plan for 李娜's customer by 张伟, no enrolment nor execution by hand
+    plan, = admin.model('crm.sfa.plan', 'search',
+        [('name', '=', '沉睡会员唤醒')], 0, None, None)
+    theirs, = sales2.model('party.party', 'search',
+        [('owner.party.name', '=', "李娜")], 0, 1, [('id', 'ASC')])
+    mine, = sales1.model('party.party', 'search',
+        [('owner.party.name', '=', "张伟")], 0, 1, [('id', 'ASC')])
+    action, = admin.model('ir.action.wizard', 'search',
+        [('wiz_name', '=', 'crm.sfa.plan.enable')], 0, 1, None)
+    refused(lambda: sales1.wizard('crm.sfa.plan.enable', action,
+            ('party.party', theirs), [('enable', {'start': {
+                            'plan': plan, 'start': 'today',
+                            'selected': 1}})]))
+    refused(lambda: sales1.model('crm.sfa.plan.enrolment', 'create', [{
+                    'plan': plan, 'party': mine,
+                    'start_date': date(dt.date.today()),
+                    'enabled_date': date(dt.date.today()),
+                    'send_from': date(dt.date.today())}]))
+    refused(lambda: sales1.model('crm.sfa.plan', 'write', [plan],
+            {'name': "改名"}))
+    assert admin.model('crm.sfa.plan.enrolment', 'search',
+        [('plan', '=', plan)], 0, None, None) == []
+    assert admin.model('crm.sfa.plan', 'read', [plan], ['name'])[0][
+        'name'] == '沉睡会员唤醒'
