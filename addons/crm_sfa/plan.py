@@ -106,14 +106,14 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
             in_plans = enrolment.plan.in_(list(sub_ids))
             if 'customers' in names:
                 cursor.execute(*enrolment.select(enrolment.plan,
-                        Count(Literal('*')), where=in_plans,
+                        Count(enrolment.id), where=in_plans,
                         group_by=[enrolment.plan]))
                 result['customers'].update(cursor)
             if 'messages_sent' in names:
                 cursor.execute(*log.join(enrolment,
                         condition=log.enrolment == enrolment.id
                         ).join(message, condition=log.message == message.id
-                        ).select(enrolment.plan, Count(Literal('*')),
+                        ).select(enrolment.plan, Count(log.id),
                         where=in_plans
                         & message.state.in_(['sent', 'delivered']),
                         group_by=[enrolment.plan]))
@@ -122,7 +122,7 @@ class Plan(DeactivableMixin, ModelSQL, ModelView):
                 cursor.execute(*log.join(enrolment,
                         condition=log.enrolment == enrolment.id
                         ).join(task, condition=log.task == task.id
-                        ).select(enrolment.plan, Count(Literal('*')),
+                        ).select(enrolment.plan, Count(log.id),
                         where=in_plans & (task.state == 'done'),
                         group_by=[enrolment.plan]))
                 result['tasks_done'].update(cursor)
