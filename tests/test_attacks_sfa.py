@@ -193,7 +193,9 @@ def test_plans_targets_contracts(server, demo_database, rpc, admin):
                         'start': {'instalment': instalment,
                             'date': date(dt.date.today()), 'amount': '1.00',
                             'method': 'cash', 'write_off': True}})]))
-    assert "回款" in error.message, error.message
+    # The wizard is the managers' (its action's groups); collect checks
+    # the role again for a wizard started otherwise
+    assert "回款" in error.message or "向导" in error.message, error.message
     refused(lambda: sales1.model('crm.sfa.contract.payment', 'create', [{
                     'instalment': instalment, 'amount': '1.00'}]))
     refused(lambda: sales1.model('crm.sfa.contract', 'write',
