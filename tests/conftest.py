@@ -1,10 +1,13 @@
 """Suite-level fixtures: a fresh database with the demo shop and a real
 trytond serving it (and the web client) on a free loopback port."""
+import datetime as dt
 import pathlib
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +16,7 @@ VAR = ROOT / 'var'
 sys.path.insert(0, str(ROOT / 'tools'))
 
 import crm_admin  # noqa: E402
+import test_cache  # noqa: E402
 
 
 def pytest_configure(config):
@@ -26,14 +30,44 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def demo_digest():
+    """What the demo shop is made of: the modules, the regions, the tools
+    that load it, and the day (its sales and follow-ups are dated from
+    today, in UTC and in the shop's time zone)"""
+    tools = sorted((ROOT / 'tools').glob('*.py'))
+    return test_cache.digest(crm_admin.regions_digest(),
+        [(p.name, p.read_bytes()) for p in tools],
+        dt.date.today().isoformat(),
+        dt.datetime.now(ZoneInfo('Asia/Shanghai')).date().isoformat())
+
+
+def copy_sqlite(source, target):
+    "Copy a SQLite database whole, as a backup does"
+    with sqlite3.connect(source) as input_, sqlite3.connect(target) as output:
+        input_.backup(output)
+    input_.close()
+    output.close()
+
+
 @pytest.fixture(scope='session')
 def demo_database(tmp_path_factory):
-    "A new SQLite database with the suite and the demo data"
+    """A new SQLite database with the suite and the demo data: a copy of
+    the one built first today for this code (tools/test_cache.py)"""
     directory = tmp_path_factory.mktemp('database')
     database = crm_admin.Database(
         f'sqlite:///{directory}/crm_test.sqlite',
         listen=f'127.0.0.1:{free_port()}')
-    crm_admin.setup(database)
+    cache, _ = test_cache.folder('demo', demo_digest())
+    cached = cache / database.file.name
+    cached_state = cache / database.state_file.name
+    if cached.exists():
+        copy_sqlite(cached, database.file)
+        shutil.copyfile(cached_state, database.state_file)
+    else:
+        crm_admin.setup(database)
+        copy_sqlite(database.file, cache / 'building.sqlite')
+        shutil.copyfile(database.state_file, cached_state)
+        (cache / 'building.sqlite').rename(cached)
     yield database
     database.drop()
 

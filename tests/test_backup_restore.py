@@ -17,7 +17,8 @@ import pytest
 
 import crm_admin
 import demo
-from conftest import free_port
+import test_cache
+from conftest import demo_digest, free_port
 from rpc import Client
 from test_attacks import methods, open_sale, run_pay
 
@@ -78,6 +79,30 @@ def admin_command(database, *args):
         cwd=crm_admin.ROOT, capture_output=True, text=True)
 
 
+def demo_template():
+    """The PostgreSQL database of the demo shop built first today for this
+    code (tools/test_cache.py), to copy"""
+    template = crm_admin.Database(f'{POSTGRESQL}/crm_test_demo')
+    _, emptied = test_cache.folder('demo-postgresql',
+        demo_digest() + POSTGRESQL)
+    if emptied or not template.exists():
+        drop(template)
+        building = crm_admin.Database(f'{POSTGRESQL}/crm_test_demo_building')
+        drop(building)
+        # In a process of its own, as make setup: trytond's backend is
+        # chosen once per process
+        subprocess.run([sys.executable, '-c',
+                'import sys; sys.path.insert(0, "tools"); import crm_admin; '
+                'crm_admin.setup(crm_admin.Database(sys.argv[1]))',
+                url_of(building)],
+            env=building.environ, cwd=crm_admin.ROOT, check=True)
+        # Renamed once whole: a build cut short is never copied
+        building._maintenance(f'ALTER DATABASE "{building.name}" '
+            f'RENAME TO "{template.name}"')
+        building.state_file.unlink(missing_ok=True)
+    return template
+
+
 @pytest.fixture(scope='module')
 def postgresql_shop():
     "A PostgreSQL database with the demo shop, served"
@@ -85,13 +110,9 @@ def postgresql_shop():
         f'{POSTGRESQL}/crm_drill_{os.getpid()}',
         listen=f'127.0.0.1:{free_port()}')
     drop(database)
-    # In a process of its own, as make setup: trytond's backend is chosen
-    # once per process
-    subprocess.run([sys.executable, '-c',
-            'import sys; sys.path.insert(0, "tools"); import crm_admin; '
-            'crm_admin.setup(crm_admin.Database(sys.argv[1]))',
-            url_of(database)],
-        env=database.environ, cwd=crm_admin.ROOT, check=True)
+    template = demo_template()
+    database._maintenance(f'CREATE DATABASE "{database.name}" '
+        f'TEMPLATE "{template.name}"')
     try:
         with serving(database, 'test-server-drill.log') as url:
             yield database, url

@@ -213,13 +213,16 @@ def regions_digest():
     return digest.hexdigest()
 
 
-def module_digests():
-    "A digest of each suite module's files, to know which ones changed"
+def module_digests(tests=True):
+    """A digest of each suite module's files, to know which ones changed;
+    without tests: of what goes into a database only"""
     digests = {}
     for module in suite_modules():
         digest = hashlib.sha256()
         for path in sorted((ADDONS / module).rglob('*')):
-            if path.is_file() and '__pycache__' not in path.parts:
+            parts = path.relative_to(ADDONS / module).parts
+            if (path.is_file() and '__pycache__' not in parts
+                    and (tests or parts[0] != 'tests')):
                 digest.update(str(path.relative_to(ADDONS)).encode())
                 digest.update(path.read_bytes())
         digests[module] = digest.hexdigest()

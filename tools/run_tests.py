@@ -2,7 +2,8 @@
 """Run the suite's tests: every module's unit tests and scenarios, then the
 suite-level tests of tests/ (browser, end to end).
 
-    run_tests.py                 on SQLite (in memory, DB_CACHE under var/)
+    run_tests.py                 on SQLite (in memory; DB_CACHE: see
+                                 tools/test_cache.py)
     run_tests.py --postgresql    the module tests (not the scenarios nor
                                  SQLITE_ONLY) on PostgreSQL, in a database
                                  of their own that is dropped afterwards;
@@ -16,7 +17,6 @@ test class's time goes to var/test_times_<backend>.txt, slowest first.
 import argparse
 import os
 import pathlib
-import shutil
 import sys
 import time
 import unittest
@@ -26,36 +26,18 @@ sys.path.insert(0, str(ROOT / 'tools'))
 # The module tests run with the suite's settings, as the server does
 os.environ.setdefault('TRYTOND_CONFIG', str(ROOT / 'trytond.conf'))
 
-from crm_admin import module_digests, suite_modules  # noqa: E402
+import test_cache  # noqa: E402
+from crm_admin import suite_modules  # noqa: E402
 
 POSTGRESQL = os.environ.get(
     'TEST_POSTGRESQL_URI', 'postgresql://root@127.0.0.1:5432')
 
 
-def cache_digest():
-    "What the cached databases depend on: the modules and the pinned packages"
-    requirements = (ROOT / 'requirements.txt').read_text()
-    return repr((sorted(module_digests().items()), requirements))
-
-
-def cache_is_current(marker, digest):
-    return marker.exists() and marker.read_text() == digest
-
-
 def prepare_sqlite():
     os.environ.setdefault('DB_NAME', ':memory:')
-    if 'DB_CACHE' in os.environ:
-        return
-    cache = ROOT / 'var' / 'db_cache'
-    marker = cache / 'modules.digest'
-    digest = cache_digest()
-    # Tryton names a cached database after its modules only: empty the cache
-    # when their code changed.
-    if not cache_is_current(marker, digest):
-        shutil.rmtree(cache, ignore_errors=True)
-        cache.mkdir(parents=True)
-        marker.write_text(digest)
-    os.environ['DB_CACHE'] = str(cache)
+    if 'DB_CACHE' not in os.environ:
+        cache, _ = test_cache.folder('sqlite', test_cache.digest())
+        os.environ['DB_CACHE'] = str(cache)
 
 
 def _pg_execute(*statements):
@@ -68,16 +50,14 @@ def _pg_execute(*statements):
 
 
 def prepare_postgresql():
-    # The templates are the test-* databases of the test server
-    marker = ROOT / 'var' / 'db_cache_postgresql.digest'
-    digest = repr((POSTGRESQL, cache_digest()))
-    if not cache_is_current(marker, digest):
+    # The cached databases are the test-* templates on the server
+    _, emptied = test_cache.folder('postgresql',
+        test_cache.digest(POSTGRESQL))
+    if emptied:
         templates = [name for name, in _pg_execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE 'test-%'")]
         for name in templates:
             list(_pg_execute(f'DROP DATABASE IF EXISTS "{name}"'))
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(digest)
     name = 'test_crm_%s' % int(time.time())
     os.environ['TRYTOND_DATABASE__URI'] = POSTGRESQL + '/'
     os.environ['DB_NAME'] = name
