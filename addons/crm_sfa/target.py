@@ -141,7 +141,38 @@ def achieved_query(company, start, end):
         group_by=[union.employee])
 
 
-class Target(ModelSQL, ModelView):
+class PeriodMixin:
+    "A month or a quarter of a year, this month by default"
+    __slots__ = ()
+    period = fields.Selection(PERIODS, "Period", required=True, sort=False)
+    year = fields.Integer("Year", required=True,
+        domain=[('year', '>=', 2000), ('year', '<=', 2100)])
+    month = fields.Selection([(None, "")] + MONTHS, "Month", sort=False,
+        states={
+            'invisible': Eval('period') != 'month',
+            'required': Eval('period') == 'month',
+            })
+    quarter = fields.Selection([(None, "")] + QUARTERS, "Quarter",
+        sort=False,
+        states={
+            'invisible': Eval('period') != 'quarter',
+            'required': Eval('period') == 'quarter',
+            })
+
+    @classmethod
+    def default_period(cls):
+        return 'month'
+
+    @classmethod
+    def default_year(cls):
+        return Pool().get('ir.date').today().year
+
+    @classmethod
+    def default_month(cls):
+        return '%02d' % Pool().get('ir.date').today().month
+
+
+class Target(PeriodMixin, ModelSQL, ModelView):
     __name__ = 'crm.sfa.target'
     __string__ = "Sales Target"
 
@@ -166,20 +197,6 @@ class Target(ModelSQL, ModelView):
             'required': Eval('kind') == 'department',
             },
         help="Its salespeople and those of its sub-departments.")
-    period = fields.Selection(PERIODS, "Period", required=True, sort=False)
-    year = fields.Integer("Year", required=True,
-        domain=[('year', '>=', 2000), ('year', '<=', 2100)])
-    month = fields.Selection([(None, "")] + MONTHS, "Month", sort=False,
-        states={
-            'invisible': Eval('period') != 'month',
-            'required': Eval('period') == 'month',
-            })
-    quarter = fields.Selection([(None, "")] + QUARTERS, "Quarter",
-        sort=False,
-        states={
-            'invisible': Eval('period') != 'quarter',
-            'required': Eval('period') == 'quarter',
-            })
     start_date = fields.Date("Start Date", readonly=True)
     end_date = fields.Date("End Date", readonly=True)
     amount = fields.Numeric("Sales Amount", digits=(16, 2),
@@ -233,18 +250,6 @@ class Target(ModelSQL, ModelView):
     @classmethod
     def default_kind(cls):
         return 'employee'
-
-    @classmethod
-    def default_period(cls):
-        return 'month'
-
-    @classmethod
-    def default_year(cls):
-        return Pool().get('ir.date').today().year
-
-    @classmethod
-    def default_month(cls):
-        return '%02d' % Pool().get('ir.date').today().month
 
     @fields.depends('period', 'month', 'quarter')
     def on_change_period(self):
@@ -404,36 +409,11 @@ def _rate(achieved, target):
     return float(achieved) / float(target) if target else None
 
 
-class TargetContext(ModelView):
+class TargetContext(PeriodMixin, ModelView):
     __name__ = 'crm.sfa.target.context'
     __string__ = "Target Period"
 
-    period = fields.Selection(PERIODS, "Period", required=True, sort=False)
-    year = fields.Integer("Year", required=True)
-    month = fields.Selection([(None, "")] + MONTHS, "Month", sort=False,
-        states={
-            'invisible': Eval('period') != 'month',
-            'required': Eval('period') == 'month',
-            })
-    quarter = fields.Selection([(None, "")] + QUARTERS, "Quarter",
-        sort=False,
-        states={
-            'invisible': Eval('period') != 'quarter',
-            'required': Eval('period') == 'quarter',
-            })
     department = fields.Many2One('company.department', "Department")
-
-    @classmethod
-    def default_period(cls):
-        return 'month'
-
-    @classmethod
-    def default_year(cls):
-        return Pool().get('ir.date').today().year
-
-    @classmethod
-    def default_month(cls):
-        return '%02d' % Pool().get('ir.date').today().month
 
     @classmethod
     def default_quarter(cls):
