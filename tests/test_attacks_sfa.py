@@ -247,3 +247,59 @@ def test_plans_targets_contracts(server, demo_database, rpc, admin):
         [('plan', '=', plan)], 0, None, None) == []
     assert admin.model('crm.sfa.plan', 'read', [plan], ['name'])[0][
         'name'] == '沉睡会员唤醒'
+
+
+def test_leads_and_territories(server, demo_database, rpc, admin):
+    """Over JSON-RPC a salesperson neither reads nor converts another's
+    lead, writes no lead's state, customer or deal, gives no lead to
+    another nor creates one for another, and changes no territory nor its
+    round robin; each read back as the administrator"""
+    sales1 = rpc('sales1')
+    employees = {e['rec_name']: e['id'] for e in admin.model(
+            'company.employee', 'search_read', [], 0, None, None,
+            ['rec_name'])}
+    fields = ['salesperson', 'state', 'party', 'opportunity', 'name']
+    leads = admin.model('crm.sfa.lead', 'search_read',
+        [('state', '=', 'assigned')], 0, None, [('id', 'ASC')], fields)
+    theirs = next(l for l in leads if l['salesperson'] == employees["李娜"])
+    mine = next(l for l in leads if l['salesperson'] == employees["张伟"])
+
+    refused(lambda: sales1.model('crm.sfa.lead', 'read', [theirs['id']],
+            ['name']))
+    assert sales1.model('crm.sfa.lead', 'search',
+        [('name', '=', theirs['name'])], 0, None, None) == []
+    refused(lambda: sales1.model('crm.sfa.lead', 'convert',
+            [theirs['id']]))
+    customer, = sales1.model('party.party', 'search',
+        [('owner.party.name', '=', "张伟")], 0, 1, [('id', 'ASC')])
+    for values in [{'state': 'converted'}, {'party': customer},
+            {'salesperson': employees["李娜"]}]:
+        refused(lambda: sales1.model('crm.sfa.lead', 'write', [mine['id']],
+                values))
+    count = admin.model('crm.sfa.lead', 'search_count', [])
+    refused(lambda: sales1.model('crm.sfa.lead', 'create', [{
+                    'name': "塞给别人", 'salesperson': employees["李娜"]}]))
+    refused(lambda: sales1.model('crm.sfa.lead', 'create', [{
+                    'name': "自己转化", 'state': 'converted'}]))
+    assert admin.model('crm.sfa.lead', 'search_count', []) == count
+    assert sorted(admin.model('crm.sfa.lead', 'read',
+            [theirs['id'], mine['id']], fields), key=lambda l: l['id']) \
+        == sorted([theirs, mine], key=lambda l: l['id'])
+
+    territory, = admin.model('crm.sfa.territory', 'search_read',
+        [('name', '=', "本市")], 0, None, None,
+        ['regions', 'salespeople', 'assignments'])
+    members = admin.model('crm.sfa.territory.salesperson', 'read',
+        territory['salespeople'], ['employee', 'last_assignment'])
+    refused(lambda: sales1.model('crm.sfa.territory', 'write',
+            [territory['id']], {'regions': [('remove', territory['regions'])],
+                'assignments': 0}))
+    refused(lambda: sales1.model('crm.sfa.territory.salesperson', 'write',
+            territory['salespeople'], {'last_assignment': -1}))
+    refused(lambda: sales1.model('crm.sfa.territory.salesperson', 'create',
+            [{'territory': territory['id'],
+                    'employee': employees["张伟"]}]))
+    assert admin.model('crm.sfa.territory', 'read', [territory['id']],
+        ['regions', 'salespeople', 'assignments']) == [territory]
+    assert admin.model('crm.sfa.territory.salesperson', 'read',
+        territory['salespeople'], ['employee', 'last_assignment']) == members
