@@ -897,10 +897,13 @@ def test_salesperson_visit_quote_approval_funnel(page, server, demo_database,
     expect(dialog).to_be_hidden(timeout=TIMEOUT)
     # Followed up: the customer leaves the list
     expect(row).to_have_count(0, timeout=TIMEOUT)
+    # Every contact 张伟 recorded, to show what was saved when it is not
+    # what was typed
     recorded = admin.model('crm.sfa.contact', 'search_read', [
-            ('party', '=', party), ('content', '=', content)],
-        0, None, None, ['employee', 'next_date', 'next_done', 'kind'])
-    assert len(recorded) == 1, recorded
+            ('create_uid.login', '=', LOGIN)], 0, None, [('id', 'ASC')],
+        ['party', 'content', 'employee', 'next_date', 'next_done', 'kind'])
+    assert [(r['party'], r['content']) for r in recorded] == [
+        (party, content)], recorded
     recorded, = recorded
     assert recorded['employee'] == employees["张伟"]
     assert recorded['next_date'] == {'__class__': 'date',
