@@ -20,6 +20,9 @@ class ModuleDatabaseTestCase(TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A class whose set-up failed left its database (no tearDownClass):
+        # activated again, its rows would go into the cached copy
+        drop_db()
         activate_module(cls.module)
 
     @classmethod
