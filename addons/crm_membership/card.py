@@ -262,7 +262,7 @@ class Card(OnChangeAccessMixin, Workflow, ModelSQL, ModelView):
     has_pin = fields.Function(fields.Boolean("Has PIN"), 'get_has_pin')
     pin_reset = fields.Timestamp("PIN Attempts Since", readonly=True)
     pin_locked = fields.Function(fields.Boolean("PIN Locked"),
-        'get_pin_locked')
+        'get_pin_locked', searcher='search_pin_locked')
     principal = fields.Function(fields.Numeric(
             "Principal", digits=MONEY), 'get_balances')
     bonus = fields.Function(fields.Numeric(
@@ -589,6 +589,27 @@ class Card(OnChangeAccessMixin, Workflow, ModelSQL, ModelView):
     def get_pin_locked(cls, cards, name):
         return {c.id: bool(c.stored_pin_hash()) and bool(c._pin_lock()[0])
             for c in cards}
+
+    @classmethod
+    def search_pin_locked(cls, name, clause):
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Failure = pool.get('crm.membership.card.pin_failure')
+        _, operator, value = clause[:3]
+        if operator not in {'=', '!='} or not isinstance(value, bool):
+            return [('id', '=', -1)]
+        # A lock starts at a failure that is younger than the lock lasts
+        domain = []
+        minutes = Configuration(1).pin_lock_minutes
+        if minutes:
+            domain.append(('create_date', '>',
+                    dt.datetime.now() - dt.timedelta(minutes=minutes)))
+        with without_check_access():
+            cards = cls.browse({f.card.id for f in Failure.search(domain)})
+        locked = [i for i, l in cls.get_pin_locked(cards, name).items() if l]
+        if (operator == '=') == value:
+            return [('id', 'in', locked)]
+        return [('id', 'not in', locked)]
 
     def check_pin(self, pin):
         """Refuse a wrong PIN; wrong ones are counted even though the
