@@ -1145,3 +1145,39 @@ def test_manager_puts_a_filter_of_customers_on_a_plan(page, server,
         'tbody > tr', has_text='感谢您成为我们的会员')
     expect(rows).to_have_count(len(sent), timeout=TIMEOUT)
     expect(rows.first).to_contain_text('待发送')
+
+
+BOARDS = {
+    'cashier1': ['本班收款', '今日服务会员', '本周生日会员', '密码已锁定的会员卡'],
+    'sales1': ['今日待联系', '到期待办', '关怀计划任务', '本月待成交商机',
+        '我的目标'],
+    'service': ['未结案投诉', '处理中的服务请求', '本周答卷'],
+    'manager': ['销售同比', '本月新会员', '本月储值', '待审批', '流失候选',
+        '团队排名'],
+    }
+
+
+@pytest.mark.parametrize('login', list(BOARDS))
+def test_each_role_starts_on_its_board(page, server, demo_database, login):
+    """工作台: each demo role logs in onto its own board, its tiles titled
+    in Chinese, each showing its list (the manager's sales as a chart)"""
+    log_in(page, server, demo_database.name, login, PASSWORD)
+    # The board opens by itself at login
+    tiles = page.locator('.board-action')
+    expect(tiles).to_have_count(len(BOARDS[login]))
+    titles = [t.strip() for t in
+        page.locator('.board-action > .panel-heading').all_inner_texts()]
+    assert titles == BOARDS[login]
+    for tile in tiles.all():
+        # Each tile shows its list, or its chart, once loaded
+        expect(tile.locator('table.tree, .graph').first).to_be_visible()
+    if login == 'manager':
+        expect(tiles.first.locator('.graph svg, .graph canvas').first
+            ).to_be_visible()
+    if login == 'sales1':
+        # 张伟's contacts due, none of 李娜's
+        rows = tiles.first.locator('table.tree tbody > tr:visible')
+        expect(rows.first).to_be_visible()
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / f'workbench-{login}.png'),
+        full_page=True)

@@ -1,0 +1,289 @@
+# This file is part of the CRM suite.
+"""客户忠诚度分析: RFM segments of the members and, month by month, the
+repeat-purchase rate and the share of the till's takings members spend"""
+from dateutil.relativedelta import relativedelta
+from sql import Literal, Null, Window
+from sql.aggregate import Count, Max, Min, Sum
+from sql.conditionals import Case, Coalesce
+from sql.functions import CumeDist, Extract
+
+from trytond.model import ModelSQL, ModelView, fields
+from trytond.modules.crm_membership.configuration import MONEY
+from trytond.modules.crm_membership.statistic import period
+from trytond.pool import Pool
+from trytond.pyson import Eval, If
+from trytond.transaction import Transaction
+
+# (R, F, M) high or not: the segment names shops use
+SEGMENTS = [
+    ('important_value', "Important Value"),
+    ('important_development', "Important Development"),
+    ('important_keep', "Important Keep"),
+    ('important_retain', "Important Retain"),
+    ('general_value', "General Value"),
+    ('general_development', "General Development"),
+    ('general_keep', "General Keep"),
+    ('general_retain', "General Retain"),
+    ]
+SEGMENT_OF = {
+    (True, True, True): 'important_value',
+    (True, False, True): 'important_development',
+    (False, True, True): 'important_keep',
+    (False, False, True): 'important_retain',
+    (True, True, False): 'general_value',
+    (True, False, False): 'general_development',
+    (False, True, False): 'general_keep',
+    (False, False, False): 'general_retain',
+    }
+# A score of 4 or 5, the top two fifths, counts as high
+HIGH = 4
+
+
+def quintile(column):
+    """1 to 5, the fifth of the members column puts the member in, from the
+    lowest; equal values get the same score"""
+    share = CumeDist(window=Window([], order_by=[column.asc]))
+    return Case(*((share <= Literal(i / 5), i) for i in range(1, 5)),
+        else_=5)
+
+
+class FilterContext(ModelView):
+    "The filters of the member analyses"
+    __name__ = 'crm.analysis.member.context'
+    __string__ = "Member Analysis Filters"
+
+    date = fields.Date("As of", required=True)
+    months = fields.Integer("Months", required=True,
+        domain=[('months', '>=', 1), ('months', '<=', 120)],
+        help="How many months up to the date count.")
+    level = fields.Many2One('crm.membership.level', "Member Level")
+    region = fields.Many2One('crm.region', "Region",
+        help="A province or a city of the customers.")
+    salesperson = fields.Many2One('company.employee', "Salesperson",
+        domain=[If(Eval('context', {}).get('company'),
+                ('company', '=', Eval('context', {}).get('company', -1)),
+                ())])
+
+    @classmethod
+    def default_date(cls):
+        return Pool().get('ir.date').today()
+
+    @classmethod
+    def default_months(cls):
+        return 12
+
+
+def member_filter(party_table, card_table=None):
+    """The condition on party_table (and the members' active card) of the
+    context's level, region and salesperson"""
+    pool = Pool()
+    Card = pool.get('crm.membership.card')
+    context = Transaction().context
+    where = Literal(True)
+    if context.get('region'):
+        where &= ((party_table.province == context['region'])
+            | (party_table.city == context['region']))
+    if context.get('salesperson'):
+        where &= party_table.owner == context['salesperson']
+    if context.get('level'):
+        card = Card.__table__()
+        where &= party_table.id.in_(card.select(card.party,
+                where=(card.level == context['level'])
+                & (card.state == 'active')))
+    return where
+
+
+def context_periods():
+    "The first and last period of the context's months up to its date"
+    today = Pool().get('ir.date').today()
+    context = Transaction().context
+    date = context.get('date') or today
+    months = max(1, min(int(context.get('months') or 12), 120))
+    first = date - relativedelta(months=months - 1)
+    return period(first), period(date), date
+
+
+class RFM(ModelSQL, ModelView):
+    """Each member's recency, frequency and spend in the months up to a date,
+    scored 1 to 5 in fifths of the members, and the segment they make"""
+    __name__ = 'crm.analysis.rfm'
+    __string__ = "RFM Segments"
+
+    party = fields.Many2One('party.party', "Member", readonly=True)
+    first_visit = fields.Date("First Visit", readonly=True)
+    last_visit = fields.Date("Last Visit", readonly=True)
+    frequency = fields.Integer("Visits", readonly=True)
+    monetary = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    r_score = fields.Integer("R", readonly=True,
+        help="Recency: 5 for the fifth who came last.")
+    f_score = fields.Integer("F", readonly=True,
+        help="Frequency: 5 for the fifth who came most often.")
+    m_score = fields.Integer("M", readonly=True,
+        help="Monetary: 5 for the fifth who spent most.")
+    segment = fields.Selection(SEGMENTS, "Segment", readonly=True,
+        sort=False)
+    members = fields.Integer("Members", readonly=True)
+    days_since = fields.Function(fields.Integer("Days since Visit"),
+        'get_days')
+    interval = fields.Function(fields.Integer("Days between Visits"),
+        'get_days')
+    _excel_fields = ['party', 'segment', 'r_score', 'f_score', 'm_score',
+        'last_visit', 'days_since', 'frequency', 'interval', 'monetary']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('monetary', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        month, party = Month.__table__(), Party.__table__()
+        first, last, _ = context_periods()
+        spend = (month
+            .join(party, condition=month.party == party.id)
+            .select(
+                month.party.as_('party'),
+                Min(month.first_visit).as_('first_visit'),
+                Max(month.last_visit).as_('last_visit'),
+                Sum(month.visits).as_('frequency'),
+                Sum(month.amount).as_('monetary'),
+                where=(month.period >= first) & (month.period <= last)
+                & member_filter(party),
+                group_by=[month.party],
+                having=Sum(month.visits) > 0))
+        scored = spend.select(
+            spend.party, spend.first_visit, spend.last_visit,
+            spend.frequency, spend.monetary,
+            quintile(spend.last_visit).as_('r_score'),
+            quintile(spend.frequency).as_('f_score'),
+            quintile(spend.monetary).as_('m_score'))
+        scores = [scored.r_score, scored.f_score, scored.m_score]
+
+        def matches(highs):
+            return ((s >= HIGH) if h else (s < HIGH)
+                for s, h in zip(scores, highs))
+        segment = Case(*((r & f & m, name)
+                for (r, f, m), name in (
+                    (tuple(matches(k)), v) for k, v in SEGMENT_OF.items())))
+        return scored.select(
+            scored.party.as_('id'),
+            scored.party.as_('party'),
+            scored.first_visit.as_('first_visit'),
+            scored.last_visit.as_('last_visit'),
+            scored.frequency.as_('frequency'),
+            cls.monetary.sql_cast(scored.monetary).as_('monetary'),
+            scored.r_score.as_('r_score'),
+            scored.f_score.as_('f_score'),
+            scored.m_score.as_('m_score'),
+            segment.as_('segment'),
+            Literal(1).as_('members'))
+
+    @classmethod
+    def get_days(cls, records, names):
+        _, _, date = context_periods()
+        result = {n: {} for n in names}
+        for record in records:
+            if 'days_since' in names:
+                result['days_since'][record.id] = (
+                    (date - record.last_visit).days
+                    if record.last_visit else None)
+            if 'interval' in names:
+                result['interval'][record.id] = (
+                    (record.last_visit - record.first_visit).days
+                    // (record.frequency - 1)
+                    if record.frequency and record.frequency > 1
+                    and record.first_visit else None)
+        return result
+
+
+class Loyalty(ModelSQL, ModelView):
+    """Month by month: the members who came, those who came back within the
+    month, and the share of the till's takings they spent"""
+    __name__ = 'crm.analysis.loyalty'
+    __string__ = "Loyalty by Month"
+
+    month = fields.Date("Month", readonly=True)
+    members = fields.Integer("Members Served", readonly=True)
+    repeat_members = fields.Integer("Came Twice or More", readonly=True)
+    visits = fields.Integer("Member Visits", readonly=True)
+    member_spend = fields.Numeric("Member Spend", digits=MONEY,
+        readonly=True)
+    takings = fields.Numeric("Till Takings", digits=MONEY, readonly=True,
+        help="What the tills took for done sales, members or not, less "
+        "refunds.")
+    repeat_rate = fields.Function(fields.Float(
+            "Repeat Rate", digits=(1, 4)), 'get_rates')
+    member_share = fields.Function(fields.Float(
+            "Member Share", digits=(1, 4)), 'get_rates')
+    _excel_fields = ['month', 'members', 'repeat_members', 'repeat_rate',
+        'visits', 'member_spend', 'takings', 'member_share']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        Payment = pool.get('sale.point.payment')
+        Sale = pool.get('sale.point.sale')
+        month, party = Month.__table__(), Party.__table__()
+        payment, sale = Payment.__table__(), Sale.__table__()
+        first, last, _ = context_periods()
+        company = Transaction().context.get('company') or -1
+        sale_period = (Extract('YEAR', sale.date) * 12
+            + Extract('MONTH', sale.date) - 1)
+        takings = (sale
+            .join(payment, condition=payment.sale == sale.id)
+            .select(
+                sale_period.as_('period'),
+                Sum(payment.amount).as_('amount'),
+                where=(sale.company == company)
+                & sale.state.in_(['done', 'posted'])
+                & (payment.amount != Null)
+                & (sale_period >= first) & (sale_period <= last),
+                group_by=[sale_period]))
+        members = (month
+            .join(party, condition=month.party == party.id)
+            .select(
+                month.period.as_('period'),
+                Min(month.month).as_('month'),
+                Count(month.party, filter_=month.visits > 0).as_('members'),
+                Count(month.party, filter_=month.visits > 1).as_(
+                    'repeat_members'),
+                Sum(month.visits).as_('visits'),
+                Sum(month.amount).as_('member_spend'),
+                where=(month.period >= first) & (month.period <= last)
+                & member_filter(party),
+                group_by=[month.period]))
+        return members.join(takings, 'LEFT',
+            condition=takings.period == members.period).select(
+                members.period.as_('id'),
+                members.month.as_('month'),
+                members.members.as_('members'),
+                members.repeat_members.as_('repeat_members'),
+                members.visits.as_('visits'),
+                cls.member_spend.sql_cast(members.member_spend).as_(
+                    'member_spend'),
+                cls.takings.sql_cast(Coalesce(takings.amount, 0)).as_(
+                    'takings'))
+
+    @classmethod
+    def get_rates(cls, records, names):
+        result = {n: {} for n in names}
+        for record in records:
+            if 'repeat_rate' in names:
+                result['repeat_rate'][record.id] = (
+                    record.repeat_members / record.members
+                    if record.members else None)
+            if 'member_share' in names:
+                result['member_share'][record.id] = (
+                    float(record.member_spend / record.takings)
+                    if record.takings else None)
+        return result
