@@ -1,7 +1,6 @@
 # This file is part of the CRM suite.
 """客户忠诚度分析: RFM segments of the members and, month by month, the
 repeat-purchase rate and the share of the till's takings members spend"""
-from dateutil.relativedelta import relativedelta
 from sql import Literal, Null, Window
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
@@ -9,10 +8,10 @@ from sql.functions import CumeDist, Extract
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.crm_membership.configuration import MONEY
-from trytond.modules.crm_membership.statistic import period
 from trytond.pool import Pool
-from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
+
+from .filters import context_periods, member_filter
 
 # (R, F, M) high or not: the segment names shops use
 SEGMENTS = [
@@ -45,62 +44,6 @@ def quintile(column):
     share = CumeDist(window=Window([], order_by=[column.asc]))
     return Case(*((share <= Literal(i / 5), i) for i in range(1, 5)),
         else_=5)
-
-
-class FilterContext(ModelView):
-    "The filters of the member analyses"
-    __name__ = 'crm.analysis.member.context'
-    __string__ = "Member Analysis Filters"
-
-    date = fields.Date("As of", required=True)
-    months = fields.Integer("Months", required=True,
-        domain=[('months', '>=', 1), ('months', '<=', 120)],
-        help="How many months up to the date count.")
-    level = fields.Many2One('crm.membership.level', "Member Level")
-    region = fields.Many2One('crm.region', "Region",
-        help="A province or a city of the customers.")
-    salesperson = fields.Many2One('company.employee', "Salesperson",
-        domain=[If(Eval('context', {}).get('company'),
-                ('company', '=', Eval('context', {}).get('company', -1)),
-                ())])
-
-    @classmethod
-    def default_date(cls):
-        return Pool().get('ir.date').today()
-
-    @classmethod
-    def default_months(cls):
-        return 12
-
-
-def member_filter(party_table, card_table=None):
-    """The condition on party_table (and the members' active card) of the
-    context's level, region and salesperson"""
-    pool = Pool()
-    Card = pool.get('crm.membership.card')
-    context = Transaction().context
-    where = Literal(True)
-    if context.get('region'):
-        where &= ((party_table.province == context['region'])
-            | (party_table.city == context['region']))
-    if context.get('salesperson'):
-        where &= party_table.owner == context['salesperson']
-    if context.get('level'):
-        card = Card.__table__()
-        where &= party_table.id.in_(card.select(card.party,
-                where=(card.level == context['level'])
-                & (card.state == 'active')))
-    return where
-
-
-def context_periods():
-    "The first and last period of the context's months up to its date"
-    today = Pool().get('ir.date').today()
-    context = Transaction().context
-    date = context.get('date') or today
-    months = max(1, min(int(context.get('months') or 12), 120))
-    first = date - relativedelta(months=months - 1)
-    return period(first), period(date), date
 
 
 class RFM(ModelSQL, ModelView):

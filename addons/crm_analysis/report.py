@@ -1,6 +1,6 @@
 # This file is part of the CRM suite.
 """The printable page of an analysis: its filters, the chart of its graph
-view and its rows, for any report that lists its columns in _excel_fields"""
+view and its rows (the columns of its Excel export, or of its list)"""
 import datetime as dt
 import math
 from collections import OrderedDict
@@ -39,6 +39,17 @@ def chart_of(Model_):
     if x is None or not ys:
         return None
     return root.get('type', 'vbar'), x.get('name'), ys
+
+
+def columns_of(Model_):
+    "The fields the report shows: those of its Excel export, or its list's"
+    names = getattr(Model_, '_excel_fields', None)
+    if names:
+        return list(names)
+    view = Model_.fields_view_get(view_type='tree')
+    root = etree.fromstring(view['arch'])
+    return [f.get('name') for f in root.iter('field')
+        if f.get('name') in Model_._fields and not f.get('tree_invisible')]
 
 
 def series(records, x, y, label):
@@ -120,7 +131,7 @@ class AnalysisReport(Report):
         context = super().get_context(records, header, data)
         Model_ = pool.get(data['model'])
         lang = Lang.get()
-        names = list(Model_._excel_fields)
+        names = columns_of(Model_)
         definitions = Model_.fields_get(names)
 
         def label(record, name):

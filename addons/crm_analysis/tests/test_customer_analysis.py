@@ -1,0 +1,169 @@
+# This file is part of the CRM suite.
+"""Customer distribution, salespeople's follow-ups, spending habits, spend
+alerts and the liability by month, against hand-counted data"""
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from trytond.model.exceptions import AccessError
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_cashier.tests.tools import new_sale, pay, setup_shop
+from trytond.modules.crm_customer.tests.tools import (
+    ModuleDatabaseTestCase, as_user, create_staff)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+D = Decimal
+
+
+class CustomerAnalysisTestCase(ModuleDatabaseTestCase):
+    "Customer analyses"
+    module = 'crm_analysis'
+
+    @with_transaction()
+    def test_distribution_and_salespeople(self):
+        """Customers by region and source, the staff's and company's own
+        parties left out; each salesperson's customers, contact persons and
+        follow-ups of the period"""
+        pool = Pool()
+        Contact = pool.get('crm.sfa.contact')
+        Distribution = pool.get('crm.analysis.customer_distribution')
+        Party = pool.get('party.party')
+        Region = pool.get('crm.region')
+        Source = pool.get('crm.customer.source')
+        Activity = pool.get('crm.analysis.salesperson')
+        company = create_company()
+        with set_company(company):
+            manager = create_staff(company, 'manager', 'group_sales_manager')
+            zhang = create_staff(company, 'zhang', 'group_salesperson')
+            li = create_staff(company, 'li', 'group_salesperson')
+            zhejiang, = Region.search([('name', '=', "浙江省")], limit=1) \
+                or Region.create([{'name': "浙江省", 'code': '330000',
+                        'level': 'province'}])
+            walk_in, = Source.create([{'name': "路过"}])
+            Party.create([{
+                        'name': "甲", 'province': zhejiang.id,
+                        'source': walk_in.id, 'owner': zhang.employee.id,
+                        'contact_persons': [('create', [
+                                        {'name': "甲的太太"},
+                                        {'name': "甲的秘书"}])],
+                        }, {
+                        'name': "乙", 'province': zhejiang.id,
+                        'source': walk_in.id, 'owner': zhang.employee.id,
+                        }, {
+                        'name': "丙", 'owner': li.employee.id,
+                        }])
+            first, = Party.search([('name', '=', "甲")])
+            now = dt.datetime.now()
+            Contact.create([{
+                        'party': first.id, 'employee': zhang.employee.id,
+                        'date': now, 'kind': kind, 'content': "跟进",
+                        } for kind in ['visit', 'call']] + [{
+                        'party': first.id, 'employee': zhang.employee.id,
+                        'date': now - relativedelta(years=2),
+                        'kind': 'visit', 'content': "两年前",
+                        }])
+            with as_user(manager):
+                rows = Distribution.search([])
+                by_source = {}
+                for row in rows:
+                    key = row.source.name if row.source else None
+                    by_source[key] = by_source.get(key, 0) + row.customers
+                self.assertEqual(by_source, {"路过": 2, None: 1})
+                with Transaction().set_context(region=zhejiang.id):
+                    self.assertEqual(
+                        sum(r.customers for r in Distribution.search([])), 2)
+                with Transaction().set_context(
+                        salesperson=li.employee.id):
+                    self.assertEqual(
+                        [r.customers for r in Distribution.search([])], [1])
+
+                rows = {r.salesperson.id: (r.customers, r.contact_persons,
+                        r.follow_ups, r.visits) for r in Activity.search([])}
+                self.assertEqual(rows, {
+                        zhang.employee.id: (2, 2, 2, 1),
+                        li.employee.id: (1, 0, 0, 0),
+                        })
+            with as_user(zhang):
+                for Model in [Distribution, Activity]:
+                    with self.assertRaises(AccessError):
+                        Model.search([])
+
+    @with_transaction()
+    def test_spend_alerts(self):
+        """A member whose last three months fell by more than half against
+        the three before is alerted; one that fell 40 % is not, unless the
+        threshold is 30 %"""
+        pool = Pool()
+        Alert = pool.get('crm.analysis.spend_alert')
+        Date = pool.get('ir.date')
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        today = Date.today()
+        before = today - relativedelta(months=4)
+        fell, dipped, new = Party.create([
+                {'name': "下降九成"}, {'name': "下降四成"}, {'name': "新会员"}])
+        for party, old, recent in [(fell, 1000, 100), (dipped, 1000, 600),
+                (new, 0, 300)]:
+            if old:
+                Month.record(party, D(old), before)
+            Month.record(party, D(recent), today)
+        # Seven months ago is out of both windows
+        Month.record(dipped, D(5000), today - relativedelta(months=7))
+        row, = Alert.search([])
+        self.assertEqual((row.party, row.before, row.recent),
+            (fell, D(1000), D(100)))
+        self.assertAlmostEqual(row.drop, 0.9)
+        with Transaction().set_context(drop=30):
+            self.assertEqual({r.party for r in Alert.search([])},
+                {fell, dipped})
+
+    @with_transaction()
+    def test_habits_and_liability(self):
+        """A member's sale counted on its weekday, the shop's hour and its
+        category, a walk-in's not at all; this month's stored value and
+        points owed follow the card's lines"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Habit = pool.get('crm.analysis.habit')
+        Liability = pool.get('crm.analysis.liability_month')
+        Sale = pool.get('sale.point.sale')
+        company = create_company()
+        with set_company(company):
+            manager = create_staff(company, 'manager', 'group_sales_manager')
+            point, cash, card_method, card, shampoo, cigarettes = (
+                setup_shop(company))
+            member = pay(new_sale(point, card, shampoo), card_method, 88,
+                '123456')
+            pay(new_sale(point, None, shampoo), cash, 100)
+            member = Sale(member.id)
+            local = member.create_date.replace(
+                tzinfo=dt.timezone.utc).astimezone(
+                ZoneInfo(company.timezone or 'UTC'))
+            with as_user(manager):
+                row, = Habit.search([])
+                self.assertEqual(
+                    (row.weekday, row.hour, row.sales, row.quantity,
+                        row.amount),
+                    (str(member.date.isoweekday()), local.hour, 1, 1, D(88)))
+                self.assertEqual(row.category, shampoo.categories[0]
+                    if shampoo.categories else None)
+                # The sale's member is out of another salesperson's filter
+                with Transaction().set_context(salesperson=-1):
+                    self.assertEqual(Habit.search([]), [])
+
+                row, = Liability.search([])
+                card = pool.get('crm.membership.card')(card.id)
+                self.assertEqual(row.month, Date.today().replace(day=1))
+                self.assertEqual(row.value_balance, card.balance)
+                self.assertEqual(row.principal_balance, card.principal)
+                self.assertEqual(row.points_balance, card.points)
+                self.assertEqual(row.points, card.points)
+                with Transaction().set_context(
+                        to_date=Date.today() - relativedelta(months=1),
+                        from_date=Date.today() - relativedelta(years=1)):
+                    self.assertEqual(Liability.search([]), [])
+
