@@ -65,7 +65,6 @@ class RFM(ModelSQL, ModelView):
         help="Monetary: 5 for the fifth who spent most.")
     segment = fields.Selection(SEGMENTS, "Segment", readonly=True,
         sort=False)
-    members = fields.Integer("Members", readonly=True)
     days_since = fields.Function(fields.Integer("Days since Visit"),
         'get_days')
     interval = fields.Function(fields.Integer("Days between Visits"),
@@ -121,8 +120,7 @@ class RFM(ModelSQL, ModelView):
             scored.r_score.as_('r_score'),
             scored.f_score.as_('f_score'),
             scored.m_score.as_('m_score'),
-            segment.as_('segment'),
-            Literal(1).as_('members'))
+            segment.as_('segment'))
 
     @classmethod
     def get_days(cls, records, names):
@@ -230,3 +228,31 @@ class Loyalty(ModelSQL, ModelView):
                     float(record.member_spend / record.takings)
                     if record.takings else None)
         return result
+
+
+class RFMSegment(ModelSQL, ModelView):
+    "The members of each RFM segment and what they spent"
+    __name__ = 'crm.analysis.rfm.segment'
+    __string__ = "RFM Segment Summary"
+
+    segment = fields.Selection(SEGMENTS, "Segment", readonly=True,
+        sort=False)
+    members = fields.Integer("Members", readonly=True)
+    monetary = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    _excel_fields = ['segment', 'members', 'monetary']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('monetary', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        RFM = Pool().get('crm.analysis.rfm')
+        rfm = RFM.table_query()
+        return rfm.select(
+            Min(rfm.id).as_('id'),
+            rfm.segment.as_('segment'),
+            Count(rfm.id).as_('members'),
+            cls.monetary.sql_cast(Sum(rfm.monetary)).as_('monetary'),
+            group_by=[rfm.segment])

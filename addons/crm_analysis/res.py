@@ -21,41 +21,54 @@ class User(metaclass=PoolMeta):
         """Give each user the tiles of its roles and the board at login;
         reset replaces the tiles the user has"""
         pool = Pool()
-        ActWindow = pool.get('ir.action.act_window')
-        ModelData = pool.get('ir.model.data')
-        View = pool.get('ir.ui.view')
-        if not users:
-            return
-        board = ActWindow(ModelData.get_id('dashboard', 'act_dashboard'))
+        Action = pool.get('dashboard.action')
+        Tile = pool.get('crm.analysis.tile')
         users = cls.browse(users)
         # The boards of others are out of a user's reach (rule), not of the
         # roles' defaults, given when an administrator creates a user
         with without_check_access():
-            cls._set_role_boards(users, board, reset)
-        # The board's view is built from the user's actions and cached
-        View._view_get_cache.clear()
-        ModelView._fields_view_get_cache.clear()
+            if reset:
+                Action.delete(Action.search([
+                            ('user', 'in', [u.id for u in users])]))
+            cls.add_tiles([(user, tile) for user in users
+                    for tile in Tile.search([
+                            ('group', 'in', [g.id for g in user.groups]),
+                            ])])
 
     @classmethod
-    def _set_role_boards(cls, users, board, reset):
+    def add_tiles(cls, pairs):
+        """Put each (user, tile) on the user's board unless the board shows
+        its action, and open the board at login"""
         pool = Pool()
         Action = pool.get('dashboard.action')
-        Tile = pool.get('crm.analysis.tile')
+        ActWindow = pool.get('ir.action.act_window')
+        ModelData = pool.get('ir.model.data')
         UserAction = pool.get('res.user-ir.action')
-        if reset:
-            Action.delete(Action.search([('user', 'in', [u.id for u in users])]))
-        to_create, logins = [], []
-        for user in users:
-            actions = Tile.actions_for(user.groups)
-            if not actions:
-                continue
-            to_create.extend({
-                    'user': user.id,
-                    'act_window': action.id,
-                    'sequence': sequence,
-                    } for sequence, action in enumerate(actions, 1))
-            if board.action not in user.actions:
-                logins.append({'user': user.id, 'action': board.action.id})
-        for sub in grouped_slice(to_create):
-            Action.create(list(sub))
-        UserAction.create(logins)
+        View = pool.get('ir.ui.view')
+        board = ActWindow(
+            ModelData.get_id('dashboard', 'act_dashboard')).action
+        with without_check_access():
+            shown = {}
+            to_create, logins = [], []
+            for user, tile in pairs:
+                user = cls(user.id)
+                if user.id not in shown:
+                    shown[user.id] = {a.act_window for a in
+                        Action.search([('user', '=', user.id)])}
+                    if board not in user.actions:
+                        logins.append({'user': user.id, 'action': board.id})
+                if tile.action in shown[user.id]:
+                    continue
+                shown[user.id].add(tile.action)
+                to_create.append({
+                        'user': user.id,
+                        'act_window': tile.action.id,
+                        'sequence': tile.sequence,
+                        })
+            for sub in grouped_slice(to_create):
+                Action.create(list(sub))
+            UserAction.create(logins)
+        if to_create or logins:
+            # The board's view is built from the user's actions and cached
+            View._view_get_cache.clear()
+            ModelView._fields_view_get_cache.clear()

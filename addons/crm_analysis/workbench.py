@@ -3,7 +3,7 @@
 gives a user back the board of its roles"""
 from trytond.model import ModelSQL, ModelView, fields, sequence_ordered
 from trytond.pool import Pool
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import StateAction, StateTransition, Wizard
 
 
@@ -19,14 +19,17 @@ class Tile(sequence_ordered(), ModelSQL, ModelView):
         domain=[('usage', '=', 'dashboard')])
 
     @classmethod
-    def actions_for(cls, groups):
-        """The board actions of the roles among groups, in the order of the
-        tiles, each once"""
-        actions = []
-        for tile in cls.search([('group', 'in', [g.id for g in groups])]):
-            if tile.action not in actions:
-                actions.append(tile.action)
-        return actions
+    def on_modification(cls, mode, tiles, field_names=None):
+        pool = Pool()
+        User = pool.get('res.user')
+        super().on_modification(mode, tiles, field_names=field_names)
+        if mode == 'create':
+            # A new tile goes on the boards of its role, from the module's
+            # first activation on
+            with without_check_access():
+                User.add_tiles([(user, tile) for tile in tiles
+                        for user in User.search([
+                                ('groups', '=', tile.group.id)])])
 
 
 class ResetBoard(Wizard):

@@ -2,7 +2,7 @@
 "Reports on members and on what the shop owes on its cards"
 
 from sql import Literal, Window
-from sql.aggregate import Count, Sum
+from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Coalesce
 from sql.functions import Rank
 
@@ -17,20 +17,37 @@ from .ledger import CENT
 from .statistic import period
 
 
+class SpendChangeContext(ModelView):
+    "The month, level and region of the spend change"
+    __name__ = 'crm.membership.report.spend_change.context'
+    __string__ = "Spend Change Filters"
+
+    month = fields.Date("Month",
+        help="Any day of the month; every month when empty.")
+    level = fields.Many2One('crm.membership.level', "Member Level")
+    region = fields.Many2One('crm.region', "Region",
+        help="A province or a city of the members.")
+
+
 class SpendChange(ModelSQL, ModelView):
-    "What each member spent in a month against the month before"
+    """What each member spent in a month against the month before, with the
+    level of their card and their region"""
     __name__ = 'crm.membership.report.spend_change'
     __string__ = "Spend Change"
 
     party = fields.Many2One('party.party', "Member", readonly=True)
+    level = fields.Many2One('crm.membership.level', "Member Level",
+        readonly=True, help="The level of the member's active card.")
+    province = fields.Many2One('crm.region', "Province", readonly=True)
+    city = fields.Many2One('crm.region', "City", readonly=True)
     month = fields.Date("Month", readonly=True)
     amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
     previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
     change = fields.Numeric("Change", digits=MONEY, readonly=True)
     change_rate = fields.Function(fields.Float(
             "Change Rate", digits=(1, 4)), 'get_change_rate')
-    _excel_fields = ['month', 'party', 'previous', 'amount', 'change',
-        'change_rate']
+    _excel_fields = ['month', 'party', 'level', 'province', 'city',
+        'previous', 'amount', 'change', 'change_rate']
 
     @classmethod
     def __setup__(cls):
@@ -40,19 +57,41 @@ class SpendChange(ModelSQL, ModelView):
     @classmethod
     def table_query(cls):
         pool = Pool()
+        Card = pool.get('crm.membership.card')
         Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
         month, before = Month.__table__(), Month.__table__()
+        card, party = Card.__table__(), Party.__table__()
+        context = Transaction().context
+        levels = card.select(card.party.as_('party'),
+            Max(card.level).as_('level'),
+            where=card.state == 'active', group_by=[card.party])
         previous = Coalesce(before.amount, 0)
-        return month.join(before, 'LEFT',
-            condition=(before.party == month.party)
-            & (before.period == month.period - 1)
-            ).select(
+        where = Literal(True)
+        if context.get('month'):
+            where &= month.period == period(context['month'])
+        if context.get('level'):
+            where &= levels.level == context['level']
+        if context.get('region'):
+            where &= ((party.province == context['region'])
+                | (party.city == context['region']))
+        return (month
+            .join(party, condition=party.id == month.party)
+            .join(levels, 'LEFT', condition=levels.party == month.party)
+            .join(before, 'LEFT',
+                condition=(before.party == month.party)
+                & (before.period == month.period - 1))
+            .select(
                 month.id.as_('id'),
                 month.party.as_('party'),
+                levels.level.as_('level'),
+                party.province.as_('province'),
+                party.city.as_('city'),
                 month.month.as_('month'),
                 month.amount.as_('amount'),
                 previous.as_('previous'),
-                (month.amount - previous).as_('change'))
+                (month.amount - previous).as_('change'),
+                where=where))
 
     def get_change_rate(self, name):
         if self.previous:

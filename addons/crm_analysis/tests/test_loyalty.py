@@ -132,33 +132,35 @@ class LoyaltyTestCase(ModuleDatabaseTestCase):
 
     @with_transaction()
     def test_pdf_with_chart(self):
-        """The printed RFM: the segments' pie, the rows; a bar chart scales
-        to the largest value"""
+        """The printed RFM segments: their pie, their rows; a bar chart
+        scales to the largest value"""
         pool = Pool()
         Date = pool.get('ir.date')
-        RFM = pool.get('crm.analysis.rfm')
+        Segment = pool.get('crm.analysis.rfm.segment')
         Report = pool.get('crm.analysis.report.pdf', type='report')
         ActionReport = pool.get('ir.action.report')
         self.members(Date.today())
-        rows = RFM.search([])
+        rows = Segment.search([])
+        self.assertEqual({r.segment: r.members for r in rows}, {
+                'important_value': 1, 'important_development': 1,
+                'important_keep': 1, 'important_retain': 1,
+                'general_value': 1, 'general_development': 1,
+                'general_keep': 1, 'general_retain': 3})
         action, = ActionReport.search([
                 ('report_name', '=', 'crm.analysis.report.pdf'),
-                ('model', '=', 'crm.analysis.rfm'),
+                ('model', '=', 'crm.analysis.rfm.segment'),
                 ])
+        data = {'model': 'crm.analysis.rfm.segment', 'action_id': action.id,
+            'id': rows[0].id, 'ids': [r.id for r in rows]}
         with Transaction().set_context(language='zh_CN'):
-            context = Report.get_context(rows, {}, {
-                    'model': 'crm.analysis.rfm',
-                    'action_id': action.id, 'id': rows[0].id,
-                    'ids': [r.id for r in rows]})
+            context = Report.get_context(rows, {}, data)
         (name, svg), = context['charts']
-        # The pie has the five segments the ten members make
-        self.assertEqual(str(svg).count('<path') + str(svg).count('<circle'),
-            len(set(SEGMENTS.values())))
+        # A slice for each of the eight segments, general retain 3 of 10
+        self.assertEqual(str(svg).count('<path'), 8)
         self.assertIn('(30.0%)', str(svg))
-        self.assertEqual(len(context['rows']), 10)
-        extension, content, _, _ = Report.execute([r.id for r in rows], {
-                'model': 'crm.analysis.rfm', 'action_id': action.id,
-                'id': rows[0].id, 'ids': [r.id for r in rows]})
+        self.assertEqual(len(context['rows']), 8)
+        extension, content, _, _ = Report.execute(
+            [r.id for r in rows], data)
         self.assertEqual(extension, 'pdf')
         self.assertTrue(bytes(content).startswith(b'%PDF'))
 

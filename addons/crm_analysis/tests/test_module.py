@@ -15,6 +15,18 @@ class CrmAnalysisTestCase(CompanyTestMixin, ModuleTestCase):
                     'crm.analysis.tile', 'crm.analysis.shift_payment',
                     'crm.analysis.sales_comparison',
                     'crm.analysis.value_flow', 'dashboard.action',
+                    'crm.analysis.rfm', 'crm.analysis.rfm.segment',
+                    'crm.analysis.loyalty',
+                    'crm.analysis.customer_distribution',
+                    'crm.analysis.salesperson', 'crm.analysis.habit',
+                    'crm.analysis.spend_alert',
+                    'crm.analysis.liability_month',
+                    'crm.analysis.member.context',
+                    'crm.analysis.period.context',
+                    'crm.analysis.customer.context',
+                    'crm.analysis.alert.context',
+                    'crm.membership.report.spend_change',
+                    'crm.membership.report.spend_change.context',
                     ]), {})
 
 

@@ -603,6 +603,22 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual((change.previous, change.amount, change.change),
             (D(100), D(110), D(10)))
         self.assertAlmostEqual(change.change_rate, 0.1)
+        self.assertEqual(change.level, Card(first.id).level)
+        # By month, region and level: the graphs add the rows up by them
+        Region = pool.get('crm.region')
+        zhejiang, = Region.create([{'name': "浙江省", 'code': '330000',
+                    'level': 'province'}])
+        Party.write([first.party], {'province': zhejiang.id})
+        with Transaction().set_context(month=last_month):
+            self.assertEqual([(c.party, c.amount) for c in Change.search([])],
+                [(first.party, D(100))])
+        with Transaction().set_context(region=zhejiang.id):
+            self.assertEqual({c.party for c in Change.search([])},
+                {first.party})
+            self.assertEqual({c.province for c in Change.search([])},
+                {zhejiang})
+        with Transaction().set_context(level=-1):
+            self.assertEqual(Change.search([]), [])
         with Transaction().set_context(
                 from_date=last_month, to_date=today):
             ranking = Ranking.search([])

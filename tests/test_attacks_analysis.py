@@ -1,0 +1,102 @@
+"""The boards and the analyses attacked over JSON-RPC: a salesperson
+neither reads nor arranges another's board, nor changes the roles' tiles;
+a cashier opens no shop figure nor member analysis and sees only their own
+shift; nobody sets a board from outside. Each refusal is read back as the
+administrator."""
+import pytest
+
+from rpc import RPCError
+
+ANALYSES = ['crm.analysis.sales_comparison', 'crm.analysis.value_flow',
+    'crm.analysis.rfm', 'crm.analysis.loyalty',
+    'crm.analysis.customer_distribution', 'crm.analysis.salesperson',
+    'crm.analysis.habit', 'crm.analysis.spend_alert',
+    'crm.analysis.liability_month']
+
+
+def refused(call):
+    with pytest.raises(RPCError) as error:
+        call()
+    return error.value
+
+
+def user_id(admin, login):
+    user, = admin.model('res.user', 'search', [('login', '=', login)])
+    return user
+
+
+def board(admin, login):
+    return admin.model('dashboard.action', 'search_read', [
+            ('user', '=', user_id(admin, login))], 0, None,
+        [('sequence', 'ASC'), ('id', 'ASC')],
+        ['act_window', 'sequence'])
+
+
+def test_boards_are_their_own(rpc):
+    admin, sales1 = rpc('admin'), rpc('sales1')
+    cashier = board(admin, 'cashier1')
+    mine = board(admin, 'sales1')
+    assert cashier and mine
+    theirs = cashier[0]
+
+    # Neither found nor read
+    assert set(sales1.model('dashboard.action', 'search', [], 0, None,
+                None)) == {a['id'] for a in mine}
+    assert sales1.model('dashboard.action', 'search', [
+            ('user', '=', user_id(admin, 'cashier1'))], 0, None, None) == []
+    refused(lambda: sales1.model('dashboard.action', 'read', [theirs['id']],
+            ['act_window']))
+    # Neither rearranged, dropped nor added to
+    refused(lambda: sales1.model('dashboard.action', 'write',
+            [theirs['id']], {'sequence': 999}))
+    refused(lambda: sales1.model('dashboard.action', 'delete',
+            [theirs['id']]))
+    refused(lambda: sales1.model('dashboard.action', 'create', [{
+                    'user': user_id(admin, 'cashier1'),
+                    'act_window': mine[0]['act_window']}]))
+    # Nor moved onto another's board
+    refused(lambda: sales1.model('dashboard.action', 'write',
+            [mine[0]['id']], {'user': user_id(admin, 'cashier1')}))
+    assert board(admin, 'cashier1') == cashier
+    assert board(admin, 'sales1') == mine
+
+    # The roles' tiles are the administrator's
+    tiles = admin.model('crm.analysis.tile', 'search_read', [], 0, None,
+        None, ['group', 'action', 'sequence'])
+    tile = tiles[0]
+    refused(lambda: sales1.model('crm.analysis.tile', 'write', [tile['id']],
+            {'sequence': 1}))
+    refused(lambda: sales1.model('crm.analysis.tile', 'create', [{
+                    'group': tile['group'], 'action': tile['action']}]))
+    refused(lambda: sales1.model('crm.analysis.tile', 'delete',
+            [tile['id']]))
+    assert admin.model('crm.analysis.tile', 'search_read', [], 0, None,
+        None, ['group', 'action', 'sequence']) == tiles
+
+    # No board is set from outside: the method is the server's
+    refused(lambda: sales1.model('res.user', 'set_role_boards',
+            [user_id(admin, 'cashier1')], True))
+    refused(lambda: sales1.model('res.user', 'add_tiles', []))
+    assert board(admin, 'cashier1') == cashier
+
+
+def test_cashier_sees_their_shift_only(rpc):
+    admin = rpc('admin')
+    for login in ['cashier1', 'cashier2']:
+        client = rpc(login)
+        rows = client.model('crm.analysis.shift_payment', 'search_read', [],
+            0, None, None, ['shift'])
+        employee = admin.model('res.user', 'read',
+            [user_id(admin, login)], ['employee'])[0]['employee']
+        shifts = {r['shift'] for r in rows}
+        if shifts:
+            cashiers = {s['employee'] for s in admin.model(
+                    'sale.point.cash.session', 'read', list(shifts),
+                    ['employee'])}
+            assert cashiers == {employee}
+        for model in ANALYSES:
+            refused(lambda: client.model(model, 'search', [], 0, None, None))
+    # A salesperson reads no shop figure either
+    sales1 = rpc('sales1')
+    for model in ANALYSES + ['crm.analysis.shift_payment']:
+        refused(lambda: sales1.model(model, 'search', [], 0, None, None))
