@@ -27,6 +27,7 @@ sample of `--sample` records, its time extrapolated to all of them.
 import argparse
 import statistics
 import time
+from decimal import Decimal
 
 import checkout
 import common
@@ -234,7 +235,7 @@ def open_action(pool, fs_id):
     order = decoder.decode(action.pyson_order or PYSONEncoder().encode(None))
     if action.act_window_views:
         view = action.act_window_views[0].view
-        view_id, view_type = view.id, view.rng_type
+        view_id, view_type = view.id, view.real_type
     else:
         view_id, view_type = None, 'tree'
     with Transaction().set_context(context):
@@ -314,13 +315,14 @@ def baseline(db, sample):
                 for name in names[2:]:
                     value = getattr(record, name)
                     if isinstance(value, tuple):
+                        # The payments of a sale
                         value = sum(p.amount or 0 for p in value)
-                    sums[key] = sums.get(key, 0) + (value or 0 if not
-                        isinstance(value, (str, type(None))) else 0)
+                    if isinstance(value, (int, float, Decimal)):
+                        sums[key] = sums.get(key, 0) + Decimal(value)
             elapsed = time.perf_counter() - started
             result[fs_id] = elapsed * total / max(1, min(sample, total))
             print(f"baseline {fs_id:45} {min(sample, total)} of {total} "
-                f"records in {elapsed:.1f} s: {result[fs_id]:.0f} s "
+                f"records in {elapsed:.2f} s: {result[fs_id]:.1f} s "
                 "extrapolated", flush=True)
         transaction.rollback()
     return result
@@ -360,7 +362,7 @@ def main():
             p50, p95 = percentiles(times)
             loop = base.get(fs_id)
             print(f"{role:8} {fs_id:45} {p50:7.2f} {p95:7.2f} "
-                + (f"{loop:9.0f} {loop / p95:6.0f}×" if loop else ''))
+                + (f"{loop:9.1f} {loop / p95:6.0f}×" if loop else ''))
     finally:
         if not args.keep:
             db.drop()

@@ -77,18 +77,27 @@ class Habit(ModelSQL, ModelView):
             .join(product, condition=line.product == product.id)
             .join(categories, 'LEFT',
                 condition=categories.template == product.template))
-        return tables.select(
-            Min(line.id).as_('id'),
-            cls.weekday.sql_cast(weekday).as_('weekday'),
-            cls.hour.sql_cast(hour).as_('hour'),
+        # The weekday and hour per line in a subquery: PostgreSQL matches a
+        # GROUP BY expression with its parameters only by the column
+        rows = tables.select(
+            line.id.as_('line'),
+            sale.id.as_('sale'),
+            weekday.as_('weekday'),
+            hour.as_('hour'),
             categories.category.as_('category'),
-            Count(sale.id, distinct=True).as_('sales'),
-            Sum(line.quantity).as_('quantity'),
-            cls.amount.sql_cast(Sum(line.quantity * line.unit_gross_price)
-                ).as_('amount'),
+            line.quantity.as_('quantity'),
+            (line.quantity * line.unit_gross_price).as_('amount'),
             where=(sale.company == company_id)
             & sale.state.in_(['done', 'posted'])
             & (sale.member != Null)
             & (sale.date >= from_date) & (sale.date <= to_date)
-            & member_filter(party),
-            group_by=[weekday, hour, categories.category])
+            & member_filter(party))
+        return rows.select(
+            Min(rows.line).as_('id'),
+            cls.weekday.sql_cast(rows.weekday).as_('weekday'),
+            cls.hour.sql_cast(rows.hour).as_('hour'),
+            rows.category.as_('category'),
+            Count(rows.sale, distinct=True).as_('sales'),
+            Sum(rows.quantity).as_('quantity'),
+            cls.amount.sql_cast(Sum(rows.amount)).as_('amount'),
+            group_by=[rows.weekday, rows.hour, rows.category])

@@ -180,16 +180,21 @@ class Loyalty(ModelSQL, ModelView):
         company = Transaction().context.get('company') or -1
         sale_period = (Extract('YEAR', sale.date) * 12
             + Extract('MONTH', sale.date) - 1)
-        takings = (sale
+        # The period per payment in a subquery: PostgreSQL matches a GROUP
+        # BY expression with its parameters only by the column
+        paid = (sale
             .join(payment, condition=payment.sale == sale.id)
             .select(
                 sale_period.as_('period'),
-                Sum(payment.amount).as_('amount'),
+                payment.amount.as_('amount'),
                 where=(sale.company == company)
                 & sale.state.in_(['done', 'posted'])
                 & (payment.amount != Null)
-                & (sale_period >= first) & (sale_period <= last),
-                group_by=[sale_period]))
+                & (sale_period >= first) & (sale_period <= last)))
+        takings = paid.select(
+            paid.period.as_('period'),
+            Sum(paid.amount).as_('amount'),
+            group_by=[paid.period])
         members = (month
             .join(party, condition=month.party == party.id)
             .select(
