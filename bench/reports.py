@@ -88,6 +88,7 @@ OPENED = [
     ('manager', 'crm_membership.act_report_spend_ranking'),
     ('manager', 'crm_analysis.act_rfm_segment'),
     ('manager', 'crm_analysis.act_rfm'),
+    ('manager', 'crm_analysis.act_rfm_movement'),
     ('manager', 'crm_analysis.act_loyalty'),
     ('manager', 'crm_analysis.act_customer_distribution'),
     ('manager', 'crm_analysis.act_salesperson'),
@@ -186,7 +187,7 @@ def common_sql(ids, today, card_type, members, lines):
         'date, state, member, shift, create_uid, create_date) '
         "SELECT %s, %s, NULL, 'B' || g, %s::date - (g %% 365), 'done', "
         "CASE WHEN g %% 4 <> 0 THEN (SELECT MIN(id) FROM party_party "
-        "WHERE code LIKE 'R%%') + (g * 7919) %% %s END, NULL, 0, "
+        "WHERE code LIKE 'R%%') + (g::bigint * 7919) %% %s END, NULL, 0, "
         "(%s::date - (g %% 365)) + (g %% 600) * INTERVAL '1 minute' "
         "+ INTERVAL '1 hour' FROM generate_series(1, %s) g",
         (ids['company'], ids['points'][0], today, members, today, sales))
@@ -264,6 +265,16 @@ def as_role(pool, user_id):
             for manager in reversed(self.stack):
                 manager.__exit__(*args)
     return _Role()
+
+
+def snapshot(db):
+    "The nightly RFM snapshot, timed: (seconds, members scored)"
+    with common.transaction(db) as (pool, transaction):
+        Snapshot = pool.get('crm.analysis.rfm.snapshot')
+        started = time.perf_counter()
+        Snapshot.refresh()
+        elapsed = time.perf_counter() - started
+        return elapsed, Snapshot.search_count([])
 
 
 def measure(db, ids, runs):
@@ -353,6 +364,9 @@ def main():
                 User = pool.get('res.user')
                 ids = {'manager': User.search(
                         [('login', '=', 'manager')])[0].id}
+        elapsed, scored = snapshot(db)
+        print(f"nightly RFM snapshot: {scored} members in {elapsed:.1f} s",
+            flush=True)
         opened = measure(db, ids, args.runs)
         base = baseline(db, args.sample)
         print()

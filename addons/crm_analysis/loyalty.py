@@ -1,13 +1,14 @@
 # This file is part of the CRM suite.
 """客户忠诚度分析: RFM segments of the members and, month by month, the
 repeat-purchase rate and the share of the till's takings members spend"""
-from sql import Literal, Null, Window
+from sql import Column, Literal, Null, Union, Window
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
-from sql.functions import CumeDist, Extract
+from sql.functions import CumeDist, CurrentTimestamp, Extract
 
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.crm_membership.configuration import MONEY
+from trytond.modules.crm_membership.statistic import period
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -36,6 +37,8 @@ SEGMENT_OF = {
     }
 # A score of 4 or 5, the top two fifths, counts as high
 HIGH = 4
+# The months the nightly snapshot scores
+SNAPSHOT_MONTHS = 12
 
 
 def quintile(column):
@@ -82,8 +85,25 @@ class RFM(ModelSQL, ModelView):
         pool = Pool()
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
+        Snapshot = pool.get('crm.analysis.rfm.snapshot')
         month, party = Month.__table__(), Party.__table__()
-        first, last, _ = context_periods()
+        first, last, date = context_periods()
+        context = Transaction().context
+        # The whole shop as of today: the snapshot the night made, if any
+        if (context.get('rfm_snapshot', True)
+                and last - first + 1 == SNAPSHOT_MONTHS
+                and not any(context.get(k)
+                    for k in ['level', 'region', 'salesperson'])
+                and Snapshot.current(date)):
+            snapshot = Snapshot.__table__()
+            return snapshot.select(
+                snapshot.party.as_('id'),
+                *(Column(snapshot, c).as_(c) for c in [
+                        'party', 'first_visit', 'last_visit', 'frequency',
+                        'monetary', 'r_score', 'f_score', 'm_score',
+                        'segment']),
+                where=(snapshot.period == period(date))
+                & (snapshot.date == date))
         spend = (month
             .join(party, condition=month.party == party.id)
             .select(
@@ -261,3 +281,132 @@ class RFMSegment(ModelSQL, ModelView):
             Count(rfm.id).as_('members'),
             cls.monetary.sql_cast(Sum(rfm.monetary)).as_('monetary'),
             group_by=[rfm.segment])
+
+
+class RFMSnapshot(ModelSQL):
+    """Each member's RFM segment as of a day, the 12 months up to it, kept
+    by the nightly job: the last day of a month stays as the month's"""
+    __name__ = 'crm.analysis.rfm.snapshot'
+    __string__ = "RFM Snapshot"
+
+    date = fields.Date("Date", required=True, readonly=True)
+    period = fields.Integer("Period", required=True, readonly=True)
+    party = fields.Many2One('party.party', "Member", required=True,
+        readonly=True, ondelete='CASCADE')
+    first_visit = fields.Date("First Visit", readonly=True)
+    last_visit = fields.Date("Last Visit", readonly=True)
+    frequency = fields.Integer("Visits", readonly=True)
+    monetary = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    r_score = fields.Integer("R", readonly=True)
+    f_score = fields.Integer("F", readonly=True)
+    m_score = fields.Integer("M", readonly=True)
+    segment = fields.Selection(SEGMENTS, "Segment", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.period, Index.Range()), (t.party, Index.Range())),
+                Index(t, (t.party, Index.Range())),
+                })
+
+    @classmethod
+    def refresh(cls, date=None):
+        """Replace the month's rows with the segments as of date (today):
+        the cron's job, set-based"""
+        pool = Pool()
+        RFM = pool.get('crm.analysis.rfm')
+        date = date or pool.get('ir.date').today()
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        # The segments of the whole shop, never those of a user's filters
+        with Transaction().set_context(date=date, months=SNAPSHOT_MONTHS,
+                level=None, region=None, salesperson=None,
+                rfm_snapshot=False):
+            rfm = RFM.table_query()
+        cursor.execute(*table.delete(where=table.period == period(date)))
+        columns = ['party', 'first_visit', 'last_visit', 'frequency',
+            'monetary', 'r_score', 'f_score', 'm_score', 'segment']
+        cursor.execute(*table.insert(
+                [table.date, table.period, table.create_uid,
+                    table.create_date]
+                + [Column(table, c) for c in columns],
+                rfm.select(Literal(date), Literal(period(date)),
+                    Literal(Transaction().user), CurrentTimestamp(),
+                    *(Column(rfm, c) for c in columns))))
+
+    @classmethod
+    def current(cls, date):
+        "Whether the rows of the month of date were made on date"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(table.id,
+                where=(table.period == period(date)) & (table.date == date),
+                limit=1))
+        return bool(cursor.fetchone())
+
+
+class MovementContext(ModelView):
+    "The month of the segment movement"
+    __name__ = 'crm.analysis.rfm.movement.context'
+    __string__ = "Segment Movement Month"
+
+    month = fields.Date("Month", required=True,
+        help="Any day of the month; compared with the month before.")
+
+    @classmethod
+    def default_month(cls):
+        return Pool().get('ir.date').today()
+
+
+class RFMMovement(ModelSQL, ModelView):
+    """How many members went from a segment at the end of the month before
+    to a segment at the end of the month (or at the last refresh), from the
+    snapshots"""
+    __name__ = 'crm.analysis.rfm.movement'
+    __string__ = "Segment Movement"
+
+    from_segment = fields.Selection([(None, "")] + SEGMENTS, "From Segment",
+        readonly=True, sort=False,
+        help="Empty for members who had no visit in the 12 months before.")
+    to_segment = fields.Selection([(None, "")] + SEGMENTS, "To Segment",
+        readonly=True, sort=False,
+        help="Empty for members who have had no visit in the 12 months.")
+    members = fields.Integer("Members", readonly=True)
+    _excel_fields = ['from_segment', 'to_segment', 'members']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('members', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Snapshot = pool.get('crm.analysis.rfm.snapshot')
+        Date = pool.get('ir.date')
+        month = Transaction().context.get('month') or Date.today()
+        now, before = Snapshot.__table__(), Snapshot.__table__()
+        this, last = period(month), period(month) - 1
+        moved = (now
+            .join(before, 'LEFT', condition=(before.party == now.party)
+                & (before.period == last))
+            .select(before.segment.as_('from_segment'),
+                now.segment.as_('to_segment'), now.party.as_('party'),
+                where=now.period == this))
+        # The members of the month before gone out of the 12 months
+        gone = (before
+            .join(now, 'LEFT', condition=(now.party == before.party)
+                & (now.period == this))
+            .select(before.segment.as_('from_segment'),
+                Literal(None).as_('to_segment'), before.party.as_('party'),
+                where=(before.period == last) & (now.id == Null)))
+        rows = Union(moved, gone, all_=True)
+        keys = [rows.from_segment, rows.to_segment]
+        return rows.select(
+            Min(rows.party).as_('id'),
+            rows.from_segment.as_('from_segment'),
+            rows.to_segment.as_('to_segment'),
+            Count(rows.party).as_('members'),
+            group_by=keys)

@@ -170,3 +170,50 @@ class LoyaltyTestCase(ModuleDatabaseTestCase):
         self.assertIn('width="82.5"', bars)
         pie = pie_svg({'甲': 1.0}, str)
         self.assertIn('<circle', pie)
+
+    @with_transaction()
+    def test_snapshot_and_movement(self):
+        """The night's snapshot serves the whole shop's segments as of its
+        day, a filter is still computed live; the movement counts each
+        member once between the month before and this month"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Month = pool.get('crm.membership.member.month')
+        RFM = pool.get('crm.analysis.rfm')
+        Snapshot = pool.get('crm.analysis.rfm.snapshot')
+        Movement = pool.get('crm.analysis.rfm.movement')
+        today = Date.today()
+        parties = self.members(today)
+        month_end = today.replace(day=1) - dt.timedelta(days=1)
+        Snapshot.refresh(month_end)
+        Snapshot.refresh(today)
+        # Run again, the month's rows are replaced, not added
+        Snapshot.refresh(today)
+        live = {r.party.name: (r.segment, r.monetary) for r in RFM.search(
+                [])}
+        self.assertEqual(len(Snapshot.search([
+                        ('date', '=', today)])), len(RFM.search([])))
+
+        # Spent after the night: the segments stay those of the snapshot
+        Month.record(parties['D'], D(5000), today)
+        rows = {r.party.name: (r.segment, r.monetary)
+            for r in RFM.search([])}
+        self.assertEqual(rows, live)
+        with Transaction().set_context(rfm_snapshot=False):
+            row, = RFM.read([r.id for r in RFM.search([
+                            ('party', '=', parties['D'].id)])], ['monetary'])
+            self.assertEqual(row['monetary'], D(5700))
+
+        before = {s.party: s.segment for s in Snapshot.search([
+                    ('date', '=', month_end)])}
+        now = {s.party: s.segment for s in Snapshot.search([
+                    ('date', '=', today)])}
+        expected = {}
+        for party in set(before) | set(now):
+            key = (before.get(party), now.get(party))
+            expected[key] = expected.get(key, 0) + 1
+        with Transaction().set_context(month=today):
+            self.assertEqual(
+                {(m.from_segment, m.to_segment): m.members
+                    for m in Movement.search([])}, expected)
+        self.assertEqual(sum(expected.values()), len(set(before) | set(now)))
