@@ -1164,20 +1164,21 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
     log_in(page, server, demo_database.name, login, PASSWORD)
     # The board opens by itself at login
     tiles = page.locator('.board-action')
-    expect(tiles).to_have_count(len(BOARDS[login]))
+    expect(tiles).to_have_count(len(BOARDS[login]), timeout=TIMEOUT)
     titles = [t.strip() for t in
         page.locator('.board-action > .panel-heading').all_inner_texts()]
     assert titles == BOARDS[login]
     for tile in tiles.all():
         # Each tile shows its list, or its chart, once loaded
-        expect(tile.locator('table.tree, .graph').first).to_be_visible()
+        expect(tile.locator('table.tree, .graph').first).to_be_visible(
+            timeout=TIMEOUT)
     if login == 'manager':
         expect(tiles.first.locator('.graph svg, .graph canvas').first
-            ).to_be_visible()
+            ).to_be_visible(timeout=TIMEOUT)
     if login == 'sales1':
-        # 张伟's contacts due, none of 李娜's
+        # 张伟's contacts due
         rows = tiles.first.locator('table.tree tbody > tr:visible')
-        expect(rows.first).to_be_visible()
+        expect(rows.first).to_be_visible(timeout=TIMEOUT)
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / f'workbench-{login}.png'),
         full_page=True)

@@ -24,6 +24,8 @@ class SalesComparison(ModelSQL, ModelView):
     __string__ = "Sales beside Last Year"
 
     period = fields.Selection(PERIODS, "Period", readonly=True, sort=False)
+    label = fields.Char("Period Name", readonly=True,
+        help="The period in the user's language, for the chart.")
     start_date = fields.Date("From", readonly=True)
     end_date = fields.Date("To", readonly=True)
     sales = fields.Integer("Sales", readonly=True)
@@ -54,7 +56,9 @@ class SalesComparison(ModelSQL, ModelView):
         Sale = pool.get('sale.point.sale')
         payment, sale = Payment.__table__(), Sale.__table__()
         company = Transaction().context.get('company') or -1
-        rows = cls.periods(Date.today())
+        labels = dict(cls.fields_get(['period'])['period']['selection'])
+        rows = [(i, p, labels[p], s, e)
+            for i, p, s, e in cls.periods(Date.today())]
         periods = Values(rows)
         # Done sales' payments per sale first: a sale counts once
         totals = (sale
@@ -64,19 +68,20 @@ class SalesComparison(ModelSQL, ModelView):
                 where=(sale.company == company)
                 & sale.state.in_(['done', 'posted'])
                 & (payment.amount != Null)
-                & (sale.date >= min(r[2] for r in rows)),
+                & (sale.date >= min(r[3] for r in rows)),
                 group_by=[sale.id, sale.date]))
         # Columns of a VALUES list are column1, column2… on every backend
-        id_, period, start, end = (getattr(periods, 'column%s' % i)
-            for i in range(1, 5))
+        id_, period, label, start, end = (getattr(periods, 'column%s' % i)
+            for i in range(1, 6))
         return periods.join(totals, 'LEFT',
             condition=(totals.date >= start) & (totals.date <= end)
             ).select(
                 id_.as_('id'),
                 period.as_('period'),
+                label.as_('label'),
                 cls.start_date.sql_cast(start).as_('start_date'),
                 cls.end_date.sql_cast(end).as_('end_date'),
                 Count(totals.sale).as_('sales'),
                 Coalesce(Sum(totals.amount), Literal(0)).as_('amount'),
-                group_by=[id_, period, start, end])
+                group_by=[id_, period, label, start, end])
 
