@@ -86,7 +86,8 @@ class PeriodContext(CustomerFilterMixin, ModelView):
 
     @classmethod
     def default_from_date(cls):
-        return Pool().get('ir.date').today().replace(month=1, day=1)
+        # This month so far: the analyses read every line of the period
+        return Pool().get('ir.date').today().replace(day=1)
 
     @classmethod
     def default_to_date(cls):
@@ -119,8 +120,8 @@ class AlertContext(FilterContext):
 
 
 def context_dates():
-    "The context's first and last day, this year until today by default"
+    "The context's first and last day, this month until today by default"
     today = Pool().get('ir.date').today()
     context = Transaction().context
-    return (context.get('from_date') or today.replace(month=1, day=1),
+    return (context.get('from_date') or today.replace(day=1),
         context.get('to_date') or today)

@@ -2,6 +2,7 @@
 """Today's and this month's till sales beside the same days of last year"""
 from dateutil.relativedelta import relativedelta
 from sql import Literal, Null, Values
+from sql.operators import Or
 from sql.aggregate import Count, Sum
 from sql.conditionals import Coalesce
 
@@ -68,7 +69,8 @@ class SalesComparison(ModelSQL, ModelView):
                 where=(sale.company == company)
                 & sale.state.in_(['done', 'posted'])
                 & (payment.amount != Null)
-                & (sale.date >= min(r[3] for r in rows)),
+                & Or([(sale.date >= s) & (sale.date <= e)
+                        for _, _, _, s, e in rows]),
                 group_by=[sale.id, sale.date]))
         # Columns of a VALUES list are column1, column2… on every backend
         id_, period, label, start, end = (getattr(periods, 'column%s' % i)

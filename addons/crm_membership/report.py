@@ -28,6 +28,10 @@ class SpendChangeContext(ModelView):
     region = fields.Many2One('crm.region', "Region",
         help="A province or a city of the members.")
 
+    @classmethod
+    def default_month(cls):
+        return Pool().get('ir.date').today()
+
 
 class SpendChange(ModelSQL, ModelView):
     """What each member spent in a month against the month before, with the
