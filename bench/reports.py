@@ -163,8 +163,8 @@ def common_sql(ids, today, card_type, members, lines):
         f"({regions})[1 + g %% 2], ({owners})[1 + g %% {SALESPEOPLE}], "
         '0, NOW() FROM generate_series(1, %s) g', (members,))
     yield ('INSERT INTO crm_membership_card (number, type, party, state, '
-        'level, issue_date, create_uid, create_date) '
-        "SELECT 'R' || p.id, %s, p.id, 'active', "
+        'active, level, issue_date, create_uid, create_date) '
+        "SELECT 'R' || p.id, %s, p.id, 'active', TRUE, "
         f"({levels})[1 + p.id %% 3], %s::date - (p.id %% 700), 0, NOW() "
         "FROM party_party p WHERE p.code LIKE 'R%%'", (card_type, today))
     # Four months of twelve for each member, a member's spend and visits
