@@ -98,6 +98,13 @@ def log_in(page, server, database, login, password):
     # Logged in once the main menu shows its first entry
     page.locator('#menu table.tree tbody > tr').first.wait_for(
         state='visible')
+    # The board of the user's roles opens at login: once it shows, it no
+    # longer takes the focus from the tab a test opens next
+    try:
+        page.locator('.board-action').first.wait_for(
+            state='visible', timeout=5000)
+    except PlaywrightTimeoutError:
+        pass
 
 
 def many2one(page, locator, text):
