@@ -10,3 +10,5 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('crm.analysis.rfm.snapshot|refresh', "Refresh RFM Segments"))
+        cls.method.selection.append(
+            ('crm.analysis.ledger.month|refresh', "Sum the Ledgers' Months"))

@@ -8,7 +8,7 @@ from sql.functions import CumeDist, CurrentTimestamp, Extract
 
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.crm_membership.configuration import MONEY
-from trytond.modules.crm_membership.statistic import period
+from trytond.modules.crm_membership.statistic import period, period_start
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -192,29 +192,24 @@ class Loyalty(ModelSQL, ModelView):
         pool = Pool()
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
-        Payment = pool.get('sale.point.payment')
-        Sale = pool.get('sale.point.sale')
+        Takings = pool.get('sale.point.takings')
         month, party = Month.__table__(), Party.__table__()
-        payment, sale = Payment.__table__(), Sale.__table__()
+        takings = Takings.__table__()
         first, last, _ = context_periods()
         company = Transaction().context.get('company') or -1
-        sale_period = (Extract('YEAR', sale.date) * 12
-            + Extract('MONTH', sale.date) - 1)
-        # The period per payment in a subquery: PostgreSQL matches a GROUP
-        # BY expression with its parameters only by the column
-        paid = (sale
-            .join(payment, condition=payment.sale == sale.id)
-            .select(
-                sale_period.as_('period'),
-                payment.amount.as_('amount'),
-                where=(sale.company == company)
-                & sale.state.in_(['done', 'posted'])
-                & (payment.amount != Null)
-                & (sale_period >= first) & (sale_period <= last)))
-        takings = paid.select(
-            paid.period.as_('period'),
-            Sum(paid.amount).as_('amount'),
-            group_by=[paid.period])
+        # The period per day in a subquery: PostgreSQL matches a GROUP BY
+        # expression with its parameters only by the column
+        days = takings.select(
+            (Extract('YEAR', takings.date) * 12
+                + Extract('MONTH', takings.date) - 1).as_('period'),
+            takings.amount.as_('amount'),
+            where=(takings.company == company)
+            & (takings.date >= period_start(first))
+            & (takings.date < period_start(last + 1)))
+        takings = days.select(
+            days.period.as_('period'),
+            Sum(days.amount).as_('amount'),
+            group_by=[days.period])
         members = (month
             .join(party, condition=month.party == party.id)
             .select(

@@ -78,6 +78,13 @@ class POSSale(metaclass=PoolMeta):
         if mode == 'delete' or (mode == 'write' and 'card' in values):
             for sale in sales:
                 sale.check_not_card_paid()
+        if mode == 'write' and set(values) & {'date', 'point', 'company'}:
+            # The takings of its day and till count a finished sale
+            for sale in sales:
+                if sale.state != 'open':
+                    raise CashierError(gettext(
+                            'crm_cashier.msg_sale_finished_moved',
+                            sale=sale.rec_name))
 
     def check_not_card_paid(self):
         "Refuse changing a sale the member card has paid part of"

@@ -248,7 +248,9 @@ class POSSale(metaclass=PoolMeta):
                 raise CashierError(gettext(
                         'crm_cashier.msg_sale_refunded_reopen',
                         sale=sale.rec_name))
+        reopened = [s for s in sales if s.state == 'done']
         super().open(sales)
+        Pool().get('sale.point.takings').add(reopened, sign=-1)
 
     def till_employee(self):
         """The employee whose limits apply: the user's at the till, not
@@ -293,7 +295,10 @@ class POSSale(metaclass=PoolMeta):
         # with the number, so that the sale is written once less
         cls.count_for_members(
             [s for s in sales if s.card and s.state == 'open'])
+        opened = [s for s in sales if s.state == 'open']
         super().do(sales)
+        Pool().get('sale.point.takings').add(
+            [s for s in opened if s.state == 'done'])
         cls.create_commissions([s for s in sales if s.state == 'done'])
 
     def get_account_move(self):

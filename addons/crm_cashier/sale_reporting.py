@@ -1,9 +1,6 @@
 # This file is part of the CRM suite.
 """What the tills took each day by payment method; the category ranking
 and the top products are Tryton's sale reporting, which counts the tills"""
-from sql import Null
-from sql.aggregate import Count, Min, Sum
-
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
@@ -34,29 +31,26 @@ class PaymentReport(ModelSQL, ModelView):
     @classmethod
     def table_query(cls):
         pool = Pool()
-        Payment = pool.get('sale.point.payment')
-        Sale = pool.get('sale.point.sale')
+        Takings = pool.get('sale.point.takings')
         Company = pool.get('company.company')
-        payment = Payment.__table__()
-        sale = Sale.__table__()
+        takings = Takings.__table__()
         company = Company.__table__()
         context = Transaction().context
-        where = sale.state.in_(['done', 'posted'])
-        where &= sale.company == context.get('company', -1)
+        # The takings kept by the sales' transitions: a row a day, till and
+        # method
+        where = ((takings.company == context.get('company', -1))
+            & (takings.number != 0))
         if context.get('from_date'):
-            where &= sale.date >= context['from_date']
+            where &= takings.date >= context['from_date']
         if context.get('to_date'):
-            where &= sale.date <= context['to_date']
-        tables = payment.join(sale, condition=payment.sale == sale.id).join(
-            company, condition=sale.company == company.id)
-        return tables.select(
-                Min(payment.id).as_('id'),
-                sale.date.as_('date'),
-                sale.point.as_('point'),
-                payment.method.as_('method'),
-                Count(payment.id).as_('number'),
-                Sum(payment.amount).as_('amount'),
+            where &= takings.date <= context['to_date']
+        return takings.join(company,
+            condition=takings.company == company.id).select(
+                takings.id.as_('id'),
+                takings.date.as_('date'),
+                takings.point.as_('point'),
+                takings.method.as_('method'),
+                takings.number.as_('number'),
+                cls.amount.sql_cast(takings.amount).as_('amount'),
                 company.currency.as_('currency'),
-                where=where & (payment.amount != Null),
-                group_by=[sale.date, sale.point, payment.method,
-                    company.currency])
+                where=where)

@@ -76,6 +76,8 @@ class LedgerMixin(AppendOnlyMixin, ModelSQL, ModelView):
             ('key_unique', Unique(t, t.key),
                 'crm_membership.msg_ledger_key_unique'),
             ]
+        # The reports of a month read its lines
+        cls._sql_indexes.add(Index(t, (t.date, Index.Range())))
         cls._order.insert(0, ('date', 'DESC'))
         cls._order.insert(1, ('id', 'DESC'))
 

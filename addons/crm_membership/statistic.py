@@ -29,6 +29,11 @@ def period(date):
     return date.year * 12 + date.month - 1
 
 
+def period_start(number):
+    "The first day of the month of a period number"
+    return dt.date(number // 12, number % 12 + 1, 1)
+
+
 class MemberMonth(ModelSQL, ModelView):
     "What a member spent in a month and in how many visits"
     __name__ = 'crm.membership.member.month'

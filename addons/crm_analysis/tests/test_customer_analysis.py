@@ -12,6 +12,7 @@ from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_cashier.tests.tools import new_sale, pay, setup_shop
 from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user, create_staff)
+from trytond.modules.crm_membership.statistic import period
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -166,4 +167,37 @@ class CustomerAnalysisTestCase(ModuleDatabaseTestCase):
                         to_date=Date.today() - relativedelta(months=1),
                         from_date=Date.today() - relativedelta(years=1)):
                     self.assertEqual(Liability.search([]), [])
+
+            # Months over come from the nightly sums, with the same figures
+            ValueLine = pool.get('crm.membership.value.line')
+            LedgerMonth = pool.get('crm.analysis.ledger.month')
+            today = Date.today()
+            balance = card.balance
+            ValueLine.create([{'card': card.id, 'kind': 'adjustment',
+                        'date': today - relativedelta(months=months),
+                        'principal': principal, 'bonus': bonus}
+                    for months, principal, bonus in [
+                        (2, D(100), D(10)), (2, D(-30), D(0)),
+                        (1, D(50), D(5))]])
+
+            def liability():
+                with as_user(manager), Transaction().set_context(
+                        from_date=today - relativedelta(months=2),
+                        to_date=today):
+                    return [(r.month, r.principal, r.bonus,
+                            r.principal_balance, r.value_balance)
+                        for r in Liability.search([])]
+            live = liability()
+            self.assertEqual(live[:2], [
+                    ((today - relativedelta(months=2)).replace(day=1),
+                        D(70), D(10), D(70), D(80)),
+                    ((today - relativedelta(months=1)).replace(day=1),
+                        D(50), D(5), D(120), D(135))])
+            self.assertEqual(live[2][4], D(135) + balance)
+            LedgerMonth.refresh()
+            self.assertEqual(
+                sorted((m.period, m.principal) for m in LedgerMonth.search([])),
+                [(period(today) - 2, D(70)), (period(today) - 1, D(50))])
+            self.assertEqual(LedgerMonth.summed_until(), period(today))
+            self.assertEqual(liability(), live)
 

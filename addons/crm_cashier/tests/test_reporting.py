@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_cashier.exceptions import CashierError
 from trytond.modules.crm_cashier.tests.tools import (
     create_product, new_sale, pay, setup_shop)
 from trytond.modules.crm_customer.tests.tools import ModuleDatabaseTestCase
@@ -26,6 +27,7 @@ class ReportingTestCase(ModuleDatabaseTestCase):
         Category = pool.get('product.category')
         Sale = pool.get('sale.point.sale')
         PaymentReport = pool.get('sale.point.reporting.payment')
+        Takings = pool.get('sale.point.takings')
         ProductReport = pool.get('sale.reporting.product')
         CategoryReport = pool.get('sale.reporting.product.category')
         company = create_company()
@@ -60,6 +62,23 @@ class ReportingTestCase(ModuleDatabaseTestCase):
                             (yesterday, "现金", 1, D('64.40')),
                             (today, "现金", 1, D(80)),
                             ]))
+
+                # Reopened, the sale leaves its day's takings; done again,
+                # it comes back; the rows kept are those counted afresh
+                def takings():
+                    return sorted((r.date, r.point.id, r.method.id, r.number,
+                            r.amount) for r in PaymentReport.search([]))
+                kept = takings()
+                Sale.open([second])
+                self.assertEqual(takings(), [r for r in kept if r[0] != today])
+                Sale.process([second])
+                self.assertEqual(takings(), kept)
+                Takings.rebuild()
+                self.assertEqual(takings(), kept)
+                # A finished sale stays on its day and till
+                with self.assertRaises(CashierError):
+                    Sale.write([first], {'date': today})
+                self.assertEqual(takings(), kept)
 
                 products = {r.product.name: r.revenue
                     for r in ProductReport.search([])}
