@@ -10,7 +10,7 @@ from trytond.modules.crm_membership.configuration import MONEY
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .filters import context_periods, member_filter
+from .filters import context_periods, member_of_filter
 
 
 class SpendAlert(ModelSQL, ModelView):
@@ -42,20 +42,18 @@ class SpendAlert(ModelSQL, ModelView):
         drop = max(1, min(int(Transaction().context.get('drop') or 50), 100))
         recent = Sum(Case((month.period >= first, month.amount), else_=0))
         before = Sum(Case((month.period < first, month.amount), else_=0))
-        spend = (month
-            .join(party, condition=month.party == party.id)
-            .select(
-                month.party.as_('party'),
-                party.owner.as_('salesperson'),
-                before.as_('before'),
-                recent.as_('recent'),
-                where=(month.period >= first - months)
-                & (month.period <= last) & member_filter(party),
-                group_by=[month.party, party.owner]))
-        return spend.select(
+        # The members' sums first, their salesperson for the few kept
+        spend = month.select(
+            month.party.as_('party'),
+            before.as_('before'),
+            recent.as_('recent'),
+            where=(month.period >= first - months)
+            & (month.period <= last) & member_of_filter(month.party),
+            group_by=[month.party])
+        return spend.join(party, condition=spend.party == party.id).select(
             spend.party.as_('id'),
             spend.party.as_('party'),
-            spend.salesperson.as_('salesperson'),
+            party.owner.as_('salesperson'),
             cls.before.sql_cast(spend.before).as_('before'),
             cls.recent.sql_cast(spend.recent).as_('recent'),
             cls.drop.sql_cast((spend.before - spend.recent) * Literal(1.0)

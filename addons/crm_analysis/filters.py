@@ -62,6 +62,17 @@ def member_filter(party_table):
     return where
 
 
+def member_of_filter(party_column):
+    """The condition on a column of party ids of the context's member
+    filters; none without them, so that a query need not read the parties"""
+    context = Transaction().context
+    if not any(context.get(n) for n in ['region', 'salesperson', 'level']):
+        return Literal(True)
+    party = Pool().get('party.party').__table__()
+    return party_column.in_(party.select(party.id,
+            where=member_filter(party)))
+
+
 def context_periods(default_months=12):
     """The first and last period of the context's months up to its date,
     and the date"""

@@ -12,7 +12,7 @@ from trytond.modules.crm_membership.statistic import period, period_start
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .filters import context_periods, member_filter
+from .filters import context_periods, member_of_filter
 
 # (R, F, M) high or not: the segment names shops use
 SEGMENTS = [
@@ -84,9 +84,8 @@ class RFM(ModelSQL, ModelView):
     def table_query(cls):
         pool = Pool()
         Month = pool.get('crm.membership.member.month')
-        Party = pool.get('party.party')
         Snapshot = pool.get('crm.analysis.rfm.snapshot')
-        month, party = Month.__table__(), Party.__table__()
+        month = Month.__table__()
         first, last, date = context_periods()
         context = Transaction().context
         # The whole shop as of today: the snapshot the night made, if any
@@ -104,18 +103,16 @@ class RFM(ModelSQL, ModelView):
                         'segment']),
                 where=(snapshot.period == period(date))
                 & (snapshot.date == date))
-        spend = (month
-            .join(party, condition=month.party == party.id)
-            .select(
-                month.party.as_('party'),
-                Min(month.first_visit).as_('first_visit'),
-                Max(month.last_visit).as_('last_visit'),
-                Sum(month.visits).as_('frequency'),
-                Sum(month.amount).as_('monetary'),
-                where=(month.period >= first) & (month.period <= last)
-                & member_filter(party),
-                group_by=[month.party],
-                having=Sum(month.visits) > 0))
+        spend = month.select(
+            month.party.as_('party'),
+            Min(month.first_visit).as_('first_visit'),
+            Max(month.last_visit).as_('last_visit'),
+            Sum(month.visits).as_('frequency'),
+            Sum(month.amount).as_('monetary'),
+            where=(month.period >= first) & (month.period <= last)
+            & member_of_filter(month.party),
+            group_by=[month.party],
+            having=Sum(month.visits) > 0)
         scored = spend.select(
             spend.party, spend.first_visit, spend.last_visit,
             spend.frequency, spend.monetary,
@@ -191,9 +188,8 @@ class Loyalty(ModelSQL, ModelView):
     def table_query(cls):
         pool = Pool()
         Month = pool.get('crm.membership.member.month')
-        Party = pool.get('party.party')
         Takings = pool.get('sale.point.takings')
-        month, party = Month.__table__(), Party.__table__()
+        month = Month.__table__()
         takings = Takings.__table__()
         first, last, _ = context_periods()
         company = Transaction().context.get('company') or -1
@@ -210,19 +206,17 @@ class Loyalty(ModelSQL, ModelView):
             days.period.as_('period'),
             Sum(days.amount).as_('amount'),
             group_by=[days.period])
-        members = (month
-            .join(party, condition=month.party == party.id)
-            .select(
-                month.period.as_('period'),
-                Min(month.month).as_('month'),
-                Count(month.party, filter_=month.visits > 0).as_('members'),
-                Count(month.party, filter_=month.visits > 1).as_(
-                    'repeat_members'),
-                Sum(month.visits).as_('visits'),
-                Sum(month.amount).as_('member_spend'),
-                where=(month.period >= first) & (month.period <= last)
-                & member_filter(party),
-                group_by=[month.period]))
+        members = month.select(
+            month.period.as_('period'),
+            Min(month.month).as_('month'),
+            Count(month.party, filter_=month.visits > 0).as_('members'),
+            Count(month.party, filter_=month.visits > 1).as_(
+                'repeat_members'),
+            Sum(month.visits).as_('visits'),
+            Sum(month.amount).as_('member_spend'),
+            where=(month.period >= first) & (month.period <= last)
+            & member_of_filter(month.party),
+            group_by=[month.period])
         return members.join(takings, 'LEFT',
             condition=takings.period == members.period).select(
                 members.period.as_('id'),
