@@ -201,3 +201,38 @@ class CustomerAnalysisTestCase(ModuleDatabaseTestCase):
             self.assertEqual(LedgerMonth.summed_until(), period(today))
             self.assertEqual(liability(), live)
 
+
+    @with_transaction()
+    def test_category_ranking_pdf(self):
+        """产品分类销售排行 prints with its bars: the till's sales by
+        category"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Category = pool.get('sale.reporting.product.category.tree')
+        Report = pool.get('crm.analysis.report.pdf', type='report')
+        ActionReport = pool.get('ir.action.report')
+        company = create_company()
+        with set_company(company):
+            point, cash, card_method, card, shampoo, cigarettes = (
+                setup_shop(company))
+            pay(new_sale(point, None, cigarettes, shampoo), cash, 200)
+            action, = ActionReport.search([
+                    ('report_name', '=', 'crm.analysis.report.pdf'),
+                    ('model', '=', Category.__name__)])
+            with Transaction().set_context(company=company.id,
+                    from_date=Date.today(), to_date=Date.today(),
+                    language='zh_CN'):
+                rows = Category.search([('parent', '=', None)])
+                revenues = {r.name: r.revenue for r in rows}
+                self.assertEqual(revenues["烟草"], D(50))
+                data = {'model': Category.__name__, 'action_id': action.id,
+                    'id': rows[0].id, 'ids': [r.id for r in rows]}
+                context = Report.get_context(rows, {}, data)
+                (name, svg), = context['charts']
+                # A bar for each category, 烟草's labelled with its revenue
+                self.assertEqual(str(svg).count('<rect'), len(rows))
+                self.assertIn('>50</text>', str(svg))
+                self.assertIn("烟草", [row[0] for row in context['rows']])
+                extension, content, _, _ = Report.execute(
+                    [r.id for r in rows], data)
+                self.assertEqual(extension, 'pdf')
