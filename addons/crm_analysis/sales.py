@@ -87,3 +87,11 @@ class SalesComparison(ModelSQL, ModelView):
                 Coalesce(Sum(totals.amount), Literal(0)).as_('amount'),
                 group_by=[id_, period, label, start, end])
 
+    @classmethod
+    def drill_down(cls, rows):
+        "The done sales of the rows' periods"
+        company = Transaction().context.get('company') or -1
+        return 'act_drill_sales', [('state', 'in', ['done', 'posted']),
+            ('company', '=', company),
+            ['OR'] + [[('date', '>=', r.start_date),
+                    ('date', '<=', r.end_date)] for r in rows]]

@@ -55,3 +55,10 @@ class ShiftPayment(ModelSQL, ModelView):
             & sale.state.in_(['done', 'posted'])
             & (payment.amount != Null),
             group_by=[session.id, payment.method, company.currency])
+
+    @classmethod
+    def drill_down(cls, rows):
+        "The done sales of the rows' shifts paid by their methods"
+        return 'act_drill_sales', [('state', 'in', ['done', 'posted']),
+            ['OR'] + [[('shift', '=', r.shift.id),
+                    ('payments.method', '=', r.method.id)] for r in rows]]

@@ -44,3 +44,11 @@ class ValueFlow(ModelSQL, ModelView):
             Sum(line.principal + line.bonus).as_('total'),
             where=(line.date >= today.replace(day=1)) & (line.date <= today),
             group_by=[line.kind])
+
+    @classmethod
+    def drill_down(cls, rows):
+        "This month's stored value lines of the rows' kinds"
+        today = Pool().get('ir.date').today()
+        return 'act_drill_value_lines', [
+            ('date', '>=', today.replace(day=1)), ('date', '<=', today),
+            ('kind', 'in', [r.kind for r in rows])]

@@ -37,6 +37,19 @@ def tile_names(user):
     return [names.get(a.act_window.id) for a in user.dashboard_actions]
 
 
+def drilled(model, rows):
+    "The records the rows open (double-click in the tile)"
+    pool = Pool()
+    Open = pool.get('crm.analysis.rows.open', type='wizard')
+    session_id, _, _ = Open.create()
+    with Transaction().set_context(active_model=model,
+            active_id=rows[0].id, active_ids=[r.id for r in rows]):
+        result = Open.execute(session_id, {}, 'open_')
+    (action, _), = result['actions']
+    Model = pool.get(action['res_model'])
+    return Model.search(PYSONDecoder().decode(action['pyson_domain']))
+
+
 def tile_records(fs_id):
     """The records of the tile as the current user's client shows them:
     its domain decoded in the user's context"""
@@ -229,6 +242,10 @@ class WorkbenchTestCase(ModuleDatabaseTestCase):
         with set_company(company):
             cashier = create_staff(company, 'cashier', 'group_cashier')
             manager = create_staff(company, 'manager', 'group_sales_manager')
+            # As the demo's shop manager, who reads the tills' sales
+            pool.get('res.user').write([manager], {'groups': [('add', [
+                            pool.get('ir.model.data').get_id(
+                                'sale_point', 'group_sale_point')])]})
             point, cash, card_method, card, shampoo, cigarettes = (
                 setup_shop(company))
             session, = Session.search([('point', '=', point.id)])
@@ -261,6 +278,14 @@ class WorkbenchTestCase(ModuleDatabaseTestCase):
                                     else 0))]))
                 served, = tile_records('act_tile_members_today')
                 self.assertEqual(served, first)
+                # A method's row opens the shift's sales it paid
+                by_method = {r.method.name: r for r in rows}
+                self.assertEqual(drilled(ShiftPayment.__name__,
+                        [by_method["会员卡"]]), [first])
+                self.assertEqual(set(drilled(ShiftPayment.__name__,
+                            [by_method["现金"]])),
+                    {first, second} | ({old} if old.shift == session
+                        else set()))
             with as_user(manager):
                 rows = {r.period: (r.sales, r.amount)
                     for r in Comparison.search([])}
@@ -272,6 +297,15 @@ class WorkbenchTestCase(ModuleDatabaseTestCase):
                 # The card was sold with ¥200 and paid ¥50
                 self.assertEqual(flow['issue'], (1, D(200)))
                 self.assertEqual(flow['payment'], (1, D(-50)))
+                # A period opens its sales, a kind its lines
+                periods = {r.period: r for r in Comparison.search([])}
+                self.assertEqual(set(drilled(Comparison.__name__,
+                            [periods['today']])), {first, second})
+                self.assertEqual(drilled(Comparison.__name__,
+                        [periods['today_last_year']]), [old])
+                kinds = {r.kind: r for r in ValueFlow.search([])}
+                line, = drilled(ValueFlow.__name__, [kinds['payment']])
+                self.assertEqual((line.kind, line.amount), ('payment', D(-50)))
             with as_user(cashier):
                 for Model in [Comparison, ValueFlow]:
                     with self.assertRaises(AccessError):
