@@ -270,14 +270,20 @@ def as_role(pool, user_id):
     return _Role()
 
 
-def snapshot(db):
-    "The nightly RFM snapshot, timed: (seconds, members scored)"
-    with common.transaction(db) as (pool, transaction):
-        Snapshot = pool.get('crm.analysis.rfm.snapshot')
-        started = time.perf_counter()
-        Snapshot.refresh()
-        elapsed = time.perf_counter() - started
-        return elapsed, Snapshot.search_count([])
+def nightly(db):
+    """The nightly jobs the reports read, each timed: {model: (seconds,
+    rows)}"""
+    result = {}
+    for name in ['crm.analysis.rfm.snapshot',
+            'crm.analysis.spend_alert.snapshot',
+            'crm.analysis.ledger.month']:
+        with common.transaction(db) as (pool, transaction):
+            Model = pool.get(name)
+            started = time.perf_counter()
+            Model.refresh()
+            elapsed = time.perf_counter() - started
+            result[name] = elapsed, Model.search_count([])
+    return result
 
 
 def measure(db, ids, runs, only=()):
@@ -375,9 +381,9 @@ def main():
                 ids = {'manager': User.search(
                         [('login', '=', 'manager')])[0].id}
         if not args.only:
-            elapsed, scored = snapshot(db)
-            print(f"nightly RFM snapshot: {scored} members in "
-                f"{elapsed:.1f} s", flush=True)
+            for name, (elapsed, rows) in nightly(db).items():
+                print(f"nightly {name}: {rows} rows in {elapsed:.1f} s",
+                    flush=True)
         opened = measure(db, ids, args.runs, args.only)
         base = baseline(db, args.sample) if not args.only else {}
         print()

@@ -62,11 +62,16 @@ def member_filter(party_table):
     return where
 
 
+def member_filtered():
+    "Whether the context filters the members"
+    context = Transaction().context
+    return any(context.get(n) for n in ['region', 'salesperson', 'level'])
+
+
 def member_of_filter(party_column):
     """The condition on a column of party ids of the context's member
     filters; none without them, so that a query need not read the parties"""
-    context = Transaction().context
-    if not any(context.get(n) for n in ['region', 'salesperson', 'level']):
+    if not member_filtered():
         return Literal(True)
     party = Pool().get('party.party').__table__()
     return party_column.in_(party.select(party.id,

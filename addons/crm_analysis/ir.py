@@ -12,3 +12,6 @@ class Cron(metaclass=PoolMeta):
             ('crm.analysis.rfm.snapshot|refresh', "Refresh RFM Segments"))
         cls.method.selection.append(
             ('crm.analysis.ledger.month|refresh', "Sum the Ledgers' Months"))
+        cls.method.selection.append(
+            ('crm.analysis.spend_alert.snapshot|refresh',
+                "Refresh Spend Alerts"))

@@ -122,6 +122,25 @@ class CustomerAnalysisTestCase(ModuleDatabaseTestCase):
             self.assertEqual({r.party for r in Alert.search([])},
                 {fell, dipped})
 
+        # The night's sums give the same rows; a spend after them counts
+        # from the next night, a filter reads the months again
+        Snapshot = pool.get('crm.analysis.spend_alert.snapshot')
+        Snapshot.refresh()
+        self.assertEqual({s.party for s in Snapshot.search([])},
+            {fell, dipped})
+
+        def alerts(**context):
+            with Transaction().set_context(**context):
+                return [(r.party, r.before, r.recent, r.salesperson)
+                    for r in Alert.search([])]
+        for drop in [30, 50]:
+            self.assertEqual(alerts(drop=drop),
+                alerts(drop=drop, alert_snapshot=False))
+        Month.record(fell, D(900), today)
+        self.assertEqual(alerts(), [(fell, D(1000), D(100), None)])
+        self.assertEqual(alerts(alert_snapshot=False), [])
+        self.assertEqual(alerts(region=-1), [])
+
     @with_transaction()
     def test_habits_and_liability(self):
         """A member's sale counted on its weekday, the shop's hour and its
