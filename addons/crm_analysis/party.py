@@ -8,7 +8,7 @@ from trytond.modules.crm_customer.chinese import lunar_birthday_date
 from trytond.modules.crm_sms.greeting import birthday_parties
 from trytond.pool import Pool, PoolMeta
 
-# How far ahead a search for birthdays looks: one query per day
+# How far ahead a search for birthdays looks
 BIRTHDAY_DAYS = 31
 
 
@@ -61,10 +61,8 @@ class Party(metaclass=PoolMeta):
         last = value - dt.timedelta(days=1) if operator == '<' else value
         first = value if operator == '=' else today
         last = min(last, today + dt.timedelta(days=BIRTHDAY_DAYS))
-        ids = []
-        day = max(first, today)
-        while day <= last:
-            solar, lunar = birthday_parties(day)
-            ids.extend(solar + lunar)
-            day += dt.timedelta(days=1)
-        return [('id', 'in', ids)]
+        first = max(first, today)
+        if first > last:
+            return [('id', '=', -1)]
+        solar, lunar = birthday_parties(first, last)
+        return [('id', 'in', solar + lunar)]

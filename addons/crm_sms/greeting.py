@@ -220,32 +220,43 @@ def lunar_birthday_keys(today):
     return keys
 
 
-def birthday_parties(today):
-    """The ids of the customers whose birthday is today, by the calendar
-    each celebrates, solar and lunar: one query over the customers"""
+def birthday_parties(today, last=None):
+    """The ids of the customers whose birthday is today (or a day from today
+    to last), by the calendar each celebrates, solar and lunar: one query
+    over the customers"""
     pool = Pool()
     Party = pool.get('party.party')
     party = Party.__table__()
     cursor = Transaction().connection.cursor()
-    solar = [(today.month, today.day)]
-    if (today.month, today.day) == (2, 28) and not _leap_year(today.year):
-        solar.append((2, 29))
     where = Literal(False)
-    for month, day in solar:
-        where |= ((party.birthday_calendar == 'solar')
-            & (Extract('MONTH', party.birthday) == month)
-            & (Extract('DAY', party.birthday) == day))
-    for month, day, leap in lunar_birthday_keys(today):
-        where |= ((party.birthday_calendar == 'lunar')
-            & (party.birthday_lunar_month == month)
-            & (party.birthday_lunar_day == day)
-            & (Coalesce(party.birthday_lunar_leap, False) == leap))
+    day = today
+    while day <= (last or today):
+        where |= _birthday_on(party, day)
+        day += dt.timedelta(days=1)
     cursor.execute(*party.select(party.id, party.birthday_calendar,
             where=where & (party.active == Literal(True))))
     solar, lunar = [], []
     for party_id, calendar in cursor:
         (lunar if calendar == 'lunar' else solar).append(party_id)
     return solar, lunar
+
+
+def _birthday_on(party, day):
+    "The condition on the party table of a birthday that falls on day"
+    solar = [(day.month, day.day)]
+    if (day.month, day.day) == (2, 28) and not _leap_year(day.year):
+        solar.append((2, 29))
+    where = Literal(False)
+    for month, day_ in solar:
+        where |= ((party.birthday_calendar == 'solar')
+            & (Extract('MONTH', party.birthday) == month)
+            & (Extract('DAY', party.birthday) == day_))
+    for month, day_, leap in lunar_birthday_keys(day):
+        where |= ((party.birthday_calendar == 'lunar')
+            & (party.birthday_lunar_month == month)
+            & (party.birthday_lunar_day == day_)
+            & (Coalesce(party.birthday_lunar_leap, False) == leap))
+    return where
 
 
 def _leap_year(year):
