@@ -5,7 +5,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import fields
+from trytond.model import Index, fields
 from trytond.modules.crm_membership.ledger import lock_together
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
@@ -123,6 +123,9 @@ class POSSale(metaclass=PoolMeta):
         # on_change_with methods stay for the form's unsaved values
         for name in ['total', 'amount_paid', 'amount_to_pay']:
             getattr(cls, name).getter = 'get_amounts'
+        # The day's and the month's sales are read by date (boards, reports)
+        t = cls.__table__()
+        cls._sql_indexes.add(Index(t, (t.date, Index.Range())))
     @classmethod
     def default_rounding_amount(cls):
         return Decimal(0)
