@@ -140,9 +140,10 @@ def prepare(db, members, lines):
         sql = common_sql(ids, today, card_type, members, lines)
         for statement, params in sql:
             cursor.execute(statement, params)
-        # The sales were written around the tills: their takings counted
-        # as a database activated on a shop that already sold
+        # The sales and months were written around the tills: counted as
+        # in a database activated on a shop that already sold
         pool.get('sale.point.takings').rebuild()
+        pool.get('crm.membership.member.year').refresh()
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     import psycopg
     with psycopg.connect(db.uri.rsplit('/', 1)[0] + '/' + db.name,

@@ -86,14 +86,20 @@ class Replace(metaclass=PoolMeta):
         return super().fields_to_replace() + [
             ('crm.membership.card', 'party'),
             ('crm.membership.member.month', 'party'),
+            ('crm.membership.member.year', 'party'),
             ('crm.membership.level.change', 'party'),
             ]
 
     def transition_replace(self):
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Year = pool.get('crm.membership.member.year')
         self.merge_member_months()
+        # The years are added up again from the merged months
+        Year.delete(Year.search([('party', 'in', [
+                            self.ask.source.id, self.ask.destination.id])]))
         state = super().transition_replace()
+        Year.refresh([self.ask.destination.id])
         Card.update_levels(Card.search([
                     ('party', '=', self.ask.destination.id),
                     ('state', 'in', ['active', 'lost', 'frozen']),

@@ -147,6 +147,20 @@ class SpendRanking(ModelSQL, ModelView):
         from_date = context.get('from_date') or today.replace(
             month=1, day=1)
         to_date = context.get('to_date') or today
+        if (from_date.month == 1 and to_date.year == from_date.year
+                and (to_date.month == 12
+                    or period(to_date) >= period(today))):
+            # A whole year so far: its row a member
+            Year = pool.get('crm.membership.member.year')
+            year = Year.__table__()
+            return year.select(
+                year.party.as_('id'),
+                Rank(window=Window([], order_by=[year.amount.desc])).as_(
+                    'rank'),
+                year.party.as_('party'),
+                year.amount.as_('amount'),
+                year.visits.as_('visits'),
+                where=year.year == from_date.year)
         month = Month.__table__()
         amount = Sum(month.amount)
         return month.select(

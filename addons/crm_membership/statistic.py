@@ -5,10 +5,12 @@ import datetime as dt
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from sql import Literal
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Coalesce, Greatest, Least
-from sql.functions import CurrentTimestamp
+from sql.functions import CurrentTimestamp, Extract
 
+from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
@@ -80,7 +82,10 @@ class MemberMonth(ModelSQL, ModelView):
         cursor.execute(*table.update(columns, values,
                 where=(table.party == party.id)
                 & (table.period == period(date))))
-        if cursor.rowcount:
+        updated = cursor.rowcount
+        Pool().get('crm.membership.member.year').add(
+            party, date.year, amount, 1 if visit else 0)
+        if updated:
             # As ModelStorage does on write: no record read before is kept
             transaction.counter += 1
             for cache in transaction.cache.values():
@@ -142,6 +147,90 @@ class MemberMonth(ModelSQL, ModelView):
         result = dict.fromkeys(party_ids, ZERO)
         result.update((p, money(a or 0)) for p, a in cursor)
         return result
+
+
+class MemberYear(ModelSQL):
+    """What a member spent in a calendar year and in how many visits, kept
+    with its months: the rankings of a year read a row a member"""
+    __name__ = 'crm.membership.member.year'
+    __string__ = "Member Yearly Spend"
+
+    party = fields.Many2One('party.party', "Member", required=True,
+        readonly=True, ondelete='CASCADE')
+    year = fields.Integer("Year", required=True, readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, required=True,
+        readonly=True)
+    visits = fields.Integer("Visits", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('party_year_unique', Unique(t, t.party, t.year),
+                'crm_membership.msg_member_year_unique'),
+            ]
+        cls._sql_indexes.add(
+            Index(t, (t.year, Index.Equality()), (t.amount, Index.Range())))
+
+    @classmethod
+    def __register__(cls, module):
+        exists = backend.TableHandler.table_exist(cls._table)
+        super().__register__(module)
+        if not exists:
+            # Activated on a shop whose members already spent
+            cls.refresh()
+
+    @classmethod
+    def add(cls, party, year, amount, visits):
+        """Add to the party's year what MemberMonth.record adds to its
+        month, in the same transaction (which holds the party's lock)"""
+        transaction = Transaction()
+        table = cls.__table__()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*table.update(
+                [table.amount, table.visits, table.write_uid,
+                    table.write_date],
+                [table.amount + amount, table.visits + visits,
+                    transaction.user, CurrentTimestamp()],
+                where=(table.party == party.id) & (table.year == year)))
+        if cursor.rowcount:
+            # As ModelStorage does on write: no record read before is kept
+            transaction.counter += 1
+            for cache in transaction.cache.values():
+                cache.pop(cls.__name__, None)
+        else:
+            cls.create([{'party': party.id, 'year': year,
+                        'amount': amount, 'visits': visits}])
+
+    @classmethod
+    def refresh(cls, party_ids=None):
+        "Add the years of the parties (all) up again from their months"
+        pool = Pool()
+        Month = pool.get('crm.membership.member.month')
+        table, month = cls.__table__(), Month.__table__()
+        cursor = Transaction().connection.cursor()
+        where = Literal(True)
+        if party_ids is not None:
+            if not party_ids:
+                return
+            where = month.party.in_(list(party_ids))
+            cursor.execute(*table.delete(
+                    where=table.party.in_(list(party_ids))))
+        else:
+            cursor.execute(*table.delete())
+        months = month.select(month.party.as_('party'),
+            Extract('YEAR', month.month).as_('year'),
+            month.amount.as_('amount'), month.visits.as_('visits'),
+            where=where)
+        cursor.execute(*table.insert(
+                [table.create_uid, table.create_date, table.party,
+                    table.year, table.amount, table.visits],
+                months.select(
+                    Literal(Transaction().user), CurrentTimestamp(),
+                    months.party, months.year, Sum(months.amount),
+                    Sum(months.visits),
+                    group_by=[months.party, months.year])))
 
 
 class LevelChange(ModelSQL, ModelView):

@@ -634,6 +634,22 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
                     [2, first.party.rec_name, 210, 2, 105],
                     ])
             self.assertEqual(sheet['B2'].data_type, 's')
+        # This year so far from the members' years, as from their months
+        Year = pool.get('crm.membership.member.year')
+        this_year = {first.party: D(110), second.party: D(300)}
+        if last_month.year == today.year:
+            this_year[first.party] += D(100)
+        for to_date in [today, today.replace(month=12, day=31)]:
+            with Transaction().set_context(
+                    from_date=today.replace(month=1, day=1),
+                    to_date=to_date):
+                self.assertEqual({r.party: r.amount
+                        for r in Ranking.search([])}, this_year)
+        kept = sorted((y.party, y.year, y.amount, y.visits)
+            for y in Year.search([]))
+        Year.refresh()
+        self.assertEqual(sorted((y.party, y.year, y.amount, y.visits)
+                for y in Year.search([])), kept)
         with Transaction().set_context(date=today):
             values = {r.card_type: (r.cards, r.principal, r.bonus)
                 for r in ValueLiability.search([])}
@@ -670,6 +686,9 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         self.assertEqual(len(party.member_months), 1)
         self.assertEqual((party.member_total_spent, party.member_visits),
             (D(1100), 2))
+        Year = pool.get('crm.membership.member.year')
+        self.assertEqual([(y.party, y.amount, y.visits)
+                for y in Year.search([])], [(party, D(1100), 2)])
         self.assertEqual({c.level for c in party.member_cards}, {silver})
         self.assertEqual(party_relations_not_replaced(['crm_membership']), [])
 
