@@ -1,10 +1,9 @@
 # This file is part of the CRM suite.
 "Reports on members and on what the shop owes on its cards"
 
-from sql import Literal, Window
+from sql import Literal
 from sql.aggregate import Count, Max, Sum
 from sql.conditionals import Coalesce
-from sql.functions import Rank
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.crm_customer.excel import content, workbook
@@ -13,7 +12,7 @@ from trytond.report import Report
 from trytond.transaction import Transaction
 
 from .configuration import MONEY
-from .ledger import CENT
+from .ledger import CENT, money
 from .statistic import period
 
 
@@ -124,7 +123,7 @@ class SpendRanking(ModelSQL, ModelView):
     __name__ = 'crm.membership.report.spend_ranking'
     __string__ = "Spend Ranking"
 
-    rank = fields.Integer("Rank", readonly=True)
+    rank = fields.Function(fields.Integer("Rank"), 'get_rank')
     party = fields.Many2One('party.party', "Member", readonly=True)
     amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
     visits = fields.Integer("Visits", readonly=True)
@@ -135,7 +134,8 @@ class SpendRanking(ModelSQL, ModelView):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('rank', 'ASC'), ('id', 'ASC')]
+        # By rank: the members who spent more come first
+        cls._order = [('amount', 'DESC'), ('id', 'ASC')]
 
     @classmethod
     def table_query(cls):
@@ -155,8 +155,6 @@ class SpendRanking(ModelSQL, ModelView):
             year = Year.__table__()
             return year.select(
                 year.party.as_('id'),
-                Rank(window=Window([], order_by=[year.amount.desc])).as_(
-                    'rank'),
                 year.party.as_('party'),
                 year.amount.as_('amount'),
                 year.visits.as_('visits'),
@@ -165,13 +163,31 @@ class SpendRanking(ModelSQL, ModelView):
         amount = Sum(month.amount)
         return month.select(
             month.party.as_('id'),
-            Rank(window=Window([], order_by=[amount.desc])).as_('rank'),
             month.party.as_('party'),
             amount.as_('amount'),
             Sum(month.visits).as_('visits'),
             where=(month.period >= period(from_date))
             & (month.period <= period(to_date)),
             group_by=[month.party])
+
+    @classmethod
+    def get_rank(cls, rankings, name):
+        """1 and one more than the members who spent more: read from the
+        rows down to the lowest amount asked for, not over every member"""
+        if not rankings:
+            return {}
+        query = cls.table_query()
+        cursor = Transaction().connection.cursor()
+        # Cast: SQLite compares a sum with a text parameter as text
+        lowest = cls.amount.sql_cast(
+            Literal(min(r.amount for r in rankings)))
+        cursor.execute(*query.select(query.amount,
+                where=query.amount >= lowest,
+                order_by=[query.amount.desc]))
+        ranks = {}
+        for position, (amount,) in enumerate(cursor, 1):
+            ranks.setdefault(money(amount), position)
+        return {r.id: ranks.get(money(r.amount)) for r in rankings}
 
     def get_average(self, name):
         if self.visits:

@@ -650,6 +650,13 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         Year.refresh()
         self.assertEqual(sorted((y.party, y.year, y.amount, y.visits)
                 for y in Year.search([])), kept)
+        # Equal spend, equal rank; the next comes after both
+        Party.record_spend(third.party, D(300))
+        with Transaction().set_context(
+                from_date=today.replace(month=1, day=1), to_date=today):
+            ranks = {r.party: r.rank for r in Ranking.search([])}
+        self.assertEqual(ranks, {second.party: 1, third.party: 1,
+                first.party: 3})
         with Transaction().set_context(date=today):
             values = {r.card_type: (r.cards, r.principal, r.bonus)
                 for r in ValueLiability.search([])}
