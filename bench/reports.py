@@ -11,7 +11,8 @@ provinces; then, set-based: the members (each owned by a salesperson, in a
 province, with an active card of a level), four months of spend in twelve
 for each, the tills' done sales of the last 365 days (three lines each,
 three in four by a member, paid in cash), each card's top-up and a payment
-from it, and points.
+from it, and points; the tills' takings and the members' years counted
+from them. The nightly jobs the analyses read are run and timed.
 
 Each tile and each analysis is opened `--runs` times as the web client
 opens it, as its role with its access rules: its first view's records

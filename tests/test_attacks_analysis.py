@@ -106,3 +106,62 @@ def test_cashier_sees_their_shift_only(rpc):
     sales1 = rpc('sales1')
     for model in ANALYSES + ['crm.analysis.shift_payment']:
         refused(lambda: sales1.model(model, 'search', [], 0, None, None))
+
+
+def test_summaries_are_the_servers(rpc):
+    """The tills' takings, the members' years and the night's sums are
+    written by the server alone, and a finished sale stays on its day and
+    till, which its takings count"""
+    admin, cashier, sales1 = rpc('admin'), rpc('cashier1'), rpc('sales1')
+    fields = ['date', 'point', 'method', 'number', 'amount']
+
+    def takings():
+        return admin.model('sale.point.takings', 'search_read', [], 0, None,
+            [('id', 'ASC')], fields)
+    kept = takings()
+    assert kept
+    row = kept[0]
+    # The cashier reads them and changes none
+    assert row['id'] in cashier.model('sale.point.takings', 'search', [], 0,
+        None, None)
+    refused(lambda: cashier.model('sale.point.takings', 'write',
+            [row['id']], {'amount': '0'}))
+    refused(lambda: cashier.model('sale.point.takings', 'create', [{
+                    'date': row['date'], 'point': row['point'],
+                    'method': row['method'], 'number': 1,
+                    'amount': '1000'}]))
+    refused(lambda: cashier.model('sale.point.takings', 'delete',
+            [row['id']]))
+    # Nor moves a finished sale to another till or day
+    sale, = admin.model('sale.point.sale', 'search_read', [
+            ('state', 'in', ['done', 'posted']),
+            ('point', '=', row['point'])], 0, 1, None, ['point', 'date'])
+    points = admin.model('sale.point', 'search', [], 0, None, None)
+    error = refused(lambda: cashier.model('sale.point.sale', 'write',
+            [sale['id']], {'point': max(points, key=lambda p: (
+                        p != sale['point'], p))}))
+    assert "不能再改日期、收银台或公司" in error.message
+    # The members' years: not a salesperson's to read
+    member_years = admin.model('crm.membership.member.year', 'search_read',
+        [], 0, None, [('id', 'ASC')], ['party', 'year', 'amount'])
+    assert member_years
+    refused(lambda: sales1.model('crm.membership.member.year', 'search',
+            [], 0, None, None))
+    refused(lambda: sales1.model('crm.membership.member.year', 'read',
+            [member_years[0]['id']], ['amount']))
+    # The summaries' writers are the server's: the dispatcher forbids them
+    for model, method, args in [
+            ('sale.point.takings', 'rebuild', ()),
+            ('sale.point.takings', 'add', ([], -1)),
+            ('crm.membership.member.year', 'refresh', ()),
+            ('crm.analysis.ledger.month', 'refresh', ()),
+            ('crm.analysis.spend_alert.snapshot', 'refresh', ())]:
+        with pytest.raises(HTTPError) as http:
+            admin.model(model, method, *args)
+        assert http.value.code == 403
+    assert takings() == kept
+    assert admin.model('crm.membership.member.year', 'search_read',
+        [], 0, None, [('id', 'ASC')], ['party', 'year', 'amount']) \
+        == member_years
+    assert admin.model('sale.point.sale', 'read', [sale['id']],
+        ['point', 'date']) == [sale]

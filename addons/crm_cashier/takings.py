@@ -11,6 +11,7 @@ from sql.functions import CurrentTimestamp
 from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.modules.crm_membership.configuration import MONEY
+from trytond.modules.crm_membership.statistic import update_row
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -90,9 +91,7 @@ class Takings(ModelSQL, ModelView):
         take those of the done sales reopened away (sign -1); in the
         sale's transaction, which holds the lock of its till's sequence
         (each row is one till's)"""
-        transaction = Transaction()
         table = cls.__table__()
-        cursor = transaction.connection.cursor()
         totals = {}
         for sale in sales:
             for payment in sale.payments:
@@ -105,21 +104,12 @@ class Takings(ModelSQL, ModelView):
         to_create = []
         for (company, date, point, method), (number, amount) in (
                 totals.items()):
-            cursor.execute(*table.update(
-                    [table.number, table.amount, table.write_uid,
-                        table.write_date],
-                    [table.number + number, table.amount + amount,
-                        transaction.user, CurrentTimestamp()],
-                    where=(table.company == company) & (table.date == date)
-                    & (table.point == point) & (table.method == method)))
-            if not cursor.rowcount:
+            if not update_row(cls, table, [table.number, table.amount],
+                    [table.number + number, table.amount + amount],
+                    (table.company == company) & (table.date == date)
+                    & (table.point == point) & (table.method == method)):
                 to_create.append({'company': company, 'date': date,
                         'point': point, 'method': method,
                         'number': number, 'amount': amount})
         if to_create:
             cls.create(to_create)
-        elif totals:
-            # As ModelStorage does on write: no record read before is kept
-            transaction.counter += 1
-            for cache in transaction.cache.values():
-                cache.pop(cls.__name__, None)

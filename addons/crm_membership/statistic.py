@@ -31,6 +31,23 @@ def period(date):
     return date.year * 12 + date.month - 1
 
 
+def update_row(Model, table, columns, values, where):
+    """One raw UPDATE of Model's row matching where, without reading it
+    first; True when a row was updated, whose model's cached records are
+    then dropped as ModelStorage.write does"""
+    transaction = Transaction()
+    cursor = transaction.connection.cursor()
+    cursor.execute(*table.update(
+            columns + [table.write_uid, table.write_date],
+            values + [transaction.user, CurrentTimestamp()], where=where))
+    if not cursor.rowcount:
+        return False
+    transaction.counter += 1
+    for cache in transaction.cache.values():
+        cache.pop(Model.__name__, None)
+    return True
+
+
 def period_start(number):
     "The first day of the month of a period number"
     return dt.date(number // 12, number % 12 + 1, 1)
@@ -66,30 +83,20 @@ class MemberMonth(ModelSQL, ModelView):
     def record(cls, party, amount, date, visit=True):
         """Add amount (negative for a refund) spent by party on date, in one
         visit or none; the caller holds the lock of the party"""
-        transaction = Transaction()
         table = cls.__table__()
-        cursor = transaction.connection.cursor()
         amount = Decimal(amount)
-        # Every checkout of a member adds to its month: one UPDATE, without
-        # reading the row first, and the ORM only for the month's first
-        columns = [table.write_uid, table.write_date, table.amount]
-        values = [transaction.user, CurrentTimestamp(), table.amount + amount]
+        Pool().get('crm.membership.member.year').add(
+            party, date.year, amount, 1 if visit else 0)
+        # Every checkout of a member adds to its month: one UPDATE, and the
+        # ORM only for the month's first
+        columns, values = [table.amount], [table.amount + amount]
         if visit:
             columns += [table.visits, table.first_visit, table.last_visit]
             values += [table.visits + 1,
                 Least(Coalesce(table.first_visit, date), date),
                 Greatest(Coalesce(table.last_visit, date), date)]
-        cursor.execute(*table.update(columns, values,
-                where=(table.party == party.id)
-                & (table.period == period(date))))
-        updated = cursor.rowcount
-        Pool().get('crm.membership.member.year').add(
-            party, date.year, amount, 1 if visit else 0)
-        if updated:
-            # As ModelStorage does on write: no record read before is kept
-            transaction.counter += 1
-            for cache in transaction.cache.values():
-                cache.pop(cls.__name__, None)
+        if update_row(cls, table, columns, values,
+                (table.party == party.id) & (table.period == period(date))):
             return
         cls.create([{
                     'party': party.id,
@@ -185,21 +192,10 @@ class MemberYear(ModelSQL):
     def add(cls, party, year, amount, visits):
         """Add to the party's year what MemberMonth.record adds to its
         month, in the same transaction (which holds the party's lock)"""
-        transaction = Transaction()
         table = cls.__table__()
-        cursor = transaction.connection.cursor()
-        cursor.execute(*table.update(
-                [table.amount, table.visits, table.write_uid,
-                    table.write_date],
-                [table.amount + amount, table.visits + visits,
-                    transaction.user, CurrentTimestamp()],
-                where=(table.party == party.id) & (table.year == year)))
-        if cursor.rowcount:
-            # As ModelStorage does on write: no record read before is kept
-            transaction.counter += 1
-            for cache in transaction.cache.values():
-                cache.pop(cls.__name__, None)
-        else:
+        if not update_row(cls, table, [table.amount, table.visits],
+                [table.amount + amount, table.visits + visits],
+                (table.party == party.id) & (table.year == year)):
             cls.create([{'party': party.id, 'year': year,
                         'amount': amount, 'visits': visits}])
 
