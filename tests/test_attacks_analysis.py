@@ -1,8 +1,11 @@
 """The boards and the analyses attacked over JSON-RPC: a salesperson
 neither reads nor arranges another's board, nor changes the roles' tiles;
 a cashier opens no shop figure nor member analysis and sees only their own
-shift; nobody sets a board from outside. Each refusal is read back as the
-administrator."""
+shift; nobody sets a board from outside, nor writes or recomputes the
+summaries the analyses read (the tills' takings, the members' years, the
+night's sums), nor moves a finished sale off its day and till. Each
+refusal is read back as the administrator."""
+import sqlite3
 from urllib.error import HTTPError
 
 import pytest
@@ -108,7 +111,7 @@ def test_cashier_sees_their_shift_only(rpc):
         refused(lambda: sales1.model(model, 'search', [], 0, None, None))
 
 
-def test_summaries_are_the_servers(rpc):
+def test_summaries_are_the_servers(rpc, demo_database):
     """The tills' takings, the members' years and the night's sums are
     written by the server alone, and a finished sale stays on its day and
     till, which its takings count"""
@@ -141,27 +144,28 @@ def test_summaries_are_the_servers(rpc):
             [sale['id']], {'point': max(points, key=lambda p: (
                         p != sale['point'], p))}))
     assert "不能再改日期、收银台或公司" in error.message
-    # The members' years: not a salesperson's to read
-    member_years = admin.model('crm.membership.member.year', 'search_read',
-        [], 0, None, [('id', 'ASC')], ['party', 'year', 'amount'])
-    assert member_years
-    refused(lambda: sales1.model('crm.membership.member.year', 'search',
-            [], 0, None, None))
-    refused(lambda: sales1.model('crm.membership.member.year', 'read',
-            [member_years[0]['id']], ['amount']))
-    # The summaries' writers are the server's: the dispatcher forbids them
-    for model, method, args in [
-            ('sale.point.takings', 'rebuild', ()),
-            ('sale.point.takings', 'add', ([], -1)),
-            ('crm.membership.member.year', 'refresh', ()),
-            ('crm.analysis.ledger.month', 'refresh', ()),
-            ('crm.analysis.spend_alert.snapshot', 'refresh', ())]:
+    # The members' years and the night's sums are no client's to read or
+    # write, nor to compute again: the dispatcher forbids them
+    def member_years():
+        with sqlite3.connect(demo_database.file) as connection:
+            return connection.execute("SELECT party, year, amount, visits "
+                "FROM crm_membership_member_year ORDER BY id").fetchall()
+    years = member_years()
+    assert years
+    for client, model, method, args in [
+            (sales1, 'crm.membership.member.year', 'search',
+                ([], 0, None, None)),
+            (sales1, 'crm.membership.member.year', 'write',
+                ([1], {'amount': '0'})),
+            (admin, 'crm.membership.member.year', 'refresh', ()),
+            (admin, 'sale.point.takings', 'rebuild', ()),
+            (admin, 'sale.point.takings', 'add', ([], -1)),
+            (admin, 'crm.analysis.ledger.month', 'refresh', ()),
+            (admin, 'crm.analysis.spend_alert.snapshot', 'refresh', ())]:
         with pytest.raises(HTTPError) as http:
-            admin.model(model, method, *args)
+            client.model(model, method, *args)
         assert http.value.code == 403
     assert takings() == kept
-    assert admin.model('crm.membership.member.year', 'search_read',
-        [], 0, None, [('id', 'ASC')], ['party', 'year', 'amount']) \
-        == member_years
+    assert member_years() == years
     assert admin.model('sale.point.sale', 'read', [sale['id']],
         ['point', 'date']) == [sale]
