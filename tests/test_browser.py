@@ -1203,3 +1203,17 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / f'workbench-{login}.png'),
         full_page=True)
+    if login == 'manager':
+        # A row of 本月储值 opens this month's stored value lines of its
+        # kind in a tab of its own
+        flow = tiles.nth(BOARDS[login].index('本月储值'))
+        row = flow.locator('table.tree tbody > tr:visible').first
+        expect(row).to_be_visible(timeout=TIMEOUT)
+        kind = row.locator('td').first.inner_text().strip()
+        row.dblclick()
+        tab = page.locator('#tabcontent > .tab-pane.active')
+        expect(tab.locator('.tab-form .title').first).to_contain_text(
+            "储值明细", timeout=TIMEOUT)
+        lines = tab.locator('.content-box table.tree tbody > tr:visible')
+        expect(lines.first).to_be_visible(timeout=TIMEOUT)
+        expect(lines.first).to_contain_text(kind)
