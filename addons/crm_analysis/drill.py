@@ -17,6 +17,9 @@ class OpenRows(Wizard):
         pool = Pool()
         Action = pool.get('ir.action')
         ModelData = pool.get('ir.model.data')
+        if not hasattr(self.model, 'drill_down'):
+            # Started on another model than a summary's: nothing to open
+            return
         # The rows as the user reads them: a wizard does not check it
         with check_access():
             records = self.model.browse(

@@ -306,6 +306,14 @@ class WorkbenchTestCase(ModuleDatabaseTestCase):
                 kinds = {r.kind: r for r in ValueFlow.search([])}
                 line, = drilled(ValueFlow.__name__, [kinds['payment']])
                 self.assertEqual((line.kind, line.amount), ('payment', D(-50)))
+                # Started on another model, it opens nothing
+                Open = pool.get('crm.analysis.rows.open', type='wizard')
+                session_id, _, _ = Open.create()
+                with Transaction().set_context(active_model='party.party',
+                        active_id=card.party.id,
+                        active_ids=[card.party.id]):
+                    self.assertNotIn('actions',
+                        Open.execute(session_id, {}, 'open_'))
             with as_user(cashier):
                 for Model in [Comparison, ValueFlow]:
                     with self.assertRaises(AccessError):
