@@ -12,7 +12,7 @@ province, with an active card of a level), four months of spend in twelve
 for each, the tills' done sales of the last 365 days (three lines each,
 three in four by a member, paid in cash), each card's top-up and a payment
 from it, and points; the tills' takings and the members' years counted
-from them. The nightly jobs the analyses read are run and timed.
+from them, each member's month set against the month before. The nightly jobs the analyses read are run and timed.
 
 Each tile and each analysis is opened `--runs` times as the web client
 opens it, as its role with its access rules: its first view's records
@@ -86,6 +86,7 @@ OPENED = [
     ('manager', 'crm_analysis.act_tile_churn_candidates'),
     ('manager', 'crm_analysis.act_tile_team_ranking'),
     ('manager', 'crm_membership.act_report_spend_change'),
+    ('manager', 'crm_membership.act_report_spend_change_summary'),
     ('manager', 'crm_membership.act_report_spend_ranking'),
     ('manager', 'crm_analysis.act_rfm_segment'),
     ('manager', 'crm_analysis.act_rfm'),
@@ -145,6 +146,7 @@ def prepare(db, members, lines):
         # in a database activated on a shop that already sold
         pool.get('sale.point.takings').rebuild()
         pool.get('crm.membership.member.year').refresh()
+        pool.get('crm.membership.member.month').refresh_previous()
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     import psycopg
     with psycopg.connect(db.uri.rsplit('/', 1)[0] + '/' + db.name,

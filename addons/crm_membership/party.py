@@ -93,6 +93,7 @@ class Replace(metaclass=PoolMeta):
     def transition_replace(self):
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Month = pool.get('crm.membership.member.month')
         Year = pool.get('crm.membership.member.year')
         self.merge_member_months()
         # The years are added up again from the merged months
@@ -100,6 +101,7 @@ class Replace(metaclass=PoolMeta):
                             self.ask.source.id, self.ask.destination.id])]))
         state = super().transition_replace()
         Year.refresh([self.ask.destination.id])
+        Month.refresh_previous([self.ask.destination.id])
         Card.update_levels(Card.search([
                     ('party', '=', self.ask.destination.id),
                     ('state', 'in', ['active', 'lost', 'frozen']),

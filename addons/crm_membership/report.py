@@ -2,10 +2,11 @@
 "Reports on members and on what the shop owes on its cards"
 
 from sql import Literal
-from sql.aggregate import Count, Max, Sum
+from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.modules.crm_customer.excel import content, workbook
 from trytond.pool import Pool
 from trytond.report import Report
@@ -39,8 +40,12 @@ class SpendChange(ModelSQL, ModelView):
     __string__ = "Spend Change"
 
     party = fields.Many2One('party.party', "Member", readonly=True)
-    level = fields.Many2One('crm.membership.level', "Member Level",
-        readonly=True, help="The level of the member's active card.")
+    # Read for the rows shown only: joining every member's cards to the
+    # month would group them all at each opening
+    level = fields.Function(fields.Many2One(
+            'crm.membership.level', "Member Level",
+            help="The level of the member's active card."),
+        'get_level', searcher='search_level')
     province = fields.Many2One('crm.region', "Province", readonly=True)
     city = fields.Many2One('crm.region', "City", readonly=True)
     month = fields.Date("Month", readonly=True)
@@ -63,38 +68,130 @@ class SpendChange(ModelSQL, ModelView):
         Card = pool.get('crm.membership.card')
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
-        month, before = Month.__table__(), Month.__table__()
-        card, party = Card.__table__(), Party.__table__()
+        card = Card.__table__()
+        month, party = Month.__table__(), Party.__table__()
         context = Transaction().context
-        levels = card.select(card.party.as_('party'),
-            Max(card.level).as_('level'),
-            where=card.state == 'active', group_by=[card.party])
-        previous = Coalesce(before.amount, 0)
         where = Literal(True)
         if context.get('month'):
-            where &= month.period == period(context['month'])
+            # On the month, not its number: the index of the month and the
+            # change gives the first rows in their order
+            where &= month.month == context['month'].replace(day=1)
         if context.get('level'):
-            where &= levels.level == context['level']
+            where &= month.party.in_(card.select(card.party,
+                    where=(card.state == 'active')
+                    & (card.level == context['level'])))
         if context.get('region'):
             where &= ((party.province == context['region'])
                 | (party.city == context['region']))
         return (month
             .join(party, condition=party.id == month.party)
-            .join(levels, 'LEFT', condition=levels.party == month.party)
-            .join(before, 'LEFT',
-                condition=(before.party == month.party)
-                & (before.period == month.period - 1))
             .select(
                 month.id.as_('id'),
                 month.party.as_('party'),
-                levels.level.as_('level'),
                 party.province.as_('province'),
                 party.city.as_('city'),
                 month.month.as_('month'),
                 month.amount.as_('amount'),
-                previous.as_('previous'),
-                (month.amount - previous).as_('change'),
+                month.previous.as_('previous'),
+                month.change.as_('change'),
                 where=where))
+
+    @classmethod
+    def get_level(cls, changes, name):
+        "The highest level of each member's active cards"
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        card = Card.__table__()
+        cursor = Transaction().connection.cursor()
+        result = dict.fromkeys((c.id for c in changes))
+        by_party = {}
+        for change in changes:
+            by_party.setdefault(change.party.id, []).append(change.id)
+        for sub_ids in grouped_slice(list(by_party)):
+            cursor.execute(*card.select(card.party, Max(card.level),
+                    where=(card.state == 'active')
+                    & reduce_ids(card.party, sub_ids),
+                    group_by=[card.party]))
+            for party_id, level in cursor:
+                for change_id in by_party[party_id]:
+                    result[change_id] = level
+        return result
+
+    @classmethod
+    def search_level(cls, name, clause):
+        "The members with an active card whose level matches"
+        Card = Pool().get('crm.membership.card')
+        card = Card.__table__()
+        cards = Card.search([('state', '=', 'active'), tuple(clause)],
+            query=True)
+        return [('party', 'in', card.select(card.party,
+                    where=card.id.in_(cards)))]
+
+    def get_change_rate(self, name):
+        if self.previous:
+            return float((self.amount - self.previous) / self.previous)
+
+
+class SpendChangeSummary(ModelSQL, ModelView):
+    """The spend change added up by month, level and province: the charts
+    of every member, where the list of members shows the first rows"""
+    __name__ = 'crm.membership.report.spend_change.summary'
+    __string__ = "Spend Change Summary"
+
+    month = fields.Date("Month", readonly=True)
+    level = fields.Many2One('crm.membership.level', "Member Level",
+        readonly=True, help="The level of the members' active cards.")
+    province = fields.Many2One('crm.region', "Province", readonly=True)
+    members = fields.Integer("Members", readonly=True)
+    previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
+    change = fields.Numeric("Change", digits=MONEY, readonly=True)
+    change_rate = fields.Function(fields.Float(
+            "Change Rate", digits=(1, 4)), 'get_change_rate')
+    _excel_fields = ['month', 'level', 'province', 'members', 'previous',
+        'amount', 'change', 'change_rate']
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('month', 'DESC'), ('change', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        card, month, party = (
+            Card.__table__(), Month.__table__(), Party.__table__())
+        context = Transaction().context
+        levels = card.select(card.party.as_('party'),
+            Max(card.level).as_('level'),
+            where=card.state == 'active', group_by=[card.party])
+        where = Literal(True)
+        if context.get('month'):
+            where &= month.month == context['month'].replace(day=1)
+        if context.get('level'):
+            where &= levels.level == context['level']
+        if context.get('region'):
+            where &= ((party.province == context['region'])
+                | (party.city == context['region']))
+        # One row a month, level and province: a month of a member is in
+        # one only, its first names the row
+        return (month
+            .join(party, condition=party.id == month.party)
+            .join(levels, 'LEFT', condition=levels.party == month.party)
+            .select(
+                Min(month.id).as_('id'),
+                month.month.as_('month'),
+                levels.level.as_('level'),
+                party.province.as_('province'),
+                Count(month.id).as_('members'),
+                Sum(month.previous).as_('previous'),
+                Sum(month.amount).as_('amount'),
+                Sum(month.change).as_('change'),
+                where=where,
+                group_by=[month.month, levels.level, party.province]))
 
     def get_change_rate(self, name):
         if self.previous:

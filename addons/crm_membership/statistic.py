@@ -67,6 +67,12 @@ class MemberMonth(ModelSQL, ModelView):
     visits = fields.Integer("Visits", required=True, readonly=True)
     first_visit = fields.Date("First Visit", readonly=True)
     last_visit = fields.Date("Last Visit", readonly=True)
+    # The month before's amount kept beside it: the spend change of a month
+    # is read in its order from an index instead of joining every member
+    previous = fields.Numeric("Previous Month", digits=MONEY, required=True,
+        readonly=True)
+    change = fields.Numeric("Change", digits=MONEY, required=True,
+        readonly=True)
 
     @classmethod
     def __setup__(cls):
@@ -76,8 +82,30 @@ class MemberMonth(ModelSQL, ModelView):
             ('party_period_unique', Unique(t, t.party, t.period),
                 'crm_membership.msg_member_month_unique'),
             ]
-        cls._sql_indexes.add(Index(t, (t.period, Index.Range())))
+        cls._sql_indexes.update({
+                Index(t, (t.period, Index.Range())),
+                Index(t,
+                    (t.month, Index.Range(order='DESC')),
+                    (t.change, Index.Range()),
+                    (t.id, Index.Range())),
+                })
         cls._order.insert(0, ('period', 'DESC'))
+
+    @classmethod
+    def __register__(cls, module):
+        table_h = cls.__table_handler__(module)
+        linked = table_h.column_exist('change')
+        super().__register__(module)
+        if not linked:
+            cls.refresh_previous()
+
+    @staticmethod
+    def default_previous():
+        return ZERO
+
+    @staticmethod
+    def default_change():
+        return ZERO
 
     @classmethod
     def record(cls, party, amount, date, visit=True):
@@ -87,26 +115,59 @@ class MemberMonth(ModelSQL, ModelView):
         amount = Decimal(amount)
         Pool().get('crm.membership.member.year').add(
             party, date.year, amount, 1 if visit else 0)
+        number = period(date)
         # Every checkout of a member adds to its month: one UPDATE, and the
         # ORM only for the month's first
-        columns, values = [table.amount], [table.amount + amount]
+        columns = [table.amount, table.change]
+        values = [table.amount + amount, table.change + amount]
         if visit:
             columns += [table.visits, table.first_visit, table.last_visit]
             values += [table.visits + 1,
                 Least(Coalesce(table.first_visit, date), date),
                 Greatest(Coalesce(table.last_visit, date), date)]
-        if update_row(cls, table, columns, values,
-                (table.party == party.id) & (table.period == period(date))):
-            return
-        cls.create([{
-                    'party': party.id,
-                    'month': date.replace(day=1),
-                    'period': period(date),
-                    'amount': amount,
-                    'visits': 1 if visit else 0,
-                    'first_visit': date if visit else None,
-                    'last_visit': date if visit else None,
-                    }])
+        if not update_row(cls, table, columns, values,
+                (table.party == party.id) & (table.period == number)):
+            previous = cls.search([
+                    ('party', '=', party.id),
+                    ('period', '=', number - 1),
+                    ], limit=1)
+            previous = previous[0].amount if previous else ZERO
+            cls.create([{
+                        'party': party.id,
+                        'month': date.replace(day=1),
+                        'period': number,
+                        'amount': amount,
+                        'visits': 1 if visit else 0,
+                        'first_visit': date if visit else None,
+                        'last_visit': date if visit else None,
+                        'previous': previous,
+                        'change': amount - previous,
+                        }])
+        # A sale dated in a month the member already spent after
+        update_row(cls, table, [table.previous, table.change],
+            [table.previous + amount, table.change - amount],
+            (table.party == party.id) & (table.period == number + 1))
+
+    @classmethod
+    def refresh_previous(cls, party_ids=None):
+        """Set each month's previous amount and change again from the month
+        before (of the parties, all when None), as after a merge"""
+        table, before = cls.__table__(), cls.__table__()
+        cursor = Transaction().connection.cursor()
+        where = Literal(True)
+        if party_ids is not None:
+            if not party_ids:
+                return
+            where = table.party.in_(list(party_ids))
+        previous = Coalesce(before.select(before.amount,
+                where=(before.party == table.party)
+                & (before.period == table.period - 1)), 0)
+        cursor.execute(*table.update([table.previous, table.change],
+                [previous, table.amount - previous], where=where))
+        transaction = Transaction()
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            cache.pop(cls.__name__, None)
 
     @classmethod
     def summaries(cls, party_ids, today):

@@ -27,6 +27,7 @@ class CrmAnalysisTestCase(CompanyTestMixin, ModuleTestCase):
                     'crm.analysis.alert.context',
                     'crm.membership.report.spend_change',
                     'crm.membership.report.spend_change.context',
+                    'crm.membership.report.spend_change.summary',
                     ]), {})
 
 

@@ -670,9 +670,87 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
                     stored: (300, D(3)), other: (100, D(1))})
 
     @with_transaction()
+    def test_spend_change_kept_on_the_month(self):
+        """Each month keeps the month before's amount and the change, also
+        when a sale is dated in an earlier month; the level is that of the
+        member's active card, searched and filtered"""
+        pool = Pool()
+        Card = pool.get('crm.membership.card')
+        Change = pool.get('crm.membership.report.spend_change')
+        Date = pool.get('ir.date')
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        basic, silver, gold = self.create_levels()
+        today = Date.today()
+        this = today.replace(day=1)
+        last_month = this - dt.timedelta(days=1)
+        rich = issue_card(create_card_type(), amount=D(10))
+        plain = issue_card(create_card_type("B"), amount=D(10))
+        Party.record_spend(rich.party, D(1500), date=last_month)
+        Party.record_spend(rich.party, D(200))
+        Party.record_spend(plain.party, D(300))
+        # Refunded and sold again later in the month before
+        Party.record_spend(rich.party, D(-100), date=last_month,
+            visit=False)
+        Party.record_spend(plain.party, D(50), date=last_month)
+
+        with Transaction().set_context(month=today):
+            rows = Change.search([])
+            self.assertEqual(
+                [(c.party, c.previous, c.amount, c.change, c.level)
+                    for c in rows], [
+                    (rich.party, D(1400), D(200), D(-1200), silver),
+                    (plain.party, D(50), D(300), D(250), basic),
+                    ])
+            self.assertEqual(Change.search([('level', '=', silver.id)]),
+                rows[:1])
+            self.assertEqual(
+                Change.search([('level.name', '=', basic.name)]), rows[1:])
+        with Transaction().set_context(month=today, level=basic.id):
+            self.assertEqual([c.party for c in Change.search([])],
+                [plain.party])
+        # As when the columns are added to a shop that already sold
+        month = Month.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*month.update([month.previous, month.change],
+                [0, 0]))
+        Month.refresh_previous()
+        self.assertEqual(sorted((m.party.id, m.month, m.previous, m.change)
+                for m in Month.search([])), sorted([
+                    (rich.party.id, last_month.replace(day=1), D(0),
+                        D(1400)),
+                    (rich.party.id, this, D(1400), D(-1200)),
+                    (plain.party.id, last_month.replace(day=1), D(0),
+                        D(50)),
+                    (plain.party.id, this, D(50), D(250)),
+                    ]))
+        # The charts add up every member of the month by level and province
+        Region = pool.get('crm.region')
+        Summary = pool.get('crm.membership.report.spend_change.summary')
+        zhejiang, = Region.create([{'name': "浙江省", 'code': '330000',
+                    'level': 'province'}])
+        Party.write([plain.party], {'province': zhejiang.id})
+        third = issue_card(create_card_type("C"), amount=D(10))
+        Party.write([third.party], {'province': zhejiang.id})
+        Party.record_spend(third.party, D(20))
+        with Transaction().set_context(month=today):
+            self.assertEqual([(r.level, r.province, r.members, r.previous,
+                        r.amount, r.change) for r in Summary.search([])], [
+                    (silver, None, 1, D(1400), D(200), D(-1200)),
+                    (basic, zhejiang, 2, D(50), D(320), D(270)),
+                    ])
+        with Transaction().set_context(region=zhejiang.id):
+            self.assertEqual([(r.month, r.members, r.amount)
+                    for r in Summary.search([])], [
+                    (this, 2, D(320)),
+                    (last_month.replace(day=1), 1, D(50)),
+                    ])
+
+    @with_transaction()
     def test_party_replace_carries_cards(self):
         "Merging customers carries their cards and adds up their spend"
         pool = Pool()
+        Date = pool.get('ir.date')
         Party = pool.get('party.party')
         Replace = pool.get('party.replace', type='wizard')
         basic, silver, _ = self.create_levels()
@@ -680,6 +758,8 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         merged = issue_card(create_card_type("B"), amount=D(10))
         Party.record_spend(kept.party, D(600))
         Party.record_spend(merged.party, D(500))
+        last_month = Date.today().replace(day=1) - dt.timedelta(days=1)
+        Party.record_spend(merged.party, D(70), date=last_month)
 
         session_id, _, _ = Replace.create()
         replace = Replace(session_id)
@@ -690,12 +770,15 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         party = Party(kept.party.id)
         self.assertEqual(sorted(c.id for c in party.member_cards),
             sorted([kept.id, merged.id]))
-        self.assertEqual(len(party.member_months), 1)
+        self.assertEqual(len(party.member_months), 2)
         self.assertEqual((party.member_total_spent, party.member_visits),
-            (D(1100), 2))
+            (D(1170), 3))
+        # The merged month is set against the month carried over
+        this_month, _ = party.member_months
+        self.assertEqual((this_month.previous, this_month.change),
+            (D(70), D(1030)))
         Year = pool.get('crm.membership.member.year')
-        self.assertEqual([(y.party, y.amount, y.visits)
-                for y in Year.search([])], [(party, D(1100), 2)])
+        self.assertEqual(sum(y.amount for y in Year.search([])), D(1170))
         self.assertEqual({c.level for c in party.member_cards}, {silver})
         self.assertEqual(party_relations_not_replaced(['crm_membership']), [])
 
