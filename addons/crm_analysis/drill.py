@@ -22,9 +22,8 @@ class OpenRows(Wizard):
             return
         # The rows as the user reads them: a wizard does not check it
         with check_access():
-            records = self.model.browse(
-                self.model.search([('id', 'in', list(map(int,
-                                    self.records)))]))
+            records = self.model.search([
+                    ('id', 'in', list(map(int, self.records)))])
             fs_id, domain = self.model.drill_down(records)
         action = Action.get_action_values('ir.action.act_window',
             [ModelData.get_id('crm_analysis', fs_id)])[0]

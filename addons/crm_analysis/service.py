@@ -2,6 +2,7 @@
 """The churn and satisfaction analyses of crm_service filtered by the
 customers' level, region and salesperson, as the other analyses are"""
 from sql import Column
+from sql.operators import And
 
 from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
@@ -40,12 +41,9 @@ class ChurnAnalysis(metaclass=PoolMeta):
                     [r.id for r in regions]))
         if not where:
             return query
-        condition = where.pop()
-        for other in where:
-            condition &= other
         return query.select(
             *(Column(query, c.output_name) for c in query.columns),
-            where=condition)
+            where=And(where))
 
 
 class SurveyAnalysisContext(CustomerFilterMixin, metaclass=PoolMeta):

@@ -5,6 +5,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
 from sql import Cast, Conflict, Literal, Null
 from sql.aggregate import Count
 from sql.functions import CurrentTimestamp
@@ -43,12 +44,6 @@ TIMINGS = [
 
 def today():
     return Pool().get('ir.date').today()
-
-
-def add_months(date, months, day):
-    "The day of the month months after date's month"
-    index = date.year * 12 + date.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, day)
 
 
 class Plan(DeactivableMixin, ModelSQL, ModelView):
@@ -308,8 +303,8 @@ class PlanStep(sequence_ordered(), ModelSQL, ModelView):
             # The first occurrence is the first such day from the start
             condition = table.start_date <= day
             if self.count:
-                condition &= table.start_date > add_months(
-                    day, -self.count, self.month_day)
+                condition &= table.start_date > day + relativedelta(
+                    months=-self.count, day=self.month_day)
             return condition
 
     def last_start(self, date):
@@ -321,9 +316,10 @@ class PlanStep(sequence_ordered(), ModelSQL, ModelView):
             return date - dt.timedelta(
                 days=self.day - 1 + self.interval * (self.count - 1))
         elif self.count:
-            last = add_months(date, 0 if date.day >= self.month_day else -1,
-                self.month_day)
-            return add_months(last, 1 - self.count, self.month_day)
+            last = date + relativedelta(
+                months=0 if date.day >= self.month_day else -1,
+                day=self.month_day)
+            return last + relativedelta(months=1 - self.count)
 
     def scheduled(self, day):
         "When the step's message of day is to go (UTC), if an hour is set"

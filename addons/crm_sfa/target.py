@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from sql import Literal, Null, Select, Union, Window
 from sql.aggregate import Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
@@ -55,8 +56,7 @@ def period_dates(year, period, month=None, quarter=None):
 
 def add_months(date, months):
     "The first day of the month months after date's"
-    month = date.year * 12 + date.month - 1 + months
-    return dt.date(month // 12, month % 12 + 1, 1)
+    return date + relativedelta(months=months, day=1)
 
 
 def _utc_bounds(company, start, end):
