@@ -1,6 +1,6 @@
 # This file is part of the CRM suite.
-"""The printable page of an analysis: its filters, the chart of its graph
-view and its rows (the columns of its Excel export, or of its list)"""
+"""The printable page of an analysis: its filters, the charts of its graph
+views and its rows (the columns of its Excel export, or of its list)"""
 import datetime as dt
 import math
 from collections import OrderedDict
@@ -25,20 +25,32 @@ COLOURS = ['#3b6ea5', '#e07b39', '#5a9e4b', '#c44e52', '#8172b2',
 MAX_BARS = 20
 
 
-def chart_of(Model_):
-    "(type, x field, [y fields]) of the model's graph view, or None"
-    try:
-        view = Model_.fields_view_get(view_type='graph')
-    except Exception:
-        return None
-    root = etree.fromstring(view['arch'])
-    if root.tag != 'graph':
-        return None
-    x = root.find('x/field')
-    ys = [f.get('name') for f in root.findall('y/field')]
-    if x is None or not ys:
-        return None
-    return root.get('type', 'vbar'), x.get('name'), ys
+def charts_of(Model_):
+    """[(type, x field, [y fields])] of each graph view of the model, in the
+    order its windows show them"""
+    pool = Pool()
+    View = pool.get('ir.ui.view')
+    WindowView = pool.get('ir.action.act_window.view')
+    views = [v.view for v in WindowView.search([
+                ('act_window.res_model', '=', Model_.__name__),
+                ('view.type', '=', 'graph'),
+                ], order=[('act_window', 'ASC'), ('sequence', 'ASC'),
+                ('id', 'ASC')])]
+    views += View.search([
+            ('model', '=', Model_.__name__),
+            ('type', '=', 'graph'),
+            ('inherit', '=', None),
+            ('id', 'not in', [v.id for v in views]),
+            ], order=[('priority', 'ASC'), ('id', 'ASC')])
+    result = []
+    for view in dict.fromkeys(views):
+        root = etree.fromstring(
+            Model_.fields_view_get(view.id, 'graph')['arch'])
+        x = root.find('x/field')
+        ys = [f.get('name') for f in root.findall('y/field')]
+        if x is not None and ys:
+            result.append((root.get('type', 'vbar'), x.get('name'), ys))
+    return result
 
 
 def columns_of(Model_):
@@ -121,7 +133,7 @@ def pie_svg(totals, number):
 
 
 class AnalysisReport(Report):
-    "An analysis's rows with the chart of its graph view, as a PDF"
+    "An analysis's rows with the charts of its graph views, as a PDF"
     __name__ = 'crm.analysis.report.pdf'
 
     @classmethod
@@ -150,14 +162,17 @@ class AnalysisReport(Report):
         context['filters'] = cls._filters(data['model'], lang)
         context['printed'] = lang.strftime(pool.get('ir.date').today())
         context['charts'] = []
-        chart = chart_of(Model_)
-        if chart and records:
-            kind, x, ys = chart
-            strings = Model_.fields_get(ys)
+        charts = charts_of(Model_) if records else []
+        for kind, x, ys in charts:
+            strings = Model_.fields_get([x] + ys)
             for y in ys:
                 totals = series(records, x, y, label)
                 svg = (pie_svg if kind == 'pie' else bar_svg)(totals, number)
-                context['charts'].append((strings[y]['string'], Markup(svg)))
+                # Named by their axis too when the report has several
+                name = strings[y]['string']
+                if len(charts) > 1:
+                    name = '%s · %s' % (strings[x]['string'], name)
+                context['charts'].append((name, Markup(svg)))
         return context
 
     @classmethod

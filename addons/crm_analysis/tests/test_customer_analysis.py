@@ -222,6 +222,53 @@ class CustomerAnalysisTestCase(ModuleDatabaseTestCase):
 
 
     @with_transaction()
+    def test_spend_change_summary_pdf(self):
+        """消费能力变化汇总 prints a chart of each of its graph views: by
+        level, by province, by month"""
+        pool = Pool()
+        Date = pool.get('ir.date')
+        Month = pool.get('crm.membership.member.month')
+        Party = pool.get('party.party')
+        Region = pool.get('crm.region')
+        Summary = pool.get('crm.membership.report.spend_change.summary')
+        Report = pool.get('crm.analysis.report.pdf', type='report')
+        ActionReport = pool.get('ir.action.report')
+        today = Date.today()
+        zhejiang, jiangsu = Region.create([
+                {'name': "浙江省", 'code': '330000', 'level': 'province'},
+                {'name': "江苏省", 'code': '320000', 'level': 'province'}])
+        for name, province, amount in [("甲", zhejiang, 100),
+                ("乙", zhejiang, 50), ("丙", jiangsu, 30)]:
+            party, = Party.create([{'name': name,
+                        'province': province.id}])
+            Month.record(party, D(amount), today)
+        action, = ActionReport.search([
+                ('report_name', '=', 'crm.analysis.report.pdf'),
+                ('model', '=', Summary.__name__)])
+        with Transaction().set_context(month=today, language='zh_CN'):
+            rows = Summary.search([])
+            data = {'model': Summary.__name__, 'action_id': action.id,
+                'id': rows[0].id, 'ids': [r.id for r in rows]}
+            context = Report.get_context(rows, {}, data)
+            charts = dict(context['charts'])
+            strings = {n: d['string'] for n, d in Summary.fields_get(
+                    ['level', 'province', 'month', 'previous',
+                        'amount']).items()}
+            self.assertEqual(list(charts), ['%s · %s' % (
+                        strings[x], strings[y]) for x, y in [
+                        ('level', 'previous'), ('level', 'amount'),
+                        ('province', 'previous'), ('province', 'amount'),
+                        ('month', 'amount'), ('month', 'previous')]])
+            # A bar a province, 浙江省 the two members' spend
+            svg = str(charts['%s · %s' % (
+                        strings['province'], strings['amount'])])
+            self.assertEqual(svg.count('<rect'), 2)
+            self.assertIn('>150</text>', svg)
+            extension, content, _, _ = Report.execute(
+                [r.id for r in rows], data)
+            self.assertEqual(extension, 'pdf')
+
+    @with_transaction()
     def test_category_ranking_pdf(self):
         """产品分类销售排行 prints with its bars: the till's sales by
         category"""
