@@ -9,7 +9,7 @@ from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
 from trytond.modules.crm_sfa.exceptions import SfaAccessError
 from trytond.modules.crm_sfa.tests.tools import (
-    create_customer, create_team, undone)
+    client_search, create_customer, create_team, undone)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
@@ -94,6 +94,12 @@ class CalendarTestCase(ModuleDatabaseTestCase):
             appointment = self.appointment(team.li, "拜访", 2, 4)
             self.assertEqual(appointment.state, 'planned')
             self.assertEqual(Appointment.search_count([]), 2)
+            # 我的约会 as the web client lists them: organized or invited
+            invite = self.appointment(team.zhang, "周会", 6, 7, [team.li])
+            self.assertEqual(len(client_search(
+                        team.li, 'crm_sfa.act_appointment_mine')), 3)
+            self.assertEqual(client_search(
+                    team.zhang, 'crm_sfa.act_appointment_mine'), [invite])
 
     @with_transaction()
     def test_team_view_and_dates(self):

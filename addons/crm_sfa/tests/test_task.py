@@ -11,7 +11,7 @@ from trytond.modules.crm_customer.tests.tools import (
     ModuleDatabaseTestCase, as_user)
 from trytond.modules.crm_sfa.exceptions import SfaAccessError, SfaError
 from trytond.modules.crm_sfa.tests.tools import (
-    create_customer, create_team, undone)
+    client_search, create_customer, create_team, undone)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -96,6 +96,16 @@ class TaskTestCase(ModuleDatabaseTestCase):
                     Task.write([task], {'due_date': dt.date(2030, 4, 1)})
             self.assertEqual(Task(task.id).feedback, "已电话联系，周五上门")
             self.assertEqual(Task(task.id).due_date, dt.date(2030, 3, 8))
+
+            # 我的待办 and 我交办的 as the web client lists them
+            self.assertEqual(
+                set(client_search(team.zhang, 'crm_sfa.act_task_mine')),
+                {own, task})
+            self.assertEqual(
+                client_search(team.manager, 'crm_sfa.act_task_assigned'),
+                [task])
+            self.assertEqual(
+                client_search(team.li, 'crm_sfa.act_task_mine'), [])
 
     @with_transaction()
     def test_done_and_server_fields(self):

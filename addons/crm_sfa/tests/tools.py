@@ -4,9 +4,10 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.crm_customer.tests.tools import create_staff
+from trytond.modules.crm_customer.tests.tools import as_user, create_staff
 from trytond import backend
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.transaction import Transaction
 
 
@@ -62,3 +63,20 @@ def undone():
         raise
     finally:
         cursor.execute('RELEASE SAVEPOINT refused')
+
+
+def client_search(user, fs_id):
+    """The records the window fs_id lists for user in the web client: its
+    domain decoded with the user's context only, as the client does"""
+    pool = Pool()
+    ActWindow = pool.get('ir.action.act_window')
+    ModelData = pool.get('ir.model.data')
+    User = pool.get('res.user')
+    action = ActWindow(ModelData.get_id(*fs_id.split('.')))
+    with Transaction().set_user(user.id):
+        context = User.get_preferences(context_only=True)
+    context['_user'] = user.id
+    context['context'] = context
+    domain = PYSONDecoder(context).decode(action.pyson_domain)
+    with as_user(user):
+        return pool.get(action.res_model).search(domain)
