@@ -11,7 +11,7 @@ REGIONS_VERSION := 2.7.0
 # fonts-noto-cjk: Chinese in screenshots and PDF; chromium: browser tests;
 # libpango: PDF by weasyprint; unixodbc, tdsodbc (FreeTDS): K3 WISE on SQL
 # Server, odbc-mariadb: its tests' stand-in on MariaDB.
-DEB_PACKAGES := fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 \
+DEB_PACKAGES := patch fonts-noto-cjk chromium libpango-1.0-0 libpangoft2-1.0-0 \
 	unixodbc odbc-mariadb tdsodbc
 
 # DATABASE=postgresql://user@host:5432/name runs on PostgreSQL instead of
@@ -57,7 +57,8 @@ $(VENV)/.installed: requirements.txt pyproject.toml | debian
 	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
-var/sao/.installed: | debian
+# tools/sao/*.patch: mends of the web client, applied to its build
+var/sao/.installed: $(wildcard tools/sao/*.patch) | debian
 	rm -rf var/sao var/sao-pack
 	mkdir -p var/sao-pack
 	cd var/sao-pack && npm pack --silent tryton-sao@$(SAO_VERSION) >/dev/null \
@@ -66,6 +67,7 @@ var/sao/.installed: | debian
 	rm -rf var/sao-pack
 	cd var/sao && npm install --omit=dev --legacy-peer-deps --no-audit \
 		--no-fund --silent
+	for p in tools/sao/*.patch; do patch -s -d var/sao -p1 < $$p || exit 1; done
 	touch $@
 
 var/regions/.installed: Makefile | debian

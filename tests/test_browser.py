@@ -58,8 +58,10 @@ def browser(chromium_path):
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(
-        locale='zh-CN', viewport={'width': 1400, 'height': 900})
+    # A shop's browsers are in China: the client's today (PYSON Date()) is
+    # the shop's
+    context = browser.new_context(locale='zh-CN',
+        timezone_id='Asia/Shanghai', viewport={'width': 1400, 'height': 900})
     context.set_default_timeout(TIMEOUT)
 
     # Nothing may leave the loopback server
@@ -661,7 +663,7 @@ def test_complaint_to_satisfaction(page, server, demo_database, rpc):
     url = re.search(r'https?://\S+', response['sms.']['text']).group()
     assert url.startswith(server)
     phone = page.context.browser.new_context(locale='zh-CN',
-        viewport={'width': 390, 'height': 844}, is_mobile=True)
+        timezone_id='Asia/Shanghai', viewport={'width': 390, 'height': 844}, is_mobile=True)
     try:
         survey = phone.new_page()
         survey.goto(url)
@@ -1203,6 +1205,14 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMAGES / f'workbench-{login}.png'),
         full_page=True)
+    if login == 'cashier1':
+        # The tile lists what its action's domain keeps: today's sales to a
+        # member only, not the till's other sales (each row names its
+        # member)
+        served = tiles.nth(BOARDS[login].index('今日服务会员'))
+        rows = served.locator('table.tree tbody > tr:visible')
+        expect(rows.first).to_contain_text("孙俊峰", timeout=TIMEOUT)
+        expect(rows).to_have_count(1)
     if login == 'manager':
         # A row of 本月储值 opens this month's stored value lines of its
         # kind in a tab of its own

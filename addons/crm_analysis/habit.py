@@ -14,7 +14,7 @@ from trytond.modules.crm_membership.configuration import MONEY
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .filters import context_dates, member_filter
+from .filters import context_dates, member_of_filter
 
 # ISO numbers, as text: the key of a selection
 WEEKDAYS = [
@@ -50,11 +50,10 @@ class Habit(ModelSQL, ModelView):
         pool = Pool()
         Company = pool.get('company.company')
         Line = pool.get('sale.point.sale.line')
-        Party = pool.get('party.party')
         Product = pool.get('product.product')
         Sale = pool.get('sale.point.sale')
         TemplateCategory = pool.get('product.template-product.category')
-        line, sale, party = Line.__table__(), Sale.__table__(), Party.__table__()
+        line, sale = Line.__table__(), Sale.__table__()
         product = Product.__table__()
         template_category = TemplateCategory.__table__()
         context = Transaction().context
@@ -73,7 +72,6 @@ class Habit(ModelSQL, ModelView):
             group_by=[template_category.template])
         tables = (line
             .join(sale, condition=line.sale == sale.id)
-            .join(party, condition=sale.member == party.id)
             .join(product, condition=line.product == product.id)
             .join(categories, 'LEFT',
                 condition=categories.template == product.template))
@@ -91,7 +89,7 @@ class Habit(ModelSQL, ModelView):
             & sale.state.in_(['done', 'posted'])
             & (sale.member != Null)
             & (sale.date >= from_date) & (sale.date <= to_date)
-            & member_filter(party))
+            & member_of_filter(sale.member))
         return rows.select(
             Min(rows.line).as_('id'),
             cls.weekday.sql_cast(rows.weekday).as_('weekday'),

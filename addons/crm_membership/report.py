@@ -6,7 +6,7 @@ from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.tools import grouped_slice, reduce_ids
+from trytond.tools import grouped_slice
 from trytond.modules.crm_customer.excel import content, workbook
 from trytond.pool import Pool
 from trytond.report import Report
@@ -110,7 +110,7 @@ class SpendChange(ModelSQL, ModelView):
         for sub_ids in grouped_slice(list(by_party)):
             cursor.execute(*card.select(card.party, Max(card.level),
                     where=(card.state == 'active')
-                    & reduce_ids(card.party, sub_ids),
+                    & card.party.in_(list(sub_ids)),
                     group_by=[card.party]))
             for party_id, level in cursor:
                 for change_id in by_party[party_id]:

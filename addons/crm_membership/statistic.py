@@ -127,11 +127,13 @@ class MemberMonth(ModelSQL, ModelView):
                 Greatest(Coalesce(table.last_visit, date), date)]
         if not update_row(cls, table, columns, values,
                 (table.party == party.id) & (table.period == number)):
-            previous = cls.search([
-                    ('party', '=', party.id),
-                    ('period', '=', number - 1),
-                    ], limit=1)
-            previous = previous[0].amount if previous else ZERO
+            # Read without the user's rules: the row is the server's
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*table.select(table.amount,
+                    where=(table.party == party.id)
+                    & (table.period == number - 1)))
+            row = cursor.fetchone()
+            previous = money(row[0]) if row else ZERO
             cls.create([{
                         'party': party.id,
                         'month': date.replace(day=1),
