@@ -76,6 +76,7 @@ class Party(metaclass=PoolMeta):
                     ('party', '=', party.id),
                     ('state', 'in', ['active', 'lost', 'frozen']),
                     ]))
+        Month.set_level(party, date)
 
 
 class Replace(metaclass=PoolMeta):

@@ -2,11 +2,10 @@
 "Reports on members and on what the shop owes on its cards"
 
 from sql import Literal
-from sql.aggregate import Count, Max, Min, Sum
+from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.tools import grouped_slice
 from trytond.modules.crm_customer.excel import content, workbook
 from trytond.pool import Pool
 from trytond.report import Report
@@ -40,12 +39,10 @@ class SpendChange(ModelSQL, ModelView):
     __string__ = "Spend Change"
 
     party = fields.Many2One('party.party', "Member", readonly=True)
-    # Read for the rows shown only: joining every member's cards to the
-    # month would group them all at each opening
-    level = fields.Function(fields.Many2One(
-            'crm.membership.level', "Member Level",
-            help="The level of the member's active card."),
-        'get_level', searcher='search_level')
+    level = fields.Many2One('crm.membership.level', "Member Level",
+        readonly=True,
+        help="The level of the member's active card at the month's last "
+        "spend.")
     province = fields.Many2One('crm.region', "Province", readonly=True)
     city = fields.Many2One('crm.region', "City", readonly=True)
     month = fields.Date("Month", readonly=True)
@@ -65,10 +62,8 @@ class SpendChange(ModelSQL, ModelView):
     @classmethod
     def table_query(cls):
         pool = Pool()
-        Card = pool.get('crm.membership.card')
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
-        card = Card.__table__()
         month, party = Month.__table__(), Party.__table__()
         context = Transaction().context
         where = Literal(True)
@@ -77,9 +72,7 @@ class SpendChange(ModelSQL, ModelView):
             # change gives the first rows in their order
             where &= month.month == context['month'].replace(day=1)
         if context.get('level'):
-            where &= month.party.in_(card.select(card.party,
-                    where=(card.state == 'active')
-                    & (card.level == context['level'])))
+            where &= month.level == context['level']
         if context.get('region'):
             where &= ((party.province == context['region'])
                 | (party.city == context['region']))
@@ -88,6 +81,7 @@ class SpendChange(ModelSQL, ModelView):
             .select(
                 month.id.as_('id'),
                 month.party.as_('party'),
+                month.level.as_('level'),
                 party.province.as_('province'),
                 party.city.as_('city'),
                 month.month.as_('month'),
@@ -95,37 +89,6 @@ class SpendChange(ModelSQL, ModelView):
                 month.previous.as_('previous'),
                 month.change.as_('change'),
                 where=where))
-
-    @classmethod
-    def get_level(cls, changes, name):
-        "The highest level of each member's active cards"
-        pool = Pool()
-        Card = pool.get('crm.membership.card')
-        card = Card.__table__()
-        cursor = Transaction().connection.cursor()
-        result = dict.fromkeys((c.id for c in changes))
-        by_party = {}
-        for change in changes:
-            by_party.setdefault(change.party.id, []).append(change.id)
-        for sub_ids in grouped_slice(list(by_party)):
-            cursor.execute(*card.select(card.party, Max(card.level),
-                    where=(card.state == 'active')
-                    & card.party.in_(list(sub_ids)),
-                    group_by=[card.party]))
-            for party_id, level in cursor:
-                for change_id in by_party[party_id]:
-                    result[change_id] = level
-        return result
-
-    @classmethod
-    def search_level(cls, name, clause):
-        "The members with an active card whose level matches"
-        Card = Pool().get('crm.membership.card')
-        card = Card.__table__()
-        cards = Card.search([('state', '=', 'active'), tuple(clause)],
-            query=True)
-        return [('party', 'in', card.select(card.party,
-                    where=card.id.in_(cards)))]
 
     def get_change_rate(self, name):
         if self.previous:
@@ -140,7 +103,9 @@ class SpendChangeSummary(ModelSQL, ModelView):
 
     month = fields.Date("Month", readonly=True)
     level = fields.Many2One('crm.membership.level', "Member Level",
-        readonly=True, help="The level of the members' active cards.")
+        readonly=True,
+        help="The level of the members' active cards at the month's last "
+        "spend.")
     province = fields.Many2One('crm.region', "Province", readonly=True)
     members = fields.Integer("Members", readonly=True)
     previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
@@ -159,20 +124,15 @@ class SpendChangeSummary(ModelSQL, ModelView):
     @classmethod
     def table_query(cls):
         pool = Pool()
-        Card = pool.get('crm.membership.card')
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
-        card, month, party = (
-            Card.__table__(), Month.__table__(), Party.__table__())
+        month, party = Month.__table__(), Party.__table__()
         context = Transaction().context
-        levels = card.select(card.party.as_('party'),
-            Max(card.level).as_('level'),
-            where=card.state == 'active', group_by=[card.party])
         where = Literal(True)
         if context.get('month'):
             where &= month.month == context['month'].replace(day=1)
         if context.get('level'):
-            where &= levels.level == context['level']
+            where &= month.level == context['level']
         if context.get('region'):
             where &= ((party.province == context['region'])
                 | (party.city == context['region']))
@@ -180,18 +140,17 @@ class SpendChangeSummary(ModelSQL, ModelView):
         # one only, its first names the row
         return (month
             .join(party, condition=party.id == month.party)
-            .join(levels, 'LEFT', condition=levels.party == month.party)
             .select(
                 Min(month.id).as_('id'),
                 month.month.as_('month'),
-                levels.level.as_('level'),
+                month.level.as_('level'),
                 party.province.as_('province'),
                 Count(month.id).as_('members'),
                 Sum(month.previous).as_('previous'),
                 Sum(month.amount).as_('amount'),
                 Sum(month.change).as_('change'),
                 where=where,
-                group_by=[month.month, levels.level, party.province]))
+                group_by=[month.month, month.level, party.province]))
 
     def get_change_rate(self, name):
         if self.previous:

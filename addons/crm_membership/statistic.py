@@ -73,6 +73,10 @@ class MemberMonth(ModelSQL, ModelView):
         readonly=True)
     change = fields.Numeric("Change", digits=MONEY, required=True,
         readonly=True)
+    level = fields.Many2One('crm.membership.level', "Member Level",
+        readonly=True, ondelete='SET NULL',
+        help="The level of the member's active card at the month's last "
+        "spend.")
 
     @classmethod
     def __setup__(cls):
@@ -95,9 +99,13 @@ class MemberMonth(ModelSQL, ModelView):
     def __register__(cls, module):
         table_h = cls.__table_handler__(module)
         linked = table_h.column_exist('change')
+        levelled = table_h.column_exist('level')
         super().__register__(module)
         if not linked:
             cls.refresh_previous()
+        if not levelled:
+            # The months already spent get the level their members have now
+            cls.refresh_levels()
 
     @staticmethod
     def default_previous():
@@ -151,25 +159,50 @@ class MemberMonth(ModelSQL, ModelView):
             (table.party == party.id) & (table.period == number + 1))
 
     @classmethod
+    def set_level(cls, party, date):
+        """Keep on the party's month of date the level of its active cards,
+        once they follow its spend (in the same transaction)"""
+        table = cls.__table__()
+        update_row(cls, table, [table.level], [cls._card_level(table)],
+            (table.party == party.id) & (table.period == period(date)))
+
+    @classmethod
+    def _card_level(cls, table):
+        "The highest level of the active cards of table's party"
+        card = Pool().get('crm.membership.card').__table__()
+        return card.select(Max(card.level),
+            where=(card.party == table.party) & (card.state == 'active'))
+
+    @classmethod
+    def refresh_levels(cls, party_ids=None):
+        "Set the months' level (of the parties, all) to their cards' level"
+        cls._refresh(lambda table: ([table.level], [cls._card_level(table)]),
+            party_ids)
+
+    @classmethod
     def refresh_previous(cls, party_ids=None):
         """Set each month's previous amount and change again from the month
         before (of the parties, all when None), as after a merge"""
-        table, before = cls.__table__(), cls.__table__()
-        cursor = Transaction().connection.cursor()
+        def values(table):
+            before = cls.__table__()
+            previous = Coalesce(before.select(before.amount,
+                    where=(before.party == table.party)
+                    & (before.period == table.period - 1)), 0)
+            return ([table.previous, table.change],
+                [previous, table.amount - previous])
+        cls._refresh(values, party_ids)
+
+    @classmethod
+    def _refresh(cls, columns_values, party_ids):
+        """One UPDATE of the rows of the parties (all when None) with the
+        columns and values columns_values(table) gives"""
+        table = cls.__table__()
         where = Literal(True)
         if party_ids is not None:
             if not party_ids:
                 return
             where = table.party.in_(list(party_ids))
-        previous = Coalesce(before.select(before.amount,
-                where=(before.party == table.party)
-                & (before.period == table.period - 1)), 0)
-        cursor.execute(*table.update([table.previous, table.change],
-                [previous, table.amount - previous], where=where))
-        transaction = Transaction()
-        transaction.counter += 1
-        for cache in transaction.cache.values():
-            cache.pop(cls.__name__, None)
+        update_row(cls, table, *columns_values(table), where)
 
     @classmethod
     def summaries(cls, party_ids, today):

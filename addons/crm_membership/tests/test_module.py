@@ -712,9 +712,12 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         # As when the columns are added to a shop that already sold
         month = Month.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*month.update([month.previous, month.change],
-                [0, 0]))
+        cursor.execute(*month.update(
+                [month.previous, month.change, month.level], [0, 0, None]))
         Month.refresh_previous()
+        Month.refresh_levels()
+        self.assertEqual({(m.party.id, m.level) for m in Month.search([])},
+            {(rich.party.id, silver), (plain.party.id, basic)})
         self.assertEqual(sorted((m.party.id, m.month, m.previous, m.change)
                 for m in Month.search([])), sorted([
                     (rich.party.id, last_month.replace(day=1), D(0),
