@@ -2,8 +2,8 @@
 neither reads nor arranges another's board, nor changes the roles' tiles;
 a cashier opens no shop figure nor member analysis and sees only their own
 shift; nobody sets a board from outside, nor writes or recomputes the
-summaries the analyses read (the tills' takings, the members' years, the
-night's sums), nor moves a finished sale off its day and till. Each
+summaries the analyses read (the tills' takings, the members' years and
+months, the night's sums), nor moves a finished sale off its day and till. Each
 refusal is read back as the administrator."""
 import sqlite3
 from urllib.error import HTTPError
@@ -16,7 +16,8 @@ ANALYSES = ['crm.analysis.sales_comparison', 'crm.analysis.value_flow',
     'crm.analysis.rfm', 'crm.analysis.loyalty',
     'crm.analysis.customer_distribution', 'crm.analysis.salesperson',
     'crm.analysis.habit', 'crm.analysis.spend_alert',
-    'crm.analysis.liability_month']
+    'crm.analysis.liability_month', 'crm.membership.report.spend_change',
+    'crm.membership.report.spend_change.summary']
 
 
 def refused(call):
@@ -167,5 +168,26 @@ def test_summaries_are_the_servers(rpc, demo_database):
         assert http.value.code == 403
     assert takings() == kept
     assert member_years() == years
+
+    # Each member's month keeps the month before, the change and the level
+    # for the spend change: no client writes them, nor sets them again
+    def member_months():
+        with sqlite3.connect(demo_database.file) as connection:
+            return connection.execute("SELECT party, period, amount, "
+                "previous, change, level FROM crm_membership_member_month "
+                "ORDER BY id").fetchall()
+    months = member_months()
+    assert months
+    month, = admin.model('crm.membership.member.month', 'search', [], 0, 1,
+        None)
+    for client in [cashier, admin]:
+        refused(lambda: client.model('crm.membership.member.month', 'write',
+                [month], {'previous': '0', 'change': '99999', 'level': None}))
+    for method, args in [('refresh_previous', ()), ('refresh_levels', ()),
+            ('set_level', (1, '2026-01-01')), ('record', (1, '1', None))]:
+        with pytest.raises(HTTPError) as http:
+            admin.model('crm.membership.member.month', method, *args)
+        assert http.value.code == 403
+    assert member_months() == months
     assert admin.model('sale.point.sale', 'read', [sale['id']],
         ['point', 'date']) == [sale]
