@@ -320,6 +320,42 @@ class WorkbenchTestCase(ModuleDatabaseTestCase):
                         Model.search([])
 
     @with_transaction()
+    def test_open_complaints(self):
+        """未结案投诉 lists the complaints of every open state of the
+        shop's process (routed to a department, implemented…), none closed"""
+        pool = Pool()
+        Complaint = pool.get('sale.complaint')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        from trytond.modules.crm_service.complaint import OPEN_STATES
+        company = create_company()
+        with set_company(company):
+            service = create_staff(company, 'service', 'group_service')
+            customer, = Party.create([{'name': "王芳"}])
+            category, = pool.get('crm.service.complaint.category').create(
+                [{'name': "商品质量", 'due_days': 2,
+                        'employee': service.employee.id}])
+            complaints = Complaint.create([{
+                        'customer': customer.id,
+                        'category': category.id,
+                        'founded': 'founded',
+                        'type': ModelData.get_id(
+                            'crm_service', 'complaint_type_till_sale'),
+                        'channel': 'phone',
+                        'description': state,
+                        'state': state,
+                        } for state in OPEN_STATES + ['done', 'rejected',
+                        'cancelled']])
+            with as_user(service):
+                self.assertEqual(
+                    {c.state for c in tile_records(
+                            'act_tile_complaints_open')},
+                    set(OPEN_STATES))
+                self.assertEqual(len(tile_records(
+                            'act_tile_complaints_open')), len(OPEN_STATES))
+            self.assertEqual(len(complaints), len(OPEN_STATES) + 3)
+
+    @with_transaction()
     def test_birthdays_and_locked_cards(self):
         """Birthdays of this week by either calendar; cards whose PIN is
         locked by wrong attempts"""
