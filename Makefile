@@ -67,7 +67,7 @@ var/sao/.installed: $(wildcard tools/sao/*.patch) | debian
 	rm -rf var/sao-pack
 	cd var/sao && npm install --omit=dev --legacy-peer-deps --no-audit \
 		--no-fund --silent
-	for p in tools/sao/*.patch; do patch -s -d var/sao -p1 < $$p || exit 1; done
+	for p in tools/sao/*.patch; do patch -s -N -d var/sao -p1 < $$p || exit 1; done
 	touch $@
 
 var/regions/.installed: Makefile | debian

@@ -148,6 +148,7 @@ def prepare(db, members, lines):
         pool.get('sale.point.takings').rebuild()
         pool.get('crm.membership.member.year').refresh()
         pool.get('crm.membership.member.month').refresh_previous()
+        pool.get('crm.membership.member.month').refresh_levels()
     print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
     import psycopg
     with psycopg.connect(db.uri.rsplit('/', 1)[0] + '/' + db.name,

@@ -94,6 +94,7 @@ class Replace(metaclass=PoolMeta):
     def transition_replace(self):
         pool = Pool()
         Card = pool.get('crm.membership.card')
+        Date = pool.get('ir.date')
         Month = pool.get('crm.membership.member.month')
         Year = pool.get('crm.membership.member.year')
         self.merge_member_months()
@@ -107,6 +108,7 @@ class Replace(metaclass=PoolMeta):
                     ('party', '=', self.ask.destination.id),
                     ('state', 'in', ['active', 'lost', 'frozen']),
                     ]))
+        Month.set_level(self.ask.destination, Date.today())
         return state
 
     def merge_member_months(self):

@@ -3,7 +3,6 @@
 
 from sql import Literal
 from sql.aggregate import Count, Min, Sum
-from sql.conditionals import Coalesce
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.crm_customer.excel import content, workbook

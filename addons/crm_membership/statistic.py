@@ -168,10 +168,17 @@ class MemberMonth(ModelSQL, ModelView):
 
     @classmethod
     def _card_level(cls, table):
-        "The highest level of the active cards of table's party"
-        card = Pool().get('crm.membership.card').__table__()
-        return card.select(Max(card.level),
-            where=(card.party == table.party) & (card.state == 'active'))
+        "The highest level, in the levels' order, of table's party's cards"
+        pool = Pool()
+        card = pool.get('crm.membership.card').__table__()
+        level = pool.get('crm.membership.level').__table__()
+        # A level without sequence comes first in their order
+        return card.join(level, condition=level.id == card.level).select(
+            card.level,
+            where=(card.party == table.party) & (card.state == 'active'),
+            order_by=[Coalesce(level.sequence, -2 ** 31).desc,
+                level.id.desc],
+            limit=1)
 
     @classmethod
     def refresh_levels(cls, party_ids=None):

@@ -780,6 +780,8 @@ class CrmMembershipTestCase(CompanyTestMixin, ModuleTestCase):
         this_month, _ = party.member_months
         self.assertEqual((this_month.previous, this_month.change),
             (D(70), D(1030)))
+        # At the kept customer's level, raised by the merged spend
+        self.assertEqual(this_month.level, silver)
         Year = pool.get('crm.membership.member.year')
         self.assertEqual(sum(y.amount for y in Year.search([])), D(1170))
         self.assertEqual({c.level for c in party.member_cards}, {silver})
