@@ -1227,3 +1227,13 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
         lines = tab.locator('.content-box table.tree tbody > tr:visible')
         expect(lines.first).to_be_visible(timeout=TIMEOUT)
         expect(lines.first).to_contain_text(kind)
+
+        # 消费能力变化汇总 opens on its chart: this month's members by level
+        open_menu_path(page, '客户管理', '会员管理', '报表', '消费能力变化汇总')
+        tab = page.locator('#tabcontent > .tab-pane.active')
+        expect(tab.locator('.tab-form .title').first).to_contain_text(
+            "消费能力变化汇总", timeout=TIMEOUT)
+        expect(tab.locator('.graph svg, .graph canvas').first).to_be_visible(
+            timeout=TIMEOUT)
+        page.screenshot(path=str(IMAGES / 'spend-change-summary.png'),
+            full_page=True)
