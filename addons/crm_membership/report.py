@@ -31,27 +31,14 @@ class SpendChangeContext(ModelView):
         return Pool().get('ir.date').today()
 
 
-class SpendChange(ModelSQL, ModelView):
-    """What each member spent in a month against the month before, with the
-    level of their card and their region"""
-    __name__ = 'crm.membership.report.spend_change'
-    __string__ = "Spend Change"
-
-    party = fields.Many2One('party.party', "Member", readonly=True)
-    level = fields.Many2One('crm.membership.level', "Member Level",
-        readonly=True,
-        help="The level of the member's active card at the month's last "
-        "spend.")
-    province = fields.Many2One('crm.region', "Province", readonly=True)
-    city = fields.Many2One('crm.region', "City", readonly=True)
-    month = fields.Date("Month", readonly=True)
-    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
+class SpendChangeMixin:
+    "The members' months of the spend change's filters"
+    __slots__ = ()
     previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
+    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
     change = fields.Numeric("Change", digits=MONEY, readonly=True)
     change_rate = fields.Function(fields.Float(
             "Change Rate", digits=(1, 4)), 'get_change_rate')
-    _excel_fields = ['month', 'party', 'level', 'province', 'city',
-        'previous', 'amount', 'change', 'change_rate']
 
     @classmethod
     def __setup__(cls):
@@ -59,7 +46,9 @@ class SpendChange(ModelSQL, ModelView):
         cls._order = [('month', 'DESC'), ('change', 'ASC'), ('id', 'ASC')]
 
     @classmethod
-    def table_query(cls):
+    def _months(cls):
+        """The member months joined to their parties, their tables and the
+        condition of the context's month, level and region"""
         pool = Pool()
         Month = pool.get('crm.membership.member.month')
         Party = pool.get('party.party')
@@ -75,26 +64,48 @@ class SpendChange(ModelSQL, ModelView):
         if context.get('region'):
             where &= ((party.province == context['region'])
                 | (party.city == context['region']))
-        return (month
-            .join(party, condition=party.id == month.party)
-            .select(
-                month.id.as_('id'),
-                month.party.as_('party'),
-                month.level.as_('level'),
-                party.province.as_('province'),
-                party.city.as_('city'),
-                month.month.as_('month'),
-                month.amount.as_('amount'),
-                month.previous.as_('previous'),
-                month.change.as_('change'),
-                where=where))
+        tables = month.join(party, condition=party.id == month.party)
+        return tables, month, party, where
 
     def get_change_rate(self, name):
         if self.previous:
             return float((self.amount - self.previous) / self.previous)
 
 
-class SpendChangeSummary(ModelSQL, ModelView):
+class SpendChange(SpendChangeMixin, ModelSQL, ModelView):
+    """What each member spent in a month against the month before, with the
+    level of their card and their region"""
+    __name__ = 'crm.membership.report.spend_change'
+    __string__ = "Spend Change"
+
+    party = fields.Many2One('party.party', "Member", readonly=True)
+    level = fields.Many2One('crm.membership.level', "Member Level",
+        readonly=True,
+        help="The level of the member's active card at the month's last "
+        "spend.")
+    province = fields.Many2One('crm.region', "Province", readonly=True)
+    city = fields.Many2One('crm.region', "City", readonly=True)
+    month = fields.Date("Month", readonly=True)
+    _excel_fields = ['month', 'party', 'level', 'province', 'city',
+        'previous', 'amount', 'change', 'change_rate']
+
+    @classmethod
+    def table_query(cls):
+        tables, month, party, where = cls._months()
+        return tables.select(
+            month.id.as_('id'),
+            month.party.as_('party'),
+            month.level.as_('level'),
+            party.province.as_('province'),
+            party.city.as_('city'),
+            month.month.as_('month'),
+            month.amount.as_('amount'),
+            month.previous.as_('previous'),
+            month.change.as_('change'),
+            where=where)
+
+
+class SpendChangeSummary(SpendChangeMixin, ModelSQL, ModelView):
     """The spend change added up by month, level and province: the charts
     of every member, where the list of members shows the first rows"""
     __name__ = 'crm.membership.report.spend_change.summary'
@@ -107,53 +118,25 @@ class SpendChangeSummary(ModelSQL, ModelView):
         "spend.")
     province = fields.Many2One('crm.region', "Province", readonly=True)
     members = fields.Integer("Members", readonly=True)
-    previous = fields.Numeric("Previous Month", digits=MONEY, readonly=True)
-    amount = fields.Numeric("Spent", digits=MONEY, readonly=True)
-    change = fields.Numeric("Change", digits=MONEY, readonly=True)
-    change_rate = fields.Function(fields.Float(
-            "Change Rate", digits=(1, 4)), 'get_change_rate')
     _excel_fields = ['month', 'level', 'province', 'members', 'previous',
         'amount', 'change', 'change_rate']
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('month', 'DESC'), ('change', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
     def table_query(cls):
-        pool = Pool()
-        Month = pool.get('crm.membership.member.month')
-        Party = pool.get('party.party')
-        month, party = Month.__table__(), Party.__table__()
-        context = Transaction().context
-        where = Literal(True)
-        if context.get('month'):
-            where &= month.month == context['month'].replace(day=1)
-        if context.get('level'):
-            where &= month.level == context['level']
-        if context.get('region'):
-            where &= ((party.province == context['region'])
-                | (party.city == context['region']))
+        tables, month, party, where = cls._months()
         # One row a month, level and province: a month of a member is in
         # one only, its first names the row
-        return (month
-            .join(party, condition=party.id == month.party)
-            .select(
-                Min(month.id).as_('id'),
-                month.month.as_('month'),
-                month.level.as_('level'),
-                party.province.as_('province'),
-                Count(month.id).as_('members'),
-                Sum(month.previous).as_('previous'),
-                Sum(month.amount).as_('amount'),
-                Sum(month.change).as_('change'),
-                where=where,
-                group_by=[month.month, month.level, party.province]))
-
-    def get_change_rate(self, name):
-        if self.previous:
-            return float((self.amount - self.previous) / self.previous)
+        return tables.select(
+            Min(month.id).as_('id'),
+            month.month.as_('month'),
+            month.level.as_('level'),
+            party.province.as_('province'),
+            Count(month.id).as_('members'),
+            Sum(month.previous).as_('previous'),
+            Sum(month.amount).as_('amount'),
+            Sum(month.change).as_('change'),
+            where=where,
+            group_by=[month.month, month.level, party.province])
 
 
 class SpendRankingContext(ModelView):
