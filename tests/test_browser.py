@@ -1211,8 +1211,13 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
         # member)
         served = tiles.nth(BOARDS[login].index('今日服务会员'))
         rows = served.locator('table.tree tbody > tr:visible')
-        expect(rows.first).to_contain_text("孙俊峰", timeout=TIMEOUT)
-        expect(rows).to_have_count(1)
+        expect(rows.filter(has_text="孙俊峰")).to_have_count(1,
+            timeout=TIMEOUT)
+        headers = [h.strip() for h in
+            served.locator('table.tree thead th').all_inner_texts()]
+        member = headers.index("会员")
+        for row in rows.all():
+            assert row.locator("td").nth(member).inner_text().strip()
     if login == 'manager':
         # A row of 本月储值 opens this month's stored value lines of its
         # kind in a tab of its own
