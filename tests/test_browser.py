@@ -1211,7 +1211,7 @@ def test_each_role_starts_on_its_board(page, server, demo_database, login):
         # member)
         served = tiles.nth(BOARDS[login].index('今日服务会员'))
         rows = served.locator('table.tree tbody > tr:visible')
-        expect(rows.filter(has_text="孙俊峰")).to_have_count(1,
+        expect(rows.filter(has_text="孙俊峰").first).to_be_visible(
             timeout=TIMEOUT)
         headers = [h.strip() for h in
             served.locator('table.tree thead th').all_inner_texts()]
