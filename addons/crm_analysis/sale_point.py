@@ -6,8 +6,8 @@ from trytond.pool import Pool, PoolMeta
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.point.sale'
 
-    # The shop's today (its company's time zone): the client's Date() is
-    # the UTC day, the day before in China until 8:00
+    # The shop's today (its company's time zone), whatever the clock of the
+    # till's browser
     sold_today = fields.Function(fields.Boolean("Sold Today"),
         'get_sold_today', searcher='search_sold_today')
 
