@@ -191,3 +191,59 @@ def test_summaries_are_the_servers(rpc, demo_database):
     assert member_months() == months
     assert admin.model('sale.point.sale', 'read', [sale['id']],
         ['point', 'date']) == [sale]
+
+
+MEMBER_ROWS = ['crm.membership.report.spend_change',
+    'crm.membership.report.spend_ranking', 'crm.analysis.rfm',
+    'crm.analysis.spend_alert']
+
+
+def test_member_rows_follow_the_customers(rpc):
+    """A sales manager of a department reads in the reports of members (spend
+    change, ranking, RFM, spend alerts) the members whose months he may read
+    — his departments' customers and the unowned — searched and read alike"""
+    import demo
+    admin = rpc('admin')
+    manager, = admin.model('res.user', 'read', [user_id(admin, 'manager')],
+        ['groups', 'company'])
+    root, = admin.model('company.department', 'search',
+        [('parent', '=', None)], 0, None, None)
+    # 二店: a department of its own under the shop, whose manager owns no
+    # customer
+    party, = admin.model('party.party', 'create', [{'name': "吴二店"}])
+    employee, = admin.model('company.employee', 'create', [{
+                'party': party, 'company': manager['company']}])
+    department, = admin.model('company.department', 'create', [{
+                'name': "二店", 'parent': root, 'manager': employee,
+                'company': manager['company']}])
+    admin.model('company.employee', 'write', [employee],
+        {'department': department})
+    admin.model('res.user', 'create', [{
+                'login': 'boss2', 'name': "吴二店", 'password': demo.PASSWORD,
+                'password_change': False,
+                'groups': [('add', manager['groups'])],
+                'companies': [('add', [manager['company']])],
+                'company': manager['company'],
+                'employees': [('add', [employee])], 'employee': employee}])
+    boss = rpc('boss2')
+
+    owner = {p['id']: p['owner'] for p in admin.model('party.party',
+            'search_read', [], 0, None, None, ['owner'])}
+    visible = {m['party'] for m in boss.model('crm.membership.member.month',
+            'search_read', [], 0, None, None, ['party'])}
+    assert visible and all(owner[p] is None for p in visible)
+    for model in MEMBER_ROWS:
+        everyone = {r['party'] for r in admin.model(model, 'search_read',
+                [], 0, None, None, ['party'])}
+        # The reports list owned customers: the rule has something to hide
+        assert any(owner[p] for p in everyone), model
+        ids = boss.model(model, 'search', [], 0, None, None)
+        rows = boss.model(model, 'read', ids, ['party'])
+        assert {r['party'] for r in rows} == everyone & visible, model
+        # Nor found by searching for what a read would hide
+        assert not boss.model(model, 'search',
+            [('party.owner', '!=', None)], 0, None, None), model
+        hidden = next(p for p in everyone if owner[p])
+        refused(lambda: boss.model(model, 'read',
+                admin.model(model, 'search', [('party', '=', hidden)], 0,
+                    1, None), ['party']))
