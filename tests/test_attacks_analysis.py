@@ -218,15 +218,25 @@ def test_member_rows_follow_the_customers(rpc):
                 'company': manager['company']}])
     admin.model('company.employee', 'write', [employee],
         {'department': department})
-    admin.model('res.user', 'create', [{
+    boss, = admin.model('res.user', 'create', [{
                 'login': 'boss2', 'name': "吴二店", 'password': demo.PASSWORD,
                 'password_change': False,
                 'groups': [('add', manager['groups'])],
                 'companies': [('add', [manager['company']])],
                 'company': manager['company'],
                 'employees': [('add', [employee])], 'employee': employee}])
-    boss = rpc('boss2')
+    try:
+        member_rows_of(rpc('boss2'), admin)
+    finally:
+        # The other tests share the demo's staff
+        admin.model('res.user', 'write', [boss], {'active': False})
+        admin.model('company.employee', 'write', [employee],
+            {'department': None})
+        admin.model('company.department', 'delete', [department])
 
+
+def member_rows_of(boss, admin):
+    "What boss finds in the reports of members, against the administrator"
     owner = {p['id']: p['owner'] for p in admin.model('party.party',
             'search_read', [], 0, None, None, ['owner'])}
     visible = {m['party'] for m in boss.model('crm.membership.member.month',
